@@ -1,0 +1,190 @@
+//! The executor: carries out a plan scope by scope (concurrently, bounded), in dependency
+//! order, skipping what depends on a failure, then re-reads to verify the result.
+
+pub mod order;
+
+use std::collections::{BTreeMap, HashSet};
+
+use futures::{stream, StreamExt};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::cloud::ApiCallReport;
+use crate::kinds;
+use crate::model::ResourceAddr;
+use crate::plan::diff::field_changes;
+use crate::plan::read::{names_by_scope, Reader, ScopeKey};
+use crate::plan::{Action, FieldChange, Plan, ResourceChange, ScopeError};
+
+/// What happened to one planned change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "status")]
+pub enum Status {
+    /// Done, and a re-read shows the spec's values.
+    Applied,
+    /// Done, but a re-read still differs (see `remaining`).
+    Unverified { remaining: Vec<FieldChange> },
+    Failed { error: String },
+    /// Not attempted because something it depends on failed, or its account was unreachable.
+    Skipped { because: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub address: ResourceAddr,
+    pub action: Action,
+    #[serde(flatten)]
+    pub status: Status,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApplyReport {
+    pub outcomes: Vec<Outcome>,
+    pub errors: Vec<ScopeError>,
+    pub api_calls: ApiCallReport,
+}
+
+impl ApplyReport {
+    pub fn succeeded(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| o.status == Status::Applied)
+            .count()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.outcomes.len() - self.succeeded() + self.errors.len()
+    }
+}
+
+/// Applies every pending change of `plan`.
+pub async fn apply(reader: &Reader<'_>, plan: &Plan) -> ApplyReport {
+    let mut by_scope: BTreeMap<ScopeKey, Vec<ResourceChange>> = BTreeMap::new();
+    for change in plan.pending() {
+        by_scope
+            .entry((change.address.account.clone(), change.address.region.clone()))
+            .or_default()
+            .push(change.clone());
+    }
+    let mut per_account: BTreeMap<String, usize> = BTreeMap::new();
+    for ((account, _), changes) in &by_scope {
+        *per_account.entry(account.clone()).or_default() += changes.len();
+    }
+    for (account, total) in &per_account {
+        reader.progress().account_started(account, *total);
+    }
+    let results: Vec<(String, Vec<Outcome>)> = stream::iter(by_scope)
+        .map(|(key, changes)| async move {
+            let outcomes = apply_scope(reader, &key, &changes).await;
+            (key.0, outcomes)
+        })
+        .buffer_unordered(reader.parallelism())
+        .collect()
+        .await;
+    let mut outcomes = Vec::new();
+    let mut account_ok: BTreeMap<String, bool> = BTreeMap::new();
+    for (account, scope_outcomes) in results {
+        let ok = scope_outcomes.iter().all(|o| o.status == Status::Applied);
+        *account_ok.entry(account).or_insert(true) &= ok;
+        outcomes.extend(scope_outcomes);
+    }
+    for (account, ok) in account_ok {
+        reader.progress().account_finished(&account, ok);
+    }
+    outcomes.sort_by(|a, b| a.address.cmp(&b.address));
+    ApplyReport {
+        outcomes,
+        errors: Vec::new(),
+        api_calls: reader.api_calls(),
+    }
+}
+
+async fn apply_scope(reader: &Reader<'_>, key: &ScopeKey, changes: &[ResourceChange]) -> Vec<Outcome> {
+    let session = match reader.session(&key.0).await {
+        Ok(s) => s,
+        Err(e) => {
+            return changes
+                .iter()
+                .map(|c| Outcome {
+                    address: c.address.clone(),
+                    action: c.action,
+                    status: Status::Skipped {
+                        because: format!("account `{}` unreachable: {e}", key.0),
+                    },
+                })
+                .collect()
+        }
+    };
+    let mut outcomes = Vec::new();
+    let mut broken: HashSet<ResourceAddr> = HashSet::new();
+    for change in order::execution_order(changes) {
+        let blocked = change.depends_on.iter().find(|d| broken.contains(*d));
+        let status = match blocked {
+            Some(dep) => Status::Skipped {
+                because: format!("depends on {dep}, which did not apply"),
+            },
+            None => match kinds::execute(&session, change).await {
+                Ok(()) => Status::Applied,
+                Err(e) => Status::Failed {
+                    error: e.to_string(),
+                },
+            },
+        };
+        if status != Status::Applied {
+            broken.insert(change.address.clone());
+        }
+        reader.progress().advanced(&key.0, &change.address.name);
+        outcomes.push(Outcome {
+            address: change.address.clone(),
+            action: change.action,
+            status,
+        });
+    }
+    verify(reader, key, changes, &mut outcomes).await;
+    outcomes
+}
+
+/// Re-reads what was applied and downgrades outcomes whose live state still differs.
+async fn verify(reader: &Reader<'_>, key: &ScopeKey, changes: &[ResourceChange], outcomes: &mut [Outcome]) {
+    let applied: Vec<&ResourceChange> = changes
+        .iter()
+        .filter(|c| {
+            outcomes
+                .iter()
+                .any(|o| o.address == c.address && o.status == Status::Applied)
+        })
+        .collect();
+    if applied.is_empty() {
+        return;
+    }
+    let names = names_by_scope(applied.iter().map(|c| &c.address));
+    let read = reader.read(std::slice::from_ref(key), &names, None).await;
+    let live = read.live.get(key).cloned().unwrap_or_default();
+    for change in applied {
+        let now = live.iter().find(|l| l.addr == change.address);
+        let remaining = match (&change.after, now) {
+            (None, None) => Vec::new(),
+            (None, Some(l)) => field_changes(&l.props, &Value::Null),
+            (Some(after), None) => field_changes(&Value::Null, after),
+            (Some(after), Some(l)) => {
+                field_changes(&kinds::comparable(change.address.kind, after, &l.props), after)
+            }
+        };
+        if remaining.is_empty() && read.errors.is_empty() {
+            continue;
+        }
+        if let Some(o) = outcomes.iter_mut().find(|o| o.address == change.address) {
+            o.status = if read.errors.is_empty() {
+                Status::Unverified { remaining }
+            } else {
+                Status::Unverified {
+                    remaining: vec![FieldChange {
+                        path: "(re-read failed)".into(),
+                        before: Value::String(read.errors[0].message.clone()),
+                        after: Value::Null,
+                    }],
+                }
+            };
+        }
+    }
+}

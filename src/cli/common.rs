@@ -1,0 +1,149 @@
+//! Helpers the commands share: loading and filtering the spec, output, prompts, progress.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use super::ScopeArgs;
+use crate::cloud::{ApiCounter, ClientSettings, CloudContext};
+use crate::error::WardenError;
+use crate::model::{self, Desired};
+use crate::plan::Plan;
+use crate::progress::{Progress, Silent};
+use crate::render::progress::Bars;
+use crate::spec::{self, Diagnostic, EnvMode, LoadedSpec, SourceFile};
+
+pub fn stderr_color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// Every diagnostic with its source snippet, then a one-line count.
+pub fn render_diagnostics(source: &SourceFile, diagnostics: &[Diagnostic], color: bool) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        out.push_str(&d.render(source, color));
+        out.push('\n');
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    if errors > 0 {
+        out.push_str(&format!(
+            "error: {} has {errors} error(s); nothing was sent to AWS\n",
+            source.path
+        ));
+    }
+    out
+}
+
+/// Writes to stdout; anstream drops color codes when stdout is not a terminal.
+pub fn print_stdout(text: &str) -> Result<(), WardenError> {
+    let mut out = anstream::stdout();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+pub fn expand(loaded: &LoadedSpec) -> Result<Desired, WardenError> {
+    model::expand(loaded).map_err(|diagnostics| WardenError::Expand {
+        source_file: loaded.source.clone(),
+        diagnostics,
+    })
+}
+
+/// Loads a spec for a command that talks to AWS: every `${env:…}` must resolve.
+pub fn load_for_aws(path: &str, scope: &ScopeArgs) -> Result<Desired, WardenError> {
+    let loaded = spec::load(path, EnvMode::Strict).map_err(WardenError::Spec)?;
+    if !loaded.warnings.is_empty() {
+        eprint!(
+            "{}",
+            render_diagnostics(&loaded.source, &loaded.warnings, stderr_color())
+        );
+    }
+    let desired = expand(&loaded)?;
+    filter_desired(desired, scope)
+}
+
+/// Keeps only the accounts and regions the filters name; an unknown name is an error.
+pub fn filter_desired(mut desired: Desired, scope: &ScopeArgs) -> Result<Desired, WardenError> {
+    check_filters(&desired.accounts, scope)?;
+    desired.accounts.retain(|a| account_selected(&a.name, &a.id, scope));
+    for account in &mut desired.accounts {
+        account.regions.retain(|r| region_selected(r, scope));
+    }
+    desired.accounts.retain(|a| !a.regions.is_empty());
+    let kept = desired.accounts.clone();
+    desired.resources.retain(|r| {
+        kept.iter()
+            .any(|a| a.name == r.addr.account && a.regions.contains(&r.addr.region))
+    });
+    Ok(desired)
+}
+
+/// The same filters applied to a saved plan.
+pub fn filter_plan(mut plan: Plan, scope: &ScopeArgs) -> Result<Plan, WardenError> {
+    check_filters(&plan.accounts, scope)?;
+    let accounts = plan.accounts.clone();
+    plan.changes.retain(|c| {
+        accounts.iter().any(|a| {
+            a.name == c.address.account && account_selected(&a.name, &a.id, scope)
+        }) && region_selected(&c.address.region, scope)
+    });
+    Ok(plan)
+}
+
+fn check_filters(accounts: &[model::AccountTarget], scope: &ScopeArgs) -> Result<(), WardenError> {
+    for wanted in &scope.accounts {
+        if !accounts.iter().any(|a| &a.name == wanted || &a.id == wanted) {
+            let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
+            let hint = spec::did_you_mean(wanted, names.iter().copied())
+                .map(|n| format!("did you mean `{n}`? "))
+                .unwrap_or_default();
+            return Err(WardenError::usage(
+                format!("--account {wanted}: no such account in the spec"),
+                Some(&format!("{hint}accounts: {}", names.join(", "))),
+            ));
+        }
+    }
+    for wanted in &scope.regions {
+        if !accounts.iter().any(|a| a.regions.contains(wanted)) {
+            return Err(WardenError::usage(
+                format!("--region {wanted}: no account in the spec governs this region"),
+                None,
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn account_selected(name: &str, id: &str, scope: &ScopeArgs) -> bool {
+    scope.accounts.is_empty() || scope.accounts.iter().any(|w| w == name || w == id)
+}
+
+fn region_selected(region: &str, scope: &ScopeArgs) -> bool {
+    scope.regions.is_empty() || scope.regions.iter().any(|r| r == region)
+}
+
+pub async fn cloud_context() -> CloudContext {
+    CloudContext::from_environment(ApiCounter::new(), &ClientSettings::default()).await
+}
+
+/// Progress bars for multi-account runs on a terminal, nothing otherwise.
+pub fn progress(accounts: usize, verb: &'static str) -> Box<dyn Progress> {
+    if accounts > 1 && std::io::stderr().is_terminal() {
+        Box::new(Bars::new(verb))
+    } else {
+        Box::new(Silent)
+    }
+}
+
+/// Asks on the terminal; refuses to prompt when stdin is not one.
+pub fn confirm(question: &str) -> Result<bool, WardenError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(WardenError::usage(
+            "refusing to ask for confirmation: standard input is not a terminal",
+            Some("review the plan, then pass --auto-approve (e.g. in CI)"),
+        ));
+    }
+    eprint!("{question} Only 'yes' is accepted: ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(answer.trim() == "yes")
+}

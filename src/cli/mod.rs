@@ -1,0 +1,162 @@
+//! Command-line interface: clap definitions, and one module per command.
+
+mod apply;
+mod common;
+mod drift;
+mod plan;
+mod schema;
+mod validate;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use common::render_diagnostics;
+
+use crate::error::{Outcome, WardenError};
+use crate::render::Format;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success; with --detailed-exitcode and for `drift`: nothing to change
+  1  error (bad spec, bad arguments, no account reachable, stale plan, apply cancelled)
+  2  changes present (plan --detailed-exitcode, drift)
+  3  partial: some accounts or regions failed while others succeeded; the report lists both
+
+Credentials come from the standard AWS chain (environment, profiles, SSO, web identity/OIDC);
+AWS_ENDPOINT_URL points every client at another endpoint (e.g. a local emulator).";
+
+/// Plan, diff and apply Amazon Bedrock governance across AWS accounts and regions.
+#[derive(Debug, Parser)]
+#[command(name = "warden", version, about, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Show API calls per operation and more detail.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// When to color output.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
+    pub color: ColorWhen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a spec offline (no credentials, no AWS calls): syntax, fields, values.
+    Validate(ValidateArgs),
+    /// Show what apply would change, per account and region.
+    Plan(PlanArgs),
+    /// Make the live accounts match the spec (or carry out a saved plan).
+    Apply(ApplyArgs),
+    /// Report drift for scheduled jobs: exit 0 in sync, 2 drifted, 1 error, 3 partial.
+    Drift(DriftArgs),
+    /// Print the JSON Schema of the spec (for editors and yaml-language-server).
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Spec file.
+    #[arg(short = 'f', long = "file", value_name = "SPEC")]
+    pub file: String,
+    /// Output format (json lists every finding with file, line, column and field).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Filters and limits shared by every command that talks to AWS.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ScopeArgs {
+    /// Only this account (name or 12-digit id); repeatable.
+    #[arg(long = "account", value_name = "NAME|ID")]
+    pub accounts: Vec<String>,
+    /// Only this region; repeatable.
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// How many account/region scopes to work on at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallelism: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Spec file.
+    #[arg(short = 'f', long = "file", value_name = "SPEC")]
+    pub file: String,
+    /// Save the plan (JSON) for `warden apply PLAN`.
+    #[arg(long, value_name = "PLAN")]
+    pub out: Option<PathBuf>,
+    /// Exit 2 when there are changes, 0 when there are none.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Also delete resources this project manages that are no longer in the spec.
+    #[arg(long)]
+    pub prune: bool,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Spec file: plan now and apply.
+    #[arg(short = 'f', long = "file", value_name = "SPEC", conflicts_with = "plan")]
+    pub file: Option<String>,
+    /// A saved plan from `warden plan --out`; refused if the live state changed since.
+    #[arg(value_name = "PLAN")]
+    pub plan: Option<PathBuf>,
+    /// Do not ask for confirmation (required when not on a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// With -f: also delete resources this project manages that left the spec.
+    #[arg(long, conflicts_with = "plan")]
+    pub prune: bool,
+    /// Output format of the report.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Spec file.
+    #[arg(short = 'f', long = "file", value_name = "SPEC")]
+    pub file: String,
+    /// Also report resources this project manages that are no longer in the spec.
+    #[arg(long)]
+    pub prune: bool,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+}
+
+pub fn parse() -> Cli {
+    let cli = Cli::parse();
+    let choice = match cli.color {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
+    cli
+}
+
+pub async fn run(cli: Cli) -> Result<Outcome, WardenError> {
+    match cli.command {
+        Command::Validate(args) => validate::run(&args),
+        Command::Plan(args) => plan::run(&args, cli.verbose).await,
+        Command::Apply(args) => apply::run(&args, cli.verbose).await,
+        Command::Drift(args) => drift::run(&args, cli.verbose).await,
+        Command::Schema => schema::run(),
+    }
+}

@@ -1,0 +1,107 @@
+//! Assume-role credentials per account: one AssumeRole per account, cached and renewed before
+//! expiry, made through the tool's own STS client so the call is counted like every other.
+
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::provider::{self, error::CredentialsError, ProvideCredentials};
+use aws_credential_types::Credentials;
+use tokio::sync::Mutex;
+
+use super::error::{classify, CloudError};
+
+/// Renew this long before the credentials expire (long applies outlive a 1-hour session).
+const RENEW_BEFORE: Duration = Duration::from_secs(5 * 60);
+const SESSION_SECONDS: i32 = 3600;
+
+/// Credentials obtained by assuming a role, renewed on demand.
+#[derive(Debug)]
+pub struct AssumedRole {
+    sts: aws_sdk_sts::Client,
+    role_arn: String,
+    external_id: Option<String>,
+    session_name: String,
+    cached: Mutex<Option<Credentials>>,
+}
+
+impl AssumedRole {
+    pub fn new(
+        sts: aws_sdk_sts::Client,
+        role_arn: String,
+        external_id: Option<String>,
+        session_name: String,
+    ) -> Self {
+        AssumedRole {
+            sts,
+            role_arn,
+            external_id,
+            session_name,
+            cached: Mutex::new(None),
+        }
+    }
+
+    /// Assumes the role now; returns the account id of the assumed-role session.
+    pub async fn assume(&self) -> Result<String, CloudError> {
+        let out = self
+            .sts
+            .assume_role()
+            .role_arn(&self.role_arn)
+            .role_session_name(&self.session_name)
+            .set_external_id(self.external_id.clone())
+            .duration_seconds(SESSION_SECONDS)
+            .send()
+            .await
+            .map_err(|e| classify("sts:AssumeRole", e))?;
+        let creds = out
+            .credentials()
+            .ok_or_else(|| CloudError::unexpected("sts:AssumeRole", "no credentials returned"))?;
+        let expiry = SystemTime::try_from(*creds.expiration()).ok();
+        let credentials = Credentials::new(
+            creds.access_key_id(),
+            creds.secret_access_key(),
+            Some(creds.session_token().to_string()),
+            expiry,
+            "warden-assume-role",
+        );
+        *self.cached.lock().await = Some(credentials);
+        let account = out
+            .assumed_role_user()
+            .map(|u| u.arn())
+            .and_then(|arn| arn.split(':').nth(4))
+            .unwrap_or_default()
+            .to_string();
+        Ok(account)
+    }
+
+    async fn current(&self) -> Result<Credentials, CloudError> {
+        {
+            let cached = self.cached.lock().await;
+            if let Some(c) = cached.as_ref() {
+                let fresh = c
+                    .expiry()
+                    .is_none_or(|e| e > SystemTime::now() + RENEW_BEFORE);
+                if fresh {
+                    return Ok(c.clone());
+                }
+            }
+        }
+        self.assume().await?;
+        self.cached
+            .lock()
+            .await
+            .clone()
+            .ok_or_else(|| CloudError::unexpected("sts:AssumeRole", "no credentials cached"))
+    }
+}
+
+impl ProvideCredentials for AssumedRole {
+    fn provide_credentials<'a>(&'a self) -> provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        provider::future::ProvideCredentials::new(async move {
+            self.current()
+                .await
+                .map_err(CredentialsError::provider_error)
+        })
+    }
+}

@@ -1,0 +1,167 @@
+//! Clients per (account, region): credentials (caller's or assumed role), retries with backoff,
+//! explicit timeouts, a retry budget per account, and the API-call counter on every client.
+
+pub mod counter;
+pub mod credentials;
+pub mod error;
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_sdk_cloudwatchlogs::config::retry::RetryPartition;
+
+pub use counter::{ApiCallReport, ApiCounter};
+use credentials::AssumedRole;
+pub use error::{classify, CloudError};
+
+use crate::model::AccountTarget;
+use crate::spec::env;
+
+/// Settings every client gets.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    pub max_attempts: u32,
+    pub attempt_timeout: Duration,
+    pub operation_timeout: Duration,
+    pub connect_timeout: Duration,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        ClientSettings {
+            max_attempts: 8,
+            attempt_timeout: Duration::from_secs(30),
+            operation_timeout: Duration::from_secs(120),
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The caller's AWS configuration (credential chain, `AWS_ENDPOINT_URL`, profile) plus the counter.
+#[derive(Debug, Clone)]
+pub struct CloudContext {
+    base: SdkConfig,
+    counter: ApiCounter,
+}
+
+impl CloudContext {
+    /// Loads the standard AWS configuration chain: env vars, profiles, SSO, web identity (OIDC).
+    pub async fn from_environment(counter: ApiCounter, settings: &ClientSettings) -> Self {
+        let retry = RetryConfig::standard()
+            .with_max_attempts(settings.max_attempts)
+            .with_initial_backoff(Duration::from_millis(200))
+            .with_max_backoff(Duration::from_secs(20));
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(settings.connect_timeout)
+            .operation_attempt_timeout(settings.attempt_timeout)
+            .operation_timeout(settings.operation_timeout)
+            .build();
+        let base = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(retry)
+            .timeout_config(timeouts)
+            .load()
+            .await;
+        CloudContext { base, counter }
+    }
+
+    pub fn counter(&self) -> &ApiCounter {
+        &self.counter
+    }
+
+    fn sts(&self, config: &SdkConfig, account_id: &str, region: &str) -> aws_sdk_sts::Client {
+        let conf = aws_sdk_sts::config::Builder::from(config)
+            .region(Region::new(region.to_string()))
+            .retry_partition(partition("sts", account_id))
+            .interceptor(self.counter.clone())
+            .build();
+        aws_sdk_sts::Client::from_conf(conf)
+    }
+
+    /// Establishes credentials for an account and proves they belong to it:
+    /// one AssumeRole (for a role) or one GetCallerIdentity (for the caller's own credentials).
+    pub async fn connect(&self, account: &AccountTarget) -> Result<AccountSession, CloudError> {
+        let home = account
+            .regions
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "us-east-1".to_string());
+        let credentials_error = |message: String| CloudError::Credentials {
+            account: account.name.clone(),
+            message,
+        };
+        let (config, actual) = match &account.role_arn {
+            None => {
+                let out = self
+                    .sts(&self.base, &account.id, &home)
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map_err(|e| classify("sts:GetCallerIdentity", e))
+                    .map_err(|e| credentials_error(e.to_string()))?;
+                (self.base.clone(), out.account().unwrap_or_default().to_string())
+            }
+            Some(role_arn) => {
+                let external_id = match &account.external_id {
+                    Some(raw) => Some(env::interpolate(raw, env::from_process).map_err(|e| {
+                        credentials_error(format!("external_id cannot be resolved: {e:?}"))
+                    })?),
+                    None => None,
+                };
+                let role = AssumedRole::new(
+                    self.sts(&self.base, &account.id, &home),
+                    role_arn.clone(),
+                    external_id,
+                    "bedrock-warden".to_string(),
+                );
+                let actual = role
+                    .assume()
+                    .await
+                    .map_err(|e| credentials_error(e.to_string()))?;
+                let config = self
+                    .base
+                    .to_builder()
+                    .credentials_provider(SharedCredentialsProvider::new(role))
+                    .build();
+                (config, actual)
+            }
+        };
+        if actual != account.id {
+            return Err(CloudError::WrongAccount {
+                name: account.name.clone(),
+                expected: account.id.clone(),
+                actual,
+            });
+        }
+        Ok(AccountSession {
+            account_id: account.id.clone(),
+            config,
+            counter: self.counter.clone(),
+        })
+    }
+}
+
+fn partition(service: &str, account_id: &str) -> RetryPartition {
+    RetryPartition::new(format!("warden-{service}-{account_id}"))
+}
+
+/// Credentials for one account; hands out clients per region.
+#[derive(Debug, Clone)]
+pub struct AccountSession {
+    pub account_id: String,
+    config: SdkConfig,
+    counter: ApiCounter,
+}
+
+impl AccountSession {
+    pub fn logs(&self, region: &str) -> aws_sdk_cloudwatchlogs::Client {
+        let conf = aws_sdk_cloudwatchlogs::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .retry_partition(partition("logs", &self.account_id))
+            .interceptor(self.counter.clone())
+            .build();
+        aws_sdk_cloudwatchlogs::Client::from_conf(conf)
+    }
+}

@@ -1,0 +1,287 @@
+//! CloudWatch Logs log groups: read in batches of 50, normalize, create, update and delete.
+
+use std::collections::{BTreeMap, HashSet};
+
+use aws_sdk_cloudwatchlogs::types::LogGroup;
+use aws_sdk_cloudwatchlogs::Client;
+use futures::{stream, StreamExt, TryStreamExt};
+use serde_json::{json, Map, Value};
+
+use crate::cloud::{classify, CloudError};
+use crate::model::{Kind, LiveResource, ResourceAddr, OWNER_TAG};
+use crate::spec::regions;
+
+/// `DescribeLogGroups` takes at most 50 names per call.
+const DESCRIBE_BATCH: usize = 50;
+/// Tag reads are 5 TPS per account and region: stay under it.
+const TAG_READ_CONCURRENCY: usize = 4;
+
+/// Where one scope's log groups live.
+pub struct Scope<'a> {
+    pub client: &'a Client,
+    pub account_name: &'a str,
+    pub account_id: &'a str,
+    pub region: &'a str,
+}
+
+impl Scope<'_> {
+    fn arn(&self, name: &str) -> String {
+        format!(
+            "arn:{}:logs:{}:{}:log-group:{}",
+            regions::partition(self.region),
+            self.region,
+            self.account_id,
+            name
+        )
+    }
+
+    fn addr(&self, name: &str) -> ResourceAddr {
+        ResourceAddr::new(self.account_name, self.region, Kind::LogGroup, name)
+    }
+}
+
+/// Reads the named groups (missing ones are simply absent from the result). With
+/// `discover_owner`, also reads every other group in the region and returns those whose
+/// ownership tag equals it, so pruning can find managed groups that left the spec.
+pub async fn read(
+    scope: &Scope<'_>,
+    names: &[String],
+    discover_owner: Option<&str>,
+) -> Result<Vec<LiveResource>, CloudError> {
+    let wanted: HashSet<&str> = names.iter().map(String::as_str).collect();
+    let groups = if discover_owner.is_some() {
+        describe(scope.client, None).await?
+    } else {
+        let mut found = Vec::new();
+        for chunk in names.chunks(DESCRIBE_BATCH) {
+            found.extend(describe(scope.client, Some(chunk)).await?);
+        }
+        found
+    };
+    let groups: Vec<LogGroup> = groups
+        .into_iter()
+        .filter(|g| {
+            g.log_group_name()
+                .is_some_and(|n| discover_owner.is_some() || wanted.contains(n))
+        })
+        .collect();
+    let wanted = &wanted;
+    let live: Vec<Option<LiveResource>> = stream::iter(groups)
+        .map(|group| async move {
+            let name = group.log_group_name().unwrap_or_default().to_string();
+            let tags = list_tags(scope, &name).await?;
+            let resource = normalize(scope.addr(&name), &group, tags);
+            let keep = wanted.contains(name.as_str())
+                || (discover_owner.is_some() && resource.owner.as_deref() == discover_owner);
+            Ok::<_, CloudError>(keep.then_some(resource))
+        })
+        .buffer_unordered(TAG_READ_CONCURRENCY)
+        .try_collect()
+        .await?;
+    Ok(live.into_iter().flatten().collect())
+}
+
+async fn describe(client: &Client, names: Option<&[String]>) -> Result<Vec<LogGroup>, CloudError> {
+    let mut request = client.describe_log_groups();
+    if let Some(names) = names {
+        request = request.set_log_group_identifiers(Some(names.to_vec()));
+    }
+    let pages: Vec<_> = request
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Vec<_>>()
+        .await;
+    pages
+        .into_iter()
+        .map(|r| r.map_err(|e| classify("logs:DescribeLogGroups", e)))
+        .collect()
+}
+
+async fn list_tags(scope: &Scope<'_>, name: &str) -> Result<BTreeMap<String, String>, CloudError> {
+    let out = scope
+        .client
+        .list_tags_for_resource()
+        .resource_arn(scope.arn(name))
+        .send()
+        .await
+        .map_err(|e| classify("logs:ListTagsForResource", e))?;
+    Ok(out
+        .tags()
+        .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default())
+}
+
+/// The normalized view of a live group: same fields as the desired properties.
+pub fn normalize(addr: ResourceAddr, group: &LogGroup, tags: BTreeMap<String, String>) -> LiveResource {
+    let owner = tags.get(OWNER_TAG).cloned();
+    LiveResource {
+        addr,
+        props: json!({
+            "retention_days": group.retention_in_days(),
+            "kms_key_id": group.kms_key_id(),
+            "tags": tags,
+        }),
+        owner,
+    }
+}
+
+/// The part of the live state the spec governs: tags the spec does not name are left alone,
+/// so they are not compared either.
+pub fn comparable(desired: &Value, live: &Value) -> Value {
+    let mut view = live.clone();
+    let wanted: HashSet<&String> = desired
+        .get("tags")
+        .and_then(Value::as_object)
+        .map(|t| t.keys().collect())
+        .unwrap_or_default();
+    if let Some(tags) = view.get_mut("tags").and_then(Value::as_object_mut) {
+        tags.retain(|k, _| wanted.contains(k));
+    }
+    view
+}
+
+pub async fn create(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), CloudError> {
+    scope
+        .client
+        .create_log_group()
+        .log_group_name(name)
+        .set_kms_key_id(props["kms_key_id"].as_str().map(str::to_string))
+        .set_tags(Some(string_map(&props["tags"])))
+        .send()
+        .await
+        .map_err(|e| classify("logs:CreateLogGroup", e))?;
+    if let Some(days) = props["retention_days"].as_i64() {
+        put_retention(scope, name, days).await?;
+    }
+    Ok(())
+}
+
+/// Brings an existing group from `before` to `after`, touching only fields that differ.
+pub async fn update(scope: &Scope<'_>, name: &str, before: &Value, after: &Value) -> Result<(), CloudError> {
+    if before["retention_days"] != after["retention_days"] {
+        match after["retention_days"].as_i64() {
+            Some(days) => put_retention(scope, name, days).await?,
+            None => {
+                scope
+                    .client
+                    .delete_retention_policy()
+                    .log_group_name(name)
+                    .send()
+                    .await
+                    .map_err(|e| classify("logs:DeleteRetentionPolicy", e))?;
+            }
+        }
+    }
+    if before["kms_key_id"] != after["kms_key_id"] {
+        match after["kms_key_id"].as_str() {
+            Some(key) => {
+                scope
+                    .client
+                    .associate_kms_key()
+                    .log_group_name(name)
+                    .kms_key_id(key)
+                    .send()
+                    .await
+                    .map_err(|e| classify("logs:AssociateKmsKey", e))?;
+            }
+            None => {
+                scope
+                    .client
+                    .disassociate_kms_key()
+                    .log_group_name(name)
+                    .send()
+                    .await
+                    .map_err(|e| classify("logs:DisassociateKmsKey", e))?;
+            }
+        }
+    }
+    let empty = Map::new();
+    let old_tags = before["tags"].as_object().unwrap_or(&empty);
+    let changed: BTreeMap<String, String> = string_map(&after["tags"])
+        .into_iter()
+        .filter(|(k, v)| old_tags.get(k).and_then(Value::as_str) != Some(v.as_str()))
+        .collect();
+    if !changed.is_empty() {
+        scope
+            .client
+            .tag_resource()
+            .resource_arn(scope.arn(name))
+            .set_tags(Some(changed.into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| classify("logs:TagResource", e))?;
+    }
+    Ok(())
+}
+
+pub async fn delete(scope: &Scope<'_>, name: &str) -> Result<(), CloudError> {
+    match scope
+        .client
+        .delete_log_group()
+        .log_group_name(name)
+        .send()
+        .await
+        .map_err(|e| classify("logs:DeleteLogGroup", e))
+    {
+        Err(e) if e.is_not_found() => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
+async fn put_retention(scope: &Scope<'_>, name: &str, days: i64) -> Result<(), CloudError> {
+    scope
+        .client
+        .put_retention_policy()
+        .log_group_name(name)
+        .retention_in_days(days as i32)
+        .send()
+        .await
+        .map_err(|e| classify("logs:PutRetentionPolicy", e))?;
+    Ok(())
+}
+
+fn string_map(value: &Value) -> std::collections::HashMap<String, String> {
+    value
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_groups_normalize_to_the_desired_shape() {
+        let group = LogGroup::builder()
+            .log_group_name("/aws/bedrock/invocations")
+            .retention_in_days(1827)
+            .build();
+        let tags = BTreeMap::from([
+            (OWNER_TAG.to_string(), "default".to_string()),
+            ("team".to_string(), "ai".to_string()),
+        ]);
+        let addr = ResourceAddr::new("ops", "us-east-1", Kind::LogGroup, "/aws/bedrock/invocations");
+        let live = normalize(addr, &group, tags);
+        assert_eq!(live.owner.as_deref(), Some("default"));
+        assert_eq!(
+            live.props,
+            json!({"retention_days": 1827, "kms_key_id": null, "tags": {"team": "ai", "warden:managed-by": "default"}})
+        );
+    }
+
+    #[test]
+    fn tags_outside_the_spec_are_not_compared() {
+        let desired = json!({"retention_days": null, "kms_key_id": null, "tags": {"team": "ai"}});
+        let live = json!({"retention_days": 30, "kms_key_id": null, "tags": {"team": "ml", "cost-center": "42"}});
+        assert_eq!(
+            comparable(&desired, &live),
+            json!({"retention_days": 30, "kms_key_id": null, "tags": {"team": "ml"}})
+        );
+    }
+}

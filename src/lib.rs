@@ -1,0 +1,13 @@
+//! bedrock-warden: plans, diffs and applies Amazon Bedrock governance settings (invocation
+//! logging, log groups, …) across AWS accounts and regions from a declarative YAML spec.
+
+pub mod apply;
+pub mod cli;
+pub mod cloud;
+pub mod error;
+pub mod kinds;
+pub mod model;
+pub mod plan;
+pub mod progress;
+pub mod render;
+pub mod spec;

@@ -1,0 +1,219 @@
+//! Expands a checked spec into desired resources: baseline × accounts × regions, with overrides merged.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use super::addr::{Kind, ResourceAddr};
+use super::desired::{AccountTarget, Desired, DesiredResource, OWNER_TAG};
+use crate::spec::env;
+use crate::spec::regions;
+use crate::spec::retention::Retention;
+use crate::spec::source::SourceFile;
+use crate::spec::sp::Sp;
+use crate::spec::types::{Account, LogGroup};
+use crate::spec::{Diagnostic, LoadedSpec};
+
+/// AWS allows at most 50 tags on a resource.
+const MAX_TAGS: usize = 50;
+
+/// Expands the spec; errors found only once values are combined (too many tags, a KMS key in
+/// another region) come back as diagnostics pointing at the spec.
+pub fn expand(loaded: &LoadedSpec) -> Result<Desired, Vec<Diagnostic>> {
+    let spec = &loaded.spec;
+    let project = spec
+        .project
+        .as_ref()
+        .map(|p| p.get().clone())
+        .unwrap_or_else(|| "default".to_string());
+    let mut problems = Vec::new();
+    let mut accounts = Vec::new();
+    let mut resources = Vec::new();
+
+    for account in spec.accounts.iter() {
+        let target = AccountTarget {
+            name: account.name.get().clone(),
+            id: resolve(&account.id),
+            role_arn: account.role_arn.as_ref().map(|r| resolve(r)),
+            external_id: account.external_id.as_ref().map(|e| e.get().clone()),
+            regions: account
+                .regions
+                .as_ref()
+                .unwrap_or(&spec.defaults.regions)
+                .iter()
+                .map(|r| r.get().clone())
+                .collect(),
+        };
+        for region in &target.regions {
+            for group in effective_log_groups(&spec.log_groups, account, region) {
+                match log_group_resource(loaded, &project, &target, region, account, &group) {
+                    Ok(r) => resources.push(r),
+                    Err(d) => problems.push(d),
+                }
+            }
+        }
+        accounts.push(target);
+    }
+    if problems.is_empty() {
+        Ok(Desired {
+            project,
+            accounts,
+            resources,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+/// Resolves `${env:…}`. Unresolvable values were already reported by the checks (as errors in
+/// strict mode, so expansion never runs with them); in lenient mode the reference stands in.
+fn resolve(value: &Sp<String>) -> String {
+    env::interpolate(value, env::from_process).unwrap_or_else(|_| value.get().clone())
+}
+
+/// A log group after the baseline and the account's overrides for one region are merged.
+struct MergedLogGroup<'a> {
+    name: &'a Sp<String>,
+    retention: Option<&'a Sp<Retention>>,
+    kms_key_id: Option<&'a Sp<String>>,
+    tags: BTreeMap<&'a str, &'a Sp<String>>,
+}
+
+fn effective_log_groups<'a>(
+    baseline: &'a [LogGroup],
+    account: &'a Account,
+    region: &str,
+) -> Vec<MergedLogGroup<'a>> {
+    let mut merged: Vec<MergedLogGroup<'a>> = baseline.iter().map(MergedLogGroup::from).collect();
+    let applies = |regions: &Option<Vec<Sp<String>>>| {
+        regions
+            .as_ref()
+            .is_none_or(|only| only.iter().any(|r| r.get() == region))
+    };
+    for block in account.overrides.iter().filter(|o| applies(&o.regions)) {
+        for item in &block.log_groups {
+            let position = merged.iter().position(|m| m.name.get() == item.name.get());
+            if item.skip.as_ref().is_some_and(|s| *s.get()) {
+                if let Some(i) = position {
+                    merged.remove(i);
+                }
+                continue;
+            }
+            match position {
+                Some(i) => merged[i].apply(item),
+                None => merged.push(MergedLogGroup::from(item)),
+            }
+        }
+    }
+    merged
+}
+
+impl<'a> From<&'a LogGroup> for MergedLogGroup<'a> {
+    fn from(group: &'a LogGroup) -> Self {
+        MergedLogGroup {
+            name: &group.name,
+            retention: group.retention_days.as_ref(),
+            kms_key_id: group.kms_key_id.as_ref(),
+            tags: group.tags.iter().map(|(k, v)| (k.as_str(), v)).collect(),
+        }
+    }
+}
+
+impl<'a> MergedLogGroup<'a> {
+    fn apply(&mut self, item: &'a LogGroup) {
+        if let Some(r) = &item.retention_days {
+            self.retention = Some(r);
+        }
+        if let Some(k) = &item.kms_key_id {
+            self.kms_key_id = Some(k);
+        }
+        self.tags.extend(item.tags.iter().map(|(k, v)| (k.as_str(), v)));
+    }
+}
+
+fn fill(template: &str, target: &AccountTarget, region: &str) -> String {
+    template
+        .replace("{account}", &target.id)
+        .replace("{account_name}", &target.name)
+        .replace("{region}", region)
+        .replace("{partition}", regions::partition(region))
+}
+
+fn log_group_resource(
+    loaded: &LoadedSpec,
+    project: &str,
+    target: &AccountTarget,
+    region: &str,
+    account: &Account,
+    group: &MergedLogGroup,
+) -> Result<DesiredResource, Diagnostic> {
+    let source: &SourceFile = &loaded.source;
+    let name = fill(group.name, target, region);
+    let kms_key_id = match group.kms_key_id {
+        Some(k) if k.get() != "none" => {
+            let arn = fill(&resolve(k), target, region);
+            let parts: Vec<&str> = arn.splitn(6, ':').collect();
+            if let [_, _, _, key_region, key_account, _] = parts.as_slice() {
+                if *key_region != region || *key_account != target.id {
+                    return Err(Diagnostic::error(
+                        source,
+                        Some(&k.span()),
+                        format!(
+                            "log group `{name}` in {}/{region} would use a KMS key in {key_account}/{key_region}",
+                            target.id
+                        ),
+                    )
+                    .field("kms_key_id")
+                    .help("CloudWatch Logs needs a key in the same account and region; write the ARN with {account} and {region} placeholders"));
+                }
+            }
+            Some(arn)
+        }
+        _ => None,
+    };
+    let mut tags: BTreeMap<String, String> = BTreeMap::new();
+    let layers = [
+        loaded
+            .spec
+            .defaults
+            .tags
+            .iter()
+            .map(|(k, v)| (k.as_str(), v))
+            .collect::<Vec<_>>(),
+        account
+            .tags
+            .iter()
+            .map(|(k, v)| (k.as_str(), v))
+            .collect(),
+        group.tags.iter().map(|(k, v)| (*k, *v)).collect(),
+    ];
+    for (key, value) in layers.into_iter().flatten() {
+        tags.insert(key.to_string(), fill(&resolve(value), target, region));
+    }
+    tags.insert(OWNER_TAG.to_string(), project.to_string());
+    if tags.len() > MAX_TAGS {
+        return Err(Diagnostic::error(
+            source,
+            Some(&group.name.span()),
+            format!(
+                "log group `{name}` would carry {} tags (defaults, account and group tags, plus `{OWNER_TAG}`); AWS allows {MAX_TAGS}",
+                tags.len()
+            ),
+        )
+        .help("remove some tags"));
+    }
+    let retention = match group.retention.map(|r| *r.get()) {
+        Some(Retention::Days(d)) => json!(d),
+        Some(Retention::Never) | None => Value::Null,
+    };
+    Ok(DesiredResource {
+        addr: ResourceAddr::new(&target.name, region, Kind::LogGroup, &name),
+        props: json!({
+            "retention_days": retention,
+            "kms_key_id": kms_key_id,
+            "tags": tags,
+        }),
+        depends_on: Vec::new(),
+        origin: SourceFile::location(&group.name.span()),
+    })
+}

@@ -1,0 +1,11 @@
+//! The desired state: addresses, accounts to reach, and the expansion of a spec into resources.
+
+pub mod addr;
+pub mod desired;
+pub mod expand;
+pub mod live;
+
+pub use addr::{Kind, ResourceAddr};
+pub use desired::{AccountTarget, Desired, DesiredResource, OWNER_TAG};
+pub use expand::expand;
+pub use live::LiveResource;

@@ -1,0 +1,61 @@
+//! Builds a plan: read every scope of the desired state, then diff each scope.
+
+use std::collections::HashMap;
+
+use super::diff::diff_scope;
+use super::read::{names_by_scope, Reader, ScopeKey};
+use super::{Plan, PLAN_FORMAT_VERSION};
+use crate::model::{Desired, DesiredResource};
+
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    pub prune: bool,
+    pub spec_file: String,
+}
+
+/// Reads live state for every scope of `desired` and computes the plan.
+pub async fn build_plan(reader: &Reader<'_>, desired: &Desired, options: &PlanOptions) -> Plan {
+    let scopes: Vec<ScopeKey> = desired
+        .scopes()
+        .into_iter()
+        .map(|(a, r)| (a.name.clone(), r.to_string()))
+        .collect();
+    let names = names_by_scope(desired.resources.iter().map(|r| &r.addr));
+    let discover = options.prune.then_some(desired.project.as_str());
+    let read = reader.read(&scopes, &names, discover).await;
+
+    let mut by_scope: HashMap<ScopeKey, Vec<&DesiredResource>> = HashMap::new();
+    for r in &desired.resources {
+        by_scope
+            .entry((r.addr.account.clone(), r.addr.region.clone()))
+            .or_default()
+            .push(r);
+    }
+    let mut changes = Vec::new();
+    let mut errors = read.errors;
+    for (key, live) in &read.live {
+        let account_id = desired
+            .account(&key.0)
+            .map(|a| a.id.clone())
+            .unwrap_or_default();
+        let wanted = by_scope.get(key).map(Vec::as_slice).unwrap_or(&[]);
+        let (c, e) = diff_scope(&desired.project, &account_id, wanted, live, options.prune);
+        changes.extend(c);
+        errors.extend(e);
+    }
+    changes.sort_by(|a, b| a.address.cmp(&b.address));
+    let summary = Plan::summarize(&changes, errors.len());
+    Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        warden_version: env!("CARGO_PKG_VERSION").to_string(),
+        created_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        spec_file: options.spec_file.clone(),
+        project: desired.project.clone(),
+        prune: options.prune,
+        accounts: desired.accounts.clone(),
+        summary,
+        changes,
+        errors,
+        api_calls: reader.api_calls(),
+    }
+}

@@ -1,0 +1,228 @@
+//! Compares desired and live resources of one scope into resource changes; pure, no I/O.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::Value;
+
+use super::{Action, FieldChange, ResourceChange, ScopeError};
+use crate::kinds;
+use crate::model::{DesiredResource, LiveResource, ResourceAddr};
+
+/// The changes for one (account, region). Live resources owned by another project are
+/// reported as errors, never taken over; owned ones absent from the spec are deleted only
+/// with `prune`.
+pub fn diff_scope(
+    project: &str,
+    account_id: &str,
+    desired: &[&DesiredResource],
+    live: &[LiveResource],
+    prune: bool,
+) -> (Vec<ResourceChange>, Vec<ScopeError>) {
+    let live_by_addr: HashMap<&ResourceAddr, &LiveResource> =
+        live.iter().map(|l| (&l.addr, l)).collect();
+    let mut changes = Vec::new();
+    let mut errors = Vec::new();
+    for want in desired {
+        let change = |action, before: Option<Value>, reason: Option<String>| {
+            let fields = field_changes(before.as_ref().unwrap_or(&Value::Null), &want.props);
+            let action = if action == Action::Update && fields.is_empty() {
+                Action::NoOp
+            } else {
+                action
+            };
+            ResourceChange {
+                address: want.addr.clone(),
+                account_id: account_id.to_string(),
+                action,
+                before,
+                after: Some(want.props.clone()),
+                fields,
+                reason,
+                depends_on: want.depends_on.clone(),
+            }
+        };
+        match live_by_addr.get(&want.addr) {
+            None => changes.push(change(Action::Create, None, None)),
+            Some(have) => {
+                let before = kinds::comparable(want.kind(), &want.props, &have.props);
+                match have.owner.as_deref() {
+                    Some(owner) if owner == project => {
+                        changes.push(change(Action::Update, Some(before), None))
+                    }
+                    None => changes.push(change(
+                        Action::Adopt,
+                        Some(before),
+                        Some("exists but was not created by warden: apply tags it as managed by this project and brings it to the spec".into()),
+                    )),
+                    Some(other) => errors.push(ScopeError {
+                        account: want.addr.account.clone(),
+                        region: Some(want.addr.region.clone()),
+                        address: Some(want.addr.clone()),
+                        message: format!(
+                            "managed by another warden project `{other}` (tag warden:managed-by); remove it from one of the two specs"
+                        ),
+                    }),
+                }
+            }
+        }
+    }
+    if prune {
+        let wanted: std::collections::HashSet<&ResourceAddr> =
+            desired.iter().map(|d| &d.addr).collect();
+        for have in live {
+            if wanted.contains(&have.addr) || have.owner.as_deref() != Some(project) {
+                continue;
+            }
+            changes.push(ResourceChange {
+                address: have.addr.clone(),
+                account_id: account_id.to_string(),
+                action: Action::Delete,
+                before: Some(have.props.clone()),
+                after: None,
+                fields: field_changes(&have.props, &Value::Null),
+                reason: Some("managed by this project and no longer in the spec (--prune)".into()),
+                depends_on: Vec::new(),
+            });
+        }
+    }
+    (changes, errors)
+}
+
+/// Field-level differences between two normalized values, by dotted path.
+pub fn field_changes(before: &Value, after: &Value) -> Vec<FieldChange> {
+    let mut old = BTreeMap::new();
+    let mut new = BTreeMap::new();
+    flatten("", before, &mut old);
+    flatten("", after, &mut new);
+    let mut paths: Vec<&String> = old.keys().chain(new.keys()).collect();
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let b = old.get(path).cloned().unwrap_or(Value::Null);
+            let a = new.get(path).cloned().unwrap_or(Value::Null);
+            (b != a).then(|| FieldChange {
+                path: path.clone(),
+                before: b,
+                after: a,
+            })
+        })
+        .collect()
+}
+
+fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, Value>) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (k, v) in map {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&path, v, out);
+            }
+        }
+        Value::Object(_) | Value::Null if prefix.is_empty() => {}
+        Value::Object(_) => {}
+        other => {
+            out.insert(prefix.to_string(), other.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Kind, OWNER_TAG};
+    use serde_json::json;
+
+    fn desired(name: &str, props: Value) -> DesiredResource {
+        DesiredResource {
+            addr: ResourceAddr::new("ops", "us-east-1", Kind::LogGroup, name),
+            props,
+            depends_on: vec![],
+            origin: None,
+        }
+    }
+
+    fn live(name: &str, props: Value, owner: Option<&str>) -> LiveResource {
+        LiveResource {
+            addr: ResourceAddr::new("ops", "us-east-1", Kind::LogGroup, name),
+            props,
+            owner: owner.map(str::to_string),
+        }
+    }
+
+    fn group(retention: Value, owner: &str) -> Value {
+        json!({"retention_days": retention, "kms_key_id": null, "tags": {OWNER_TAG: owner}})
+    }
+
+    #[test]
+    fn plans_create_update_noop_adopt_and_prune() {
+        let want = [
+            desired("/new", group(json!(30), "p")),
+            desired("/same", group(json!(30), "p")),
+            desired("/changed", group(json!(1827), "p")),
+            desired("/foreign", group(json!(30), "p")),
+        ];
+        let refs: Vec<&DesiredResource> = want.iter().collect();
+        let have = [
+            live("/same", group(json!(30), "p"), Some("p")),
+            live("/changed", group(json!(30), "p"), Some("p")),
+            live("/foreign", json!({"retention_days": 30, "kms_key_id": null, "tags": {}}), None),
+            live("/orphan", group(json!(7), "p"), Some("p")),
+        ];
+        let (changes, errors) = diff_scope("p", "123456789012", &refs, &have, true);
+        assert!(errors.is_empty());
+        let actions: Vec<(&str, Action)> = changes
+            .iter()
+            .map(|c| (c.address.name.as_str(), c.action))
+            .collect();
+        assert_eq!(
+            actions,
+            vec![
+                ("/new", Action::Create),
+                ("/same", Action::NoOp),
+                ("/changed", Action::Update),
+                ("/foreign", Action::Adopt),
+                ("/orphan", Action::Delete),
+            ]
+        );
+        assert_eq!(
+            changes[2].fields,
+            vec![FieldChange { path: "retention_days".into(), before: json!(30), after: json!(1827) }]
+        );
+        assert_eq!(changes[3].fields[0].path, "tags.warden:managed-by");
+    }
+
+    #[test]
+    fn without_prune_orphans_stay_and_other_projects_are_not_taken_over() {
+        let want = [desired("/theirs", group(json!(30), "p"))];
+        let refs: Vec<&DesiredResource> = want.iter().collect();
+        let have = [
+            live("/theirs", group(json!(30), "q"), Some("q")),
+            live("/orphan", group(json!(7), "p"), Some("p")),
+        ];
+        let (changes, errors) = diff_scope("p", "1", &refs, &have, false);
+        assert!(changes.is_empty());
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("another warden project `q`"));
+    }
+
+    #[test]
+    fn unmanaged_groups_are_never_pruned() {
+        let have = [live("/hand-made", group(json!(7), "p"), None)];
+        let (changes, _) = diff_scope("p", "1", &[], &have, true);
+        assert!(changes.is_empty());
+    }
+
+    #[test]
+    fn field_changes_are_flattened_by_path() {
+        let before = json!({"a": 1, "tags": {"x": "1", "y": "2"}});
+        let after = json!({"a": 1, "tags": {"x": "1", "y": "3", "z": "4"}});
+        let paths: Vec<String> = field_changes(&before, &after).into_iter().map(|f| f.path).collect();
+        assert_eq!(paths, vec!["tags.y", "tags.z"]);
+        assert!(field_changes(&before, &before).is_empty());
+    }
+}

@@ -1,0 +1,153 @@
+//! Reads live state for many (account, region) scopes concurrently, with one credential
+//! session per account shared by every region and by a later apply.
+
+use std::collections::{BTreeMap, HashMap};
+
+use futures::{stream, StreamExt};
+use tokio::sync::OnceCell;
+
+use super::ScopeError;
+use crate::cloud::{AccountSession, CloudContext, CloudError};
+use crate::kinds;
+use crate::model::{AccountTarget, Kind, LiveResource, ResourceAddr};
+use crate::progress::Progress;
+
+/// (account name, region)
+pub type ScopeKey = (String, String);
+
+/// Connects to accounts on first use and reads scopes.
+pub struct Reader<'a> {
+    ctx: &'a CloudContext,
+    accounts: Vec<AccountTarget>,
+    sessions: HashMap<String, OnceCell<Result<AccountSession, CloudError>>>,
+    parallelism: usize,
+    progress: &'a dyn Progress,
+}
+
+/// The result of reading some scopes.
+#[derive(Debug, Default)]
+pub struct LiveRead {
+    pub live: BTreeMap<ScopeKey, Vec<LiveResource>>,
+    pub errors: Vec<ScopeError>,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(
+        ctx: &'a CloudContext,
+        accounts: &[AccountTarget],
+        parallelism: usize,
+        progress: &'a dyn Progress,
+    ) -> Self {
+        Reader {
+            ctx,
+            accounts: accounts.to_vec(),
+            sessions: accounts
+                .iter()
+                .map(|a| (a.name.clone(), OnceCell::new()))
+                .collect(),
+            parallelism: parallelism.max(1),
+            progress,
+        }
+    }
+
+    pub fn api_calls(&self) -> crate::cloud::ApiCallReport {
+        self.ctx.counter().report()
+    }
+
+    pub fn parallelism(&self) -> usize {
+        self.parallelism
+    }
+
+    pub fn progress(&self) -> &dyn Progress {
+        self.progress
+    }
+
+    /// The account's session, connecting (and proving the account id) on first use.
+    pub async fn session(&self, account: &str) -> Result<AccountSession, CloudError> {
+        let target = self
+            .accounts
+            .iter()
+            .find(|a| a.name == account)
+            .ok_or_else(|| CloudError::unexpected("connect", format!("unknown account `{account}`")))?;
+        let cell = &self.sessions[account];
+        cell.get_or_init(|| self.ctx.connect(target))
+            .await
+            .clone()
+    }
+
+    /// Reads the given resources in every listed scope (scopes without names are still
+    /// connected to, and with `discover_owner` searched for resources that project owns).
+    pub async fn read(
+        &self,
+        scopes: &[ScopeKey],
+        names: &HashMap<ScopeKey, Vec<(Kind, String)>>,
+        discover_owner: Option<&str>,
+    ) -> LiveRead {
+        let mut per_account: BTreeMap<&str, usize> = BTreeMap::new();
+        for (account, _) in scopes {
+            *per_account.entry(account).or_default() += 1;
+        }
+        for (account, total) in &per_account {
+            self.progress.account_started(account, *total);
+        }
+        let results: Vec<(ScopeKey, Result<Vec<LiveResource>, (bool, CloudError)>)> =
+            stream::iter(scopes.iter().cloned())
+                .map(|key| async move {
+                    let wanted = names.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+                    let result = match self.session(&key.0).await {
+                        Err(e) => Err((true, e)),
+                        Ok(session) => {
+                            kinds::read_scope(&session, &key.0, &key.1, wanted, discover_owner)
+                                .await
+                                .map_err(|e| (false, e))
+                        }
+                    };
+                    self.progress.advanced(&key.0, &key.1);
+                    (key, result)
+                })
+                .buffer_unordered(self.parallelism)
+                .collect()
+                .await;
+        let mut read = LiveRead::default();
+        let mut failed_accounts: BTreeMap<String, bool> = BTreeMap::new();
+        for ((account, region), result) in results {
+            match result {
+                Ok(live) => {
+                    failed_accounts.entry(account.clone()).or_insert(false);
+                    read.live.insert((account, region), live);
+                }
+                Err((connect, error)) => {
+                    let already = failed_accounts.insert(account.clone(), true) == Some(true);
+                    if connect && already {
+                        continue;
+                    }
+                    read.errors.push(ScopeError {
+                        account,
+                        region: (!connect).then_some(region),
+                        address: None,
+                        message: error.to_string(),
+                    });
+                }
+            }
+        }
+        for (account, failed) in failed_accounts {
+            self.progress.account_finished(&account, !failed);
+        }
+        read.errors.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
+        read
+    }
+}
+
+/// Groups addresses by scope, as `Reader::read` wants them.
+pub fn names_by_scope<'x>(
+    addrs: impl IntoIterator<Item = &'x ResourceAddr>,
+) -> HashMap<ScopeKey, Vec<(Kind, String)>> {
+    let mut names: HashMap<ScopeKey, Vec<(Kind, String)>> = HashMap::new();
+    for addr in addrs {
+        names
+            .entry((addr.account.clone(), addr.region.clone()))
+            .or_default()
+            .push((addr.kind, addr.name.clone()));
+    }
+    names
+}

@@ -1,0 +1,61 @@
+//! The apply report for people: what succeeded, what failed and why, what was skipped.
+
+use std::fmt::Write;
+
+use super::style::{self, BOLD, DIM, ERROR, OK};
+use super::text::api_calls;
+use super::value::show;
+use crate::apply::{ApplyReport, Status};
+use crate::plan::saved::StaleEntry;
+
+pub fn text(report: &ApplyReport, verbose: bool) -> String {
+    let mut out = String::new();
+    for o in &report.outcomes {
+        let st = style::action(o.action);
+        let (mark, detail) = match &o.status {
+            Status::Applied => (format!("{OK}✓{OK:#}"), String::new()),
+            Status::Unverified { remaining } => (
+                format!("{ERROR}?{ERROR:#}"),
+                format!(
+                    " — applied, but AWS still differs: {}",
+                    remaining
+                        .iter()
+                        .map(|f| format!("{} is {} (want {})", f.path, show(&f.before), show(&f.after)))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            ),
+            Status::Failed { error } => (format!("{ERROR}✗{ERROR:#}"), format!(" — {error}")),
+            Status::Skipped { because } => (format!("{DIM}-{DIM:#}"), format!(" — skipped: {because}")),
+        };
+        let _ = writeln!(out, "{mark} {st}{}{st:#} {}{detail}", o.action.as_str(), o.address);
+    }
+    for e in &report.errors {
+        let _ = writeln!(out, "{ERROR}error:{ERROR:#} {}: {}", e.account, e.message);
+    }
+    let failed = report.failed();
+    let _ = writeln!(
+        out,
+        "\n{BOLD}Apply {}:{BOLD:#} {} applied, {} not applied.",
+        if failed == 0 { "complete" } else { "incomplete" },
+        report.succeeded(),
+        failed
+    );
+    api_calls(&mut out, &report.api_calls, verbose);
+    out
+}
+
+pub fn stale(entries: &[StaleEntry]) -> String {
+    let mut out = format!(
+        "{ERROR}error:{ERROR:#} the saved plan is stale: {} resource(s) changed since it was made; nothing was applied.\n",
+        entries.len()
+    );
+    for e in entries {
+        let _ = writeln!(out, "  {} ({} planned): {}", e.change.address, e.change.action.as_str(), e.note);
+        for f in &e.moved {
+            let _ = writeln!(out, "      {}: {} at plan time, {} now", f.path, show(&f.before), show(&f.after));
+        }
+    }
+    out.push_str("  help: run `warden plan` again, review it, and apply the new plan\n");
+    out
+}

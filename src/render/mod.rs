@@ -1,0 +1,40 @@
+//! Renderers: the plan, drift report and apply report for people (text), bots (JSON) and
+//! pull requests (Markdown). They decide nothing; they only show.
+
+pub mod apply_report;
+pub mod markdown;
+pub mod progress;
+pub mod style;
+pub mod text;
+pub mod value;
+
+use crate::plan::Plan;
+
+/// Output formats a user can choose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+/// Plan or drift wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Plan,
+    Drift,
+}
+
+/// Renders a plan in the chosen format; `verbose` adds per-operation API call counts to text.
+pub fn plan(plan: &Plan, format: Format, mode: Mode, verbose: bool) -> String {
+    match format {
+        Format::Text => text::plan(plan, mode, verbose),
+        Format::Json => json(plan),
+        Format::Markdown => markdown::plan(plan, mode),
+    }
+}
+
+/// Pretty JSON, newline-terminated.
+pub fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")) + "\n"
+}

@@ -1,0 +1,485 @@
+//! Offline checks of a parsed spec: every rule AWS would enforce later, reported now with its location.
+
+use std::collections::{BTreeMap, HashMap};
+
+use marked_yaml::Span;
+
+use super::diagnostic::Diagnostic;
+use super::env::{self, EnvError, EnvMode};
+use super::regions;
+use super::retention::{Retention, ALLOWED_RETENTION_DAYS};
+use super::source::SourceFile;
+use super::sp::Sp;
+use super::suggest::did_you_mean;
+use super::types::{Account, LogGroup, Spec};
+
+/// Tag keys under this prefix are written by the tool itself.
+pub const RESERVED_TAG_PREFIX: &str = "warden:";
+/// Placeholders a name or ARN may use; replaced per account and region.
+pub const PLACEHOLDERS: &[&str] = &["{account}", "{account_name}", "{region}", "{partition}"];
+
+/// Runs every check; an empty result with no errors means the spec can be expanded.
+pub fn check(spec: &Spec, source: &SourceFile, mode: EnvMode) -> Vec<Diagnostic> {
+    let mut checker = Checker {
+        source,
+        mode,
+        found: Vec::new(),
+    };
+    checker.spec(spec);
+    checker.found
+}
+
+struct Checker<'a> {
+    source: &'a SourceFile,
+    mode: EnvMode,
+    found: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn error(&mut self, span: Span, field: String, message: String, help: Option<String>) {
+        let mut d = Diagnostic::error(self.source, Some(&span), message).field(field);
+        if let Some(h) = help {
+            d = d.help(h);
+        }
+        self.found.push(d);
+    }
+
+    fn warn(&mut self, span: Span, field: String, message: String, help: Option<String>) {
+        let mut d = Diagnostic::warning(self.source, Some(&span), message).field(field);
+        if let Some(h) = help {
+            d = d.help(h);
+        }
+        self.found.push(d);
+    }
+
+    fn spec(&mut self, spec: &Spec) {
+        if *spec.version.get() != 1 {
+            self.error(
+                spec.version.span(),
+                "version".into(),
+                format!("unsupported spec version {}", spec.version.get()),
+                Some("this warden reads `version: 1`".into()),
+            );
+        }
+        if let Some(project) = &spec.project {
+            if !is_simple_name(project, 64) {
+                self.error(
+                    project.span(),
+                    "project".into(),
+                    format!("`{}` is not a valid project name", project.get()),
+                    Some("use 1-64 letters, digits, `-`, `_` or `.`, starting with a letter or digit".into()),
+                );
+            }
+        }
+        for (i, region) in spec.defaults.regions.iter().enumerate() {
+            self.region(region, format!("defaults.regions[{i}]"));
+        }
+        self.duplicates(
+            spec.defaults.regions.iter().map(|r| (r.get().as_str(), r.span())),
+            "defaults.regions",
+            "region",
+        );
+        self.tags(&spec.defaults.tags, "defaults.tags");
+
+        if spec.accounts.is_empty() {
+            self.error(
+                spec.accounts.span(),
+                "accounts".into(),
+                "the spec governs no account".into(),
+                Some("add at least one account with `name`, `id` and `regions`".into()),
+            );
+        }
+        let mut names: HashMap<&str, Span> = HashMap::new();
+        let mut ids: HashMap<String, Span> = HashMap::new();
+        for (i, account) in spec.accounts.iter().enumerate() {
+            let field = format!("accounts[{i}]");
+            if let Some(first) = names.insert(account.name.as_str(), account.name.span()) {
+                self.error(
+                    account.name.span(),
+                    format!("{field}.name"),
+                    format!("account name `{}` is used twice", account.name.get()),
+                    Some(format!("names must be unique (first use at line {})", line(&first))),
+                );
+            }
+            if let Some(id) = self.account(spec, account, &field) {
+                if let Some(first) = ids.insert(id.clone(), account.id.span()) {
+                    self.error(
+                        account.id.span(),
+                        format!("{field}.id"),
+                        format!("account id {id} is listed twice"),
+                        Some(format!(
+                            "list each account once (first at line {}); use `regions` for more regions",
+                            line(&first)
+                        )),
+                    );
+                }
+            }
+        }
+        self.log_groups(&spec.log_groups, "log_groups", false);
+    }
+
+    /// Checks one account; returns its resolved id when it is valid.
+    fn account(&mut self, spec: &Spec, account: &Account, field: &str) -> Option<String> {
+        if !is_simple_name(&account.name, 64) || account.name.contains('.') {
+            self.error(
+                account.name.span(),
+                format!("{field}.name"),
+                format!("`{}` is not a valid account name", account.name.get()),
+                Some("use 1-64 letters, digits, `-` or `_` (it appears in addresses such as `prod-ops/us-east-1/…`)".into()),
+            );
+        }
+        let id = self.resolve(&account.id, &format!("{field}.id"));
+        if let Some(id) = &id {
+            if !is_account_id(id) {
+                self.error(
+                    account.id.span(),
+                    format!("{field}.id"),
+                    format!("`{id}` is not an AWS account id"),
+                    Some("an account id is exactly 12 digits; quote it (`id: \"012345678901\"`) so leading zeros stay".into()),
+                );
+            }
+        }
+        if let Some(role) = &account.role_arn {
+            if let Some(arn) = self.resolve(role, &format!("{field}.role_arn")) {
+                match parse_role_arn(&arn) {
+                    None => self.error(
+                        role.span(),
+                        format!("{field}.role_arn"),
+                        format!("`{arn}` is not an IAM role ARN"),
+                        Some("write `arn:aws:iam::<12-digit account id>:role/<role name>`".into()),
+                    ),
+                    Some(role_account) => {
+                        if let Some(id) = id.as_ref().filter(|id| is_account_id(id)) {
+                            if role_account != *id {
+                                self.error(
+                                    role.span(),
+                                    format!("{field}.role_arn"),
+                                    format!("the role is in account {role_account}, but this account's id is {id}"),
+                                    Some("assume a role that lives in the governed account itself".into()),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(external_id) = &account.external_id {
+            if account.role_arn.is_none() {
+                self.error(
+                    external_id.span(),
+                    format!("{field}.external_id"),
+                    "`external_id` is only used when assuming a role".into(),
+                    Some("add `role_arn`, or remove `external_id`".into()),
+                );
+            }
+            if let Some(value) = self.resolve(external_id, &format!("{field}.external_id")) {
+                let ok = (2..=1224).contains(&value.len())
+                    && value
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+=,.@:/-_".contains(c));
+                if !ok {
+                    self.error(
+                        external_id.span(),
+                        format!("{field}.external_id"),
+                        "the external id is not valid for STS AssumeRole".into(),
+                        Some("use 2-1224 characters from letters, digits and `+=,.@:/-_`".into()),
+                    );
+                }
+            }
+        }
+        let regions: Vec<&Sp<String>> = match &account.regions {
+            Some(own) => own.iter().collect(),
+            None => spec.defaults.regions.iter().collect(),
+        };
+        if regions.is_empty() {
+            self.error(
+                account.name.span(),
+                format!("{field}.regions"),
+                format!("account `{}` has no regions", account.name.get()),
+                Some("add `regions: [us-east-1]` to the account, or `defaults.regions`".into()),
+            );
+        }
+        if let Some(own) = &account.regions {
+            for (i, region) in own.iter().enumerate() {
+                self.region(region, format!("{field}.regions[{i}]"));
+            }
+            self.duplicates(
+                own.iter().map(|r| (r.get().as_str(), r.span())),
+                &format!("{field}.regions"),
+                "region",
+            );
+        }
+        self.tags(&account.tags, &format!("{field}.tags"));
+        for (o, block) in account.overrides.iter().enumerate() {
+            let ofield = format!("{field}.overrides[{o}]");
+            if let Some(only) = &block.regions {
+                for (i, region) in only.iter().enumerate() {
+                    let rfield = format!("{ofield}.regions[{i}]");
+                    self.region(region, rfield.clone());
+                    if regions::is_known(region) && !regions.iter().any(|r| r.get() == region.get()) {
+                        self.error(
+                            region.span(),
+                            rfield,
+                            format!("`{}` is not one of account `{}`'s regions", region.get(), account.name.get()),
+                            Some(format!(
+                                "the account governs: {}",
+                                regions.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+                            )),
+                        );
+                    }
+                }
+            }
+            self.log_groups(&block.log_groups, &format!("{ofield}.log_groups"), true);
+            for (i, group) in block.log_groups.iter().enumerate() {
+                let skip = group.skip.as_ref().is_some_and(|s| *s.get());
+                if skip && !spec.log_groups.iter().any(|b| b.name.get() == group.name.get()) {
+                    self.error(
+                        group.name.span(),
+                        format!("{ofield}.log_groups[{i}].skip"),
+                        format!("`{}` is not in the baseline, so there is nothing to skip", group.name.get()),
+                        Some("check the name against the top-level `log_groups`".into()),
+                    );
+                }
+            }
+        }
+        id
+    }
+
+    fn log_groups(&mut self, groups: &[LogGroup], field: &str, in_override: bool) {
+        self.duplicates(
+            groups.iter().map(|g| (g.name.get().as_str(), g.name.span())),
+            field,
+            "log group",
+        );
+        for (i, group) in groups.iter().enumerate() {
+            let gfield = format!("{field}[{i}]");
+            self.log_group_name(&group.name, &format!("{gfield}.name"));
+            if let Some(retention) = &group.retention_days {
+                if let Retention::Days(days) = retention.get() {
+                    if let Some(nearest) = Retention::closest_allowed(*days) {
+                        self.error(
+                            retention.span(),
+                            format!("{gfield}.retention_days"),
+                            format!("CloudWatch Logs does not accept a retention of {days} days"),
+                            Some(format!(
+                                "use {nearest} (the nearest allowed value); allowed: {}, or `never`",
+                                ALLOWED_RETENTION_DAYS
+                                    .iter()
+                                    .map(u32::to_string)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
+                        );
+                    }
+                }
+            }
+            if let Some(key) = &group.kms_key_id {
+                let kfield = format!("{gfield}.kms_key_id");
+                if key.get() != "none" || !in_override {
+                    if let Some(value) = self.resolve(key, &kfield) {
+                        self.placeholders(key, &value, &kfield);
+                        if !is_kms_key_arn(&fill_samples(&value)) {
+                            self.error(
+                                key.span(),
+                                kfield,
+                                format!("`{value}` is not a KMS key ARN"),
+                                Some("log groups need the key's ARN, e.g. `arn:aws:kms:{region}:{account}:key/1234abcd-12ab-34cd-56ef-1234567890ab` (aliases are not accepted by CloudWatch Logs)".into()),
+                            );
+                        }
+                    }
+                }
+            }
+            self.tags(&group.tags, &format!("{gfield}.tags"));
+            if let Some(skip) = &group.skip {
+                if !in_override {
+                    self.error(
+                        skip.span(),
+                        format!("{gfield}.skip"),
+                        "`skip` is only meaningful inside an account's `overrides`".into(),
+                        Some("remove the group from the baseline instead, or skip it per account".into()),
+                    );
+                }
+            }
+        }
+    }
+
+    fn log_group_name(&mut self, name: &Sp<String>, field: &str) {
+        self.placeholders(name, name, field);
+        let sample = fill_samples(name);
+        let ok = (1..=512).contains(&sample.len())
+            && sample
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-/#".contains(c));
+        if !ok {
+            self.error(
+                name.span(),
+                field.to_string(),
+                format!("`{}` is not a valid log group name", name.get()),
+                Some("use 1-512 characters from letters, digits and `._-/#`; placeholders {account}, {account_name}, {region} are allowed".into()),
+            );
+        }
+    }
+
+    fn placeholders(&mut self, at: &Sp<String>, value: &str, field: &str) {
+        let mut rest = value;
+        while let Some(start) = rest.find('{') {
+            let Some(len) = rest[start..].find('}') else { break };
+            let placeholder = &rest[start..start + len + 1];
+            if !PLACEHOLDERS.contains(&placeholder) {
+                let hint = did_you_mean(placeholder, PLACEHOLDERS.iter().copied())
+                    .map(|p| format!("did you mean `{p}`? "))
+                    .unwrap_or_default();
+                self.error(
+                    at.span(),
+                    field.to_string(),
+                    format!("unknown placeholder `{placeholder}`"),
+                    Some(format!("{hint}placeholders: {}", PLACEHOLDERS.join(", "))),
+                );
+            }
+            rest = &rest[start + len + 1..];
+        }
+    }
+
+    fn region(&mut self, region: &Sp<String>, field: String) {
+        if !regions::is_known(region) {
+            let help = match did_you_mean(region, regions::all()) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => "use a region code such as `us-east-1` or `eu-central-1`".to_string(),
+            };
+            self.error(
+                region.span(),
+                field,
+                format!("`{}` is not an AWS region", region.get()),
+                Some(help),
+            );
+        }
+    }
+
+    fn tags(&mut self, tags: &BTreeMap<String, Sp<String>>, field: &str) {
+        for (key, value) in tags {
+            let tfield = format!("{field}.{key}");
+            if key.is_empty() || key.chars().count() > 128 {
+                self.error(value.span(), tfield.clone(), "tag keys must be 1-128 characters".into(), None);
+            }
+            if key.to_ascii_lowercase().starts_with("aws:") {
+                self.error(value.span(), tfield.clone(), format!("tag key `{key}` uses the prefix `aws:`, which AWS reserves"), Some("choose another key".into()));
+            }
+            if key.starts_with(RESERVED_TAG_PREFIX) {
+                self.error(value.span(), tfield.clone(), format!("tag key `{key}` uses the prefix `{RESERVED_TAG_PREFIX}`, which warden reserves for ownership"), Some("choose another key".into()));
+            }
+            if value.chars().count() > 256 {
+                self.error(value.span(), tfield.clone(), "tag values are at most 256 characters".into(), None);
+            }
+            if env::has_reference(value) {
+                self.resolve(value, &tfield);
+            }
+        }
+    }
+
+    fn duplicates<'s>(&mut self, items: impl Iterator<Item = (&'s str, Span)>, field: &str, what: &str) {
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for (i, (value, span)) in items.enumerate() {
+            if let Some(first) = seen.insert(value, span) {
+                self.error(
+                    span,
+                    format!("{field}[{i}]"),
+                    format!("{what} `{value}` is listed twice"),
+                    Some(format!("remove one of them (the first is at line {})", line(&first))),
+                );
+            }
+        }
+    }
+
+    /// Resolves `${env:…}`; `None` when the value is unknown here (reported as appropriate).
+    fn resolve(&mut self, value: &Sp<String>, field: &str) -> Option<String> {
+        match env::interpolate(value, env::from_process) {
+            Ok(v) => Some(v),
+            Err(EnvError::Missing(name)) => {
+                let message = format!("environment variable `{name}` is not set");
+                let help = Some(format!("export {name}=… before running warden"));
+                match self.mode {
+                    EnvMode::Strict => self.error(value.span(), field.to_string(), message, help),
+                    EnvMode::Lenient => self.warn(value.span(), field.to_string(), format!("{message}; the value is checked when `plan` runs"), help),
+                }
+                None
+            }
+            Err(EnvError::Malformed(text)) => {
+                self.error(
+                    value.span(),
+                    field.to_string(),
+                    format!("`{text}` is not a valid environment reference"),
+                    Some("write `${env:NAME}` with NAME made of letters, digits and `_`".into()),
+                );
+                None
+            }
+        }
+    }
+}
+
+fn line(span: &Span) -> usize {
+    span.start().map(|m| m.line()).unwrap_or(0)
+}
+
+fn is_simple_name(name: &str, max: usize) -> bool {
+    (1..=max).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
+pub fn is_account_id(id: &str) -> bool {
+    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The account id of `arn:<partition>:iam::<account>:role/<name>`.
+pub fn parse_role_arn(arn: &str) -> Option<String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", partition, "iam", "", account, resource]
+            if partition.starts_with("aws")
+                && is_account_id(account)
+                && resource.strip_prefix("role/").is_some_and(|n| {
+                    !n.is_empty()
+                        && n.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+                }) =>
+        {
+            Some(account.to_string())
+        }
+        _ => None,
+    }
+}
+
+fn is_kms_key_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    matches!(parts.as_slice(),
+        ["arn", partition, "kms", region, account, resource]
+            if partition.starts_with("aws")
+                && !region.is_empty()
+                && is_account_id(account)
+                && resource.strip_prefix("key/").is_some_and(|k| !k.is_empty()))
+}
+
+/// Replaces placeholders with sample values so a template can be checked offline.
+fn fill_samples(value: &str) -> String {
+    value
+        .replace("{account}", "123456789012")
+        .replace("{account_name}", "sample")
+        .replace("{region}", "us-east-1")
+        .replace("{partition}", "aws")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_arns() {
+        assert_eq!(
+            parse_role_arn("arn:aws:iam::111111111111:role/path/warden"),
+            Some("111111111111".into())
+        );
+        assert_eq!(parse_role_arn("arn:aws:iam::1111:role/x"), None);
+        assert_eq!(parse_role_arn("arn:aws:iam::111111111111:user/x"), None);
+        assert!(is_kms_key_arn("arn:aws:kms:us-east-1:111111111111:key/abc"));
+        assert!(!is_kms_key_arn("arn:aws:kms:us-east-1:111111111111:alias/abc"));
+    }
+}

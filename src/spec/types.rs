@@ -1,0 +1,106 @@
+//! The typed shape of a spec file (version 1), as users write it; serde reads it, schemars describes it.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::retention::Retention;
+use super::sp::Sp;
+
+/// A bedrock-warden governance spec.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "bedrock-warden spec")]
+pub struct Spec {
+    /// Format version of this file. Only `1` exists.
+    pub version: Sp<u32>,
+    /// Name of this spec's ownership scope: resources the tool creates are tagged
+    /// `warden:managed-by=<project>`, and pruning only ever touches resources with this tag.
+    /// Two specs that govern the same account must use different project names.
+    /// Default: `default`.
+    #[serde(default)]
+    pub project: Option<Sp<String>>,
+    /// Settings applied to every account unless the account says otherwise.
+    #[serde(default)]
+    pub defaults: Defaults,
+    /// The AWS accounts this spec governs.
+    pub accounts: Sp<Vec<Account>>,
+    /// Baseline CloudWatch log groups, created in every account and region.
+    /// Accounts can change or skip them with `overrides`.
+    #[serde(default)]
+    pub log_groups: Vec<LogGroup>,
+}
+
+/// Settings applied everywhere.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    /// Regions used by accounts that do not list their own.
+    #[serde(default)]
+    pub regions: Vec<Sp<String>>,
+    /// Tags put on every resource the tool manages.
+    #[serde(default)]
+    pub tags: BTreeMap<String, Sp<String>>,
+}
+
+/// One AWS account.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    /// A short name used in addresses and filters, e.g. `prod-ops`.
+    pub name: Sp<String>,
+    /// The 12-digit account id, e.g. `"123456789012"` (quote it) or `${env:OPS_ACCOUNT_ID}`.
+    pub id: Sp<String>,
+    /// Role to assume in this account. Without it the caller's own credentials are used,
+    /// and STS GetCallerIdentity must confirm they belong to `id`.
+    #[serde(default)]
+    pub role_arn: Option<Sp<String>>,
+    /// External id required by the role's trust policy; usually `${env:NAME}`.
+    #[serde(default)]
+    pub external_id: Option<Sp<String>>,
+    /// Regions governed in this account (default: `defaults.regions`).
+    #[serde(default)]
+    pub regions: Option<Vec<Sp<String>>>,
+    /// Tags added to every resource in this account (on top of `defaults.tags`).
+    #[serde(default)]
+    pub tags: BTreeMap<String, Sp<String>>,
+    /// Changes to the baseline for this account, optionally limited to some regions.
+    #[serde(default)]
+    pub overrides: Vec<Override>,
+}
+
+/// A change to the baseline for one account (and optionally only some of its regions).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    /// Regions this override applies to (default: all of the account's regions).
+    #[serde(default)]
+    pub regions: Option<Vec<Sp<String>>>,
+    /// Log groups merged by name onto the baseline: fields given here replace the baseline's,
+    /// tags are merged, `skip: true` removes the group; a new name adds a group.
+    #[serde(default)]
+    pub log_groups: Vec<LogGroup>,
+}
+
+/// A CloudWatch Logs log group.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogGroup {
+    /// Log group name, e.g. `/aws/bedrock/invocations`. May use `{account}`, `{account_name}`, `{region}`.
+    pub name: Sp<String>,
+    /// Days to keep events (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+    /// 1827, 2192, 2557, 2922, 3288, 3653) or `never`. Default: `never`.
+    #[serde(default)]
+    pub retention_days: Option<Sp<Retention>>,
+    /// KMS key ARN that encrypts the group, e.g. `arn:aws:kms:{region}:{account}:key/<id>`.
+    /// `none` removes a key set by the baseline.
+    #[serde(default)]
+    pub kms_key_id: Option<Sp<String>>,
+    /// Tags for this group (merged onto defaults and account tags).
+    #[serde(default)]
+    pub tags: BTreeMap<String, Sp<String>>,
+    /// In an override: `true` removes this baseline group from the account/regions.
+    #[serde(default)]
+    pub skip: Option<Sp<bool>>,
+}
