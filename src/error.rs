@@ -26,7 +26,10 @@ pub enum WardenError {
         diagnostics: Vec<crate::spec::Diagnostic>,
     },
     #[error("{message}")]
-    Usage { message: String, help: Option<String> },
+    Usage {
+        message: String,
+        help: Option<String>,
+    },
     #[error(transparent)]
     SavedPlan(#[from] SavedPlanError),
     /// Already rendered for the user.

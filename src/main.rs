@@ -15,7 +15,10 @@ const EXIT_PARTIAL: u8 = 3;
 
 fn main() -> ExitCode {
     let args = cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -39,7 +42,9 @@ fn report(error: &WardenError) {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut stderr = anstream::stderr();
     let text = match error {
-        WardenError::Spec(errors) => cli::render_diagnostics(&errors.source_file, &errors.diagnostics, color),
+        WardenError::Spec(errors) => {
+            cli::render_diagnostics(&errors.source_file, &errors.diagnostics, color)
+        }
         WardenError::Expand {
             source_file,
             diagnostics,

@@ -23,10 +23,16 @@ pub enum Status {
     /// Done, and a re-read shows the spec's values.
     Applied,
     /// Done, but a re-read still differs (see `remaining`).
-    Unverified { remaining: Vec<FieldChange> },
-    Failed { error: String },
+    Unverified {
+        remaining: Vec<FieldChange>,
+    },
+    Failed {
+        error: String,
+    },
     /// Not attempted because something it depends on failed, or its account was unreachable.
-    Skipped { because: String },
+    Skipped {
+        because: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,7 +68,10 @@ pub async fn apply(reader: &Reader<'_>, plan: &Plan) -> ApplyReport {
     let mut by_scope: BTreeMap<ScopeKey, Vec<ResourceChange>> = BTreeMap::new();
     for change in plan.pending() {
         by_scope
-            .entry((change.address.account.clone(), change.address.region.clone()))
+            .entry((
+                change.address.account.clone(),
+                change.address.region.clone(),
+            ))
             .or_default()
             .push(change.clone());
     }
@@ -99,7 +108,11 @@ pub async fn apply(reader: &Reader<'_>, plan: &Plan) -> ApplyReport {
     }
 }
 
-async fn apply_scope(reader: &Reader<'_>, key: &ScopeKey, changes: &[ResourceChange]) -> Vec<Outcome> {
+async fn apply_scope(
+    reader: &Reader<'_>,
+    key: &ScopeKey,
+    changes: &[ResourceChange],
+) -> Vec<Outcome> {
     let session = match reader.session(&key.0).await {
         Ok(s) => s,
         Err(e) => {
@@ -145,7 +158,12 @@ async fn apply_scope(reader: &Reader<'_>, key: &ScopeKey, changes: &[ResourceCha
 }
 
 /// Re-reads what was applied and downgrades outcomes whose live state still differs.
-async fn verify(reader: &Reader<'_>, key: &ScopeKey, changes: &[ResourceChange], outcomes: &mut [Outcome]) {
+async fn verify(
+    reader: &Reader<'_>,
+    key: &ScopeKey,
+    changes: &[ResourceChange],
+    outcomes: &mut [Outcome],
+) {
     let applied: Vec<&ResourceChange> = changes
         .iter()
         .filter(|c| {
@@ -166,9 +184,10 @@ async fn verify(reader: &Reader<'_>, key: &ScopeKey, changes: &[ResourceChange],
             (None, None) => Vec::new(),
             (None, Some(l)) => field_changes(&l.props, &Value::Null),
             (Some(after), None) => field_changes(&Value::Null, after),
-            (Some(after), Some(l)) => {
-                field_changes(&kinds::comparable(change.address.kind, after, &l.props), after)
-            }
+            (Some(after), Some(l)) => field_changes(
+                &kinds::comparable(change.address.kind, after, &l.props),
+                after,
+            ),
         };
         if remaining.is_empty() && read.errors.is_empty() {
             continue;

@@ -47,7 +47,15 @@ fn topological<'a>(changes: &[&'a ResourceChange]) -> Vec<&'a ResourceChange> {
     }
     let mut visiting = HashSet::new();
     for i in 0..changes.len() {
-        visit(i, changes, &index, &present, &mut done, &mut visiting, &mut out);
+        visit(
+            i,
+            changes,
+            &index,
+            &present,
+            &mut done,
+            &mut visiting,
+            &mut out,
+        );
     }
     out
 }
@@ -84,6 +92,9 @@ mod tests {
             .iter()
             .map(|c| c.address.name.as_str())
             .collect();
-        assert_eq!(names, vec!["role", "group", "config", "old-child", "old-parent"]);
+        assert_eq!(
+            names,
+            vec!["role", "group", "config", "old-child", "old-parent"]
+        );
     }
 }

@@ -85,8 +85,14 @@ async fn execute(
     let failures = report.failed() + plan.errors.len();
     if failures == 0 {
         Ok(Outcome::Clean)
-    } else if report.succeeded() == 0 && plan.pending().count() == report.outcomes.len() && plan.errors.is_empty() {
-        Err(WardenError::usage("no change could be applied; see the report above", None))
+    } else if report.succeeded() == 0
+        && plan.pending().count() == report.outcomes.len()
+        && plan.errors.is_empty()
+    {
+        Err(WardenError::usage(
+            "no change could be applied; see the report above",
+            None,
+        ))
     } else {
         Ok(Outcome::Partial)
     }

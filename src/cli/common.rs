@@ -63,7 +63,9 @@ pub fn load_for_aws(path: &str, scope: &ScopeArgs) -> Result<Desired, WardenErro
 /// Keeps only the accounts and regions the filters name; an unknown name is an error.
 pub fn filter_desired(mut desired: Desired, scope: &ScopeArgs) -> Result<Desired, WardenError> {
     check_filters(&desired.accounts, scope)?;
-    desired.accounts.retain(|a| account_selected(&a.name, &a.id, scope));
+    desired
+        .accounts
+        .retain(|a| account_selected(&a.name, &a.id, scope));
     for account in &mut desired.accounts {
         account.regions.retain(|r| region_selected(r, scope));
     }
@@ -81,16 +83,20 @@ pub fn filter_plan(mut plan: Plan, scope: &ScopeArgs) -> Result<Plan, WardenErro
     check_filters(&plan.accounts, scope)?;
     let accounts = plan.accounts.clone();
     plan.changes.retain(|c| {
-        accounts.iter().any(|a| {
-            a.name == c.address.account && account_selected(&a.name, &a.id, scope)
-        }) && region_selected(&c.address.region, scope)
+        accounts
+            .iter()
+            .any(|a| a.name == c.address.account && account_selected(&a.name, &a.id, scope))
+            && region_selected(&c.address.region, scope)
     });
     Ok(plan)
 }
 
 fn check_filters(accounts: &[model::AccountTarget], scope: &ScopeArgs) -> Result<(), WardenError> {
     for wanted in &scope.accounts {
-        if !accounts.iter().any(|a| &a.name == wanted || &a.id == wanted) {
+        if !accounts
+            .iter()
+            .any(|a| &a.name == wanted || &a.id == wanted)
+        {
             let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
             let hint = spec::did_you_mean(wanted, names.iter().copied())
                 .map(|n| format!("did you mean `{n}`? "))

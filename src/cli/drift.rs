@@ -12,7 +12,12 @@ pub async fn run(args: &DriftArgs, verbose: bool) -> Result<Outcome, WardenError
     let desired = load_for_aws(&args.file, &args.scope)?;
     let ctx = cloud_context().await;
     let bars = progress(desired.accounts.len(), "reading");
-    let reader = Reader::new(&ctx, &desired.accounts, args.scope.parallelism.into(), bars.as_ref());
+    let reader = Reader::new(
+        &ctx,
+        &desired.accounts,
+        args.scope.parallelism.into(),
+        bars.as_ref(),
+    );
     let options = PlanOptions {
         prune: args.prune,
         spec_file: args.file.clone(),

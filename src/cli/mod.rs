@@ -108,7 +108,12 @@ pub struct PlanArgs {
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
     /// Spec file: plan now and apply.
-    #[arg(short = 'f', long = "file", value_name = "SPEC", conflicts_with = "plan")]
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "SPEC",
+        conflicts_with = "plan"
+    )]
     pub file: Option<String>,
     /// A saved plan from `warden plan --out`; refused if the live state changed since.
     #[arg(value_name = "PLAN")]

@@ -12,7 +12,12 @@ pub async fn run(args: &PlanArgs, verbose: bool) -> Result<Outcome, WardenError>
     let desired = load_for_aws(&args.file, &args.scope)?;
     let ctx = cloud_context().await;
     let bars = progress(desired.accounts.len(), "reading");
-    let reader = Reader::new(&ctx, &desired.accounts, args.scope.parallelism.into(), bars.as_ref());
+    let reader = Reader::new(
+        &ctx,
+        &desired.accounts,
+        args.scope.parallelism.into(),
+        bars.as_ref(),
+    );
     let options = PlanOptions {
         prune: args.prune,
         spec_file: args.file.clone(),
@@ -21,7 +26,11 @@ pub async fn run(args: &PlanArgs, verbose: bool) -> Result<Outcome, WardenError>
     drop(bars);
     if let Some(path) = &args.out {
         saved::save(&plan, path)?;
-        eprintln!("Saved the plan to {}; apply it with `warden apply {}`.", path.display(), path.display());
+        eprintln!(
+            "Saved the plan to {}; apply it with `warden apply {}`.",
+            path.display(),
+            path.display()
+        );
     }
     print_stdout(&render::plan(&plan, args.format, Mode::Plan, verbose))?;
     outcome(&plan, args.detailed_exitcode)
@@ -31,11 +40,21 @@ pub async fn run(args: &PlanArgs, verbose: bool) -> Result<Outcome, WardenError>
 pub fn outcome(plan: &Plan, detailed: bool) -> Result<Outcome, WardenError> {
     let scopes_ok = plan.changes.len();
     if !plan.errors.is_empty() {
-        let account_level = plan.errors.iter().all(|e| e.region.is_none() && e.address.is_none());
+        let account_level = plan
+            .errors
+            .iter()
+            .all(|e| e.region.is_none() && e.address.is_none());
         let all_accounts_failed = account_level
-            && plan.accounts.iter().all(|a| plan.errors.iter().any(|e| e.account == a.name));
+            && plan
+                .accounts
+                .iter()
+                .all(|a| plan.errors.iter().any(|e| e.account == a.name));
         if all_accounts_failed && scopes_ok == 0 {
-            let list: Vec<String> = plan.errors.iter().map(|e| format!("  {}: {}", e.account, e.message)).collect();
+            let list: Vec<String> = plan
+                .errors
+                .iter()
+                .map(|e| format!("  {}: {}", e.account, e.message))
+                .collect();
             return Err(WardenError::Unreachable(list.join("\n")));
         }
         return Ok(Outcome::Partial);

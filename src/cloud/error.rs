@@ -82,7 +82,10 @@ where
                 CloudError::NotFound { operation, message }
             } else if code.contains("AccessDenied") || code == "UnauthorizedOperation" {
                 CloudError::AccessDenied { operation, message }
-            } else if code.contains("Throttl") || code == "TooManyRequestsException" || code == "RequestLimitExceeded" {
+            } else if code.contains("Throttl")
+                || code == "TooManyRequestsException"
+                || code == "RequestLimitExceeded"
+            {
                 CloudError::Throttled { operation, message }
             } else {
                 CloudError::Service {

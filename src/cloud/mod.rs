@@ -101,7 +101,10 @@ impl CloudContext {
                     .await
                     .map_err(|e| classify("sts:GetCallerIdentity", e))
                     .map_err(|e| credentials_error(e.to_string()))?;
-                (self.base.clone(), out.account().unwrap_or_default().to_string())
+                (
+                    self.base.clone(),
+                    out.account().unwrap_or_default().to_string(),
+                )
             }
             Some(role_arn) => {
                 let external_id = match &account.external_id {

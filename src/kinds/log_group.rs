@@ -113,7 +113,11 @@ async fn list_tags(scope: &Scope<'_>, name: &str) -> Result<BTreeMap<String, Str
 }
 
 /// The normalized view of a live group: same fields as the desired properties.
-pub fn normalize(addr: ResourceAddr, group: &LogGroup, tags: BTreeMap<String, String>) -> LiveResource {
+pub fn normalize(
+    addr: ResourceAddr,
+    group: &LogGroup,
+    tags: BTreeMap<String, String>,
+) -> LiveResource {
     let owner = tags.get(OWNER_TAG).cloned();
     LiveResource {
         addr,
@@ -158,7 +162,12 @@ pub async fn create(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), 
 }
 
 /// Brings an existing group from `before` to `after`, touching only fields that differ.
-pub async fn update(scope: &Scope<'_>, name: &str, before: &Value, after: &Value) -> Result<(), CloudError> {
+pub async fn update(
+    scope: &Scope<'_>,
+    name: &str,
+    before: &Value,
+    after: &Value,
+) -> Result<(), CloudError> {
     if before["retention_days"] != after["retention_days"] {
         match after["retention_days"].as_i64() {
             Some(days) => put_retention(scope, name, days).await?,
@@ -266,7 +275,12 @@ mod tests {
             (OWNER_TAG.to_string(), "default".to_string()),
             ("team".to_string(), "ai".to_string()),
         ]);
-        let addr = ResourceAddr::new("ops", "us-east-1", Kind::LogGroup, "/aws/bedrock/invocations");
+        let addr = ResourceAddr::new(
+            "ops",
+            "us-east-1",
+            Kind::LogGroup,
+            "/aws/bedrock/invocations",
+        );
         let live = normalize(addr, &group, tags);
         assert_eq!(live.owner.as_deref(), Some("default"));
         assert_eq!(

@@ -52,10 +52,7 @@ pub fn comparable(kind: Kind, desired: &Value, live: &Value) -> Value {
 }
 
 /// Carries out one planned change.
-pub async fn execute(
-    session: &AccountSession,
-    change: &ResourceChange,
-) -> Result<(), CloudError> {
+pub async fn execute(session: &AccountSession, change: &ResourceChange) -> Result<(), CloudError> {
     let addr = &change.address;
     let null = Value::Null;
     let before = change.before.as_ref().unwrap_or(&null);

@@ -62,7 +62,11 @@ impl ResourceAddr {
 
 impl fmt::Display for ResourceAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}/{}/{}", self.account, self.region, self.kind, self.name)
+        write!(
+            f,
+            "{}/{}/{}/{}",
+            self.account, self.region, self.kind, self.name
+        )
     }
 }
 

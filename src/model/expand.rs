@@ -127,7 +127,8 @@ impl<'a> MergedLogGroup<'a> {
         if let Some(k) = &item.kms_key_id {
             self.kms_key_id = Some(k);
         }
-        self.tags.extend(item.tags.iter().map(|(k, v)| (k.as_str(), v)));
+        self.tags
+            .extend(item.tags.iter().map(|(k, v)| (k.as_str(), v)));
     }
 }
 
@@ -180,11 +181,7 @@ fn log_group_resource(
             .iter()
             .map(|(k, v)| (k.as_str(), v))
             .collect::<Vec<_>>(),
-        account
-            .tags
-            .iter()
-            .map(|(k, v)| (k.as_str(), v))
-            .collect(),
+        account.tags.iter().map(|(k, v)| (k.as_str(), v)).collect(),
         group.tags.iter().map(|(k, v)| (*k, *v)).collect(),
     ];
     for (key, value) in layers.into_iter().flatten() {

@@ -170,7 +170,11 @@ mod tests {
         let have = [
             live("/same", group(json!(30), "p"), Some("p")),
             live("/changed", group(json!(30), "p"), Some("p")),
-            live("/foreign", json!({"retention_days": 30, "kms_key_id": null, "tags": {}}), None),
+            live(
+                "/foreign",
+                json!({"retention_days": 30, "kms_key_id": null, "tags": {}}),
+                None,
+            ),
             live("/orphan", group(json!(7), "p"), Some("p")),
         ];
         let (changes, errors) = diff_scope("p", "123456789012", &refs, &have, true);
@@ -191,7 +195,11 @@ mod tests {
         );
         assert_eq!(
             changes[2].fields,
-            vec![FieldChange { path: "retention_days".into(), before: json!(30), after: json!(1827) }]
+            vec![FieldChange {
+                path: "retention_days".into(),
+                before: json!(30),
+                after: json!(1827)
+            }]
         );
         assert_eq!(changes[3].fields[0].path, "tags.warden:managed-by");
     }
@@ -221,7 +229,10 @@ mod tests {
     fn field_changes_are_flattened_by_path() {
         let before = json!({"a": 1, "tags": {"x": "1", "y": "2"}});
         let after = json!({"a": 1, "tags": {"x": "1", "y": "3", "z": "4"}});
-        let paths: Vec<String> = field_changes(&before, &after).into_iter().map(|f| f.path).collect();
+        let paths: Vec<String> = field_changes(&before, &after)
+            .into_iter()
+            .map(|f| f.path)
+            .collect();
         assert_eq!(paths, vec!["tags.y", "tags.z"]);
         assert!(field_changes(&before, &before).is_empty());
     }

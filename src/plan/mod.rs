@@ -2,8 +2,8 @@
 //! renderers show and the executor carries out. Saved plans are this structure as JSON.
 
 pub mod build;
-pub mod read;
 pub mod diff;
+pub mod read;
 pub mod saved;
 
 use serde::{Deserialize, Serialize};

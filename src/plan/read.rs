@@ -68,11 +68,11 @@ impl<'a> Reader<'a> {
             .accounts
             .iter()
             .find(|a| a.name == account)
-            .ok_or_else(|| CloudError::unexpected("connect", format!("unknown account `{account}`")))?;
+            .ok_or_else(|| {
+                CloudError::unexpected("connect", format!("unknown account `{account}`"))
+            })?;
         let cell = &self.sessions[account];
-        cell.get_or_init(|| self.ctx.connect(target))
-            .await
-            .clone()
+        cell.get_or_init(|| self.ctx.connect(target)).await.clone()
     }
 
     /// Reads the given resources in every listed scope (scopes without names are still
@@ -133,7 +133,8 @@ impl<'a> Reader<'a> {
         for (account, failed) in failed_accounts {
             self.progress.account_finished(&account, !failed);
         }
-        read.errors.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
+        read.errors
+            .sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
         read
     }
 }

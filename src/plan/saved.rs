@@ -95,7 +95,10 @@ pub async fn stale_entries(
     }
     let mut stale = Vec::new();
     for change in pending {
-        let key = (change.address.account.clone(), change.address.region.clone());
+        let key = (
+            change.address.account.clone(),
+            change.address.region.clone(),
+        );
         let live = read
             .live
             .get(&key)

@@ -20,15 +20,27 @@ pub fn text(report: &ApplyReport, verbose: bool) -> String {
                     " — applied, but AWS still differs: {}",
                     remaining
                         .iter()
-                        .map(|f| format!("{} is {} (want {})", f.path, show(&f.before), show(&f.after)))
+                        .map(|f| format!(
+                            "{} is {} (want {})",
+                            f.path,
+                            show(&f.before),
+                            show(&f.after)
+                        ))
                         .collect::<Vec<_>>()
                         .join("; ")
                 ),
             ),
             Status::Failed { error } => (format!("{ERROR}✗{ERROR:#}"), format!(" — {error}")),
-            Status::Skipped { because } => (format!("{DIM}-{DIM:#}"), format!(" — skipped: {because}")),
+            Status::Skipped { because } => {
+                (format!("{DIM}-{DIM:#}"), format!(" — skipped: {because}"))
+            }
         };
-        let _ = writeln!(out, "{mark} {st}{}{st:#} {}{detail}", o.action.as_str(), o.address);
+        let _ = writeln!(
+            out,
+            "{mark} {st}{}{st:#} {}{detail}",
+            o.action.as_str(),
+            o.address
+        );
     }
     for e in &report.errors {
         let _ = writeln!(out, "{ERROR}error:{ERROR:#} {}: {}", e.account, e.message);
@@ -37,7 +49,11 @@ pub fn text(report: &ApplyReport, verbose: bool) -> String {
     let _ = writeln!(
         out,
         "\n{BOLD}Apply {}:{BOLD:#} {} applied, {} not applied.",
-        if failed == 0 { "complete" } else { "incomplete" },
+        if failed == 0 {
+            "complete"
+        } else {
+            "incomplete"
+        },
         report.succeeded(),
         failed
     );
@@ -51,9 +67,21 @@ pub fn stale(entries: &[StaleEntry]) -> String {
         entries.len()
     );
     for e in entries {
-        let _ = writeln!(out, "  {} ({} planned): {}", e.change.address, e.change.action.as_str(), e.note);
+        let _ = writeln!(
+            out,
+            "  {} ({} planned): {}",
+            e.change.address,
+            e.change.action.as_str(),
+            e.note
+        );
         for f in &e.moved {
-            let _ = writeln!(out, "      {}: {} at plan time, {} now", f.path, show(&f.before), show(&f.after));
+            let _ = writeln!(
+                out,
+                "      {}: {} at plan time, {} now",
+                f.path,
+                show(&f.before),
+                show(&f.after)
+            );
         }
     }
     out.push_str("  help: run `warden plan` again, review it, and apply the new plan\n");

@@ -14,7 +14,10 @@ pub fn plan(plan: &Plan, mode: Mode) -> String {
     };
     let _ = writeln!(out, "## {title}: `{}`\n", plan.spec_file);
     let s = &plan.summary;
-    let _ = writeln!(out, "| create | adopt | update | delete | unchanged | errors |");
+    let _ = writeln!(
+        out,
+        "| create | adopt | update | delete | unchanged | errors |"
+    );
     let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|");
     let _ = writeln!(
         out,
@@ -57,7 +60,11 @@ pub fn plan(plan: &Plan, mode: Mode) -> String {
             );
         }
         for c in plan.pending() {
-            for f in c.fields.iter().filter(|f| is_long(&f.before) || is_long(&f.after)) {
+            for f in c
+                .fields
+                .iter()
+                .filter(|f| is_long(&f.before) || is_long(&f.after))
+            {
                 let _ = writeln!(
                     out,
                     "\n<details><summary><code>{}</code> {}</summary>\n\n```diff\n{}```\n</details>",

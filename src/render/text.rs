@@ -22,7 +22,8 @@ fn word(action: Action, mode: Mode) -> &'static str {
 
 pub fn plan(plan: &Plan, mode: Mode, verbose: bool) -> String {
     let mut out = String::new();
-    let mut accounts: BTreeMap<(&str, &str), BTreeMap<&str, Vec<&ResourceChange>>> = BTreeMap::new();
+    let mut accounts: BTreeMap<(&str, &str), BTreeMap<&str, Vec<&ResourceChange>>> =
+        BTreeMap::new();
     for change in plan.pending() {
         accounts
             .entry((change.address.account.as_str(), change.account_id.as_str()))

@@ -26,7 +26,9 @@ pub fn check(spec: &Spec, source: &SourceFile, mode: EnvMode) -> Vec<Diagnostic>
         found: Vec::new(),
     };
     checker.spec(spec);
-    checker.found
+    let mut found = checker.found;
+    found.sort_by_key(|d| d.location.map(|l| (l.line, l.column)));
+    found
 }
 
 struct Checker<'a> {
@@ -75,7 +77,10 @@ impl Checker<'_> {
             self.region(region, format!("defaults.regions[{i}]"));
         }
         self.duplicates(
-            spec.defaults.regions.iter().map(|r| (r.get().as_str(), r.span())),
+            spec.defaults
+                .regions
+                .iter()
+                .map(|r| (r.get().as_str(), r.span())),
             "defaults.regions",
             "region",
         );
@@ -98,7 +103,10 @@ impl Checker<'_> {
                     account.name.span(),
                     format!("{field}.name"),
                     format!("account name `{}` is used twice", account.name.get()),
-                    Some(format!("names must be unique (first use at line {})", line(&first))),
+                    Some(format!(
+                        "names must be unique (first use at line {})",
+                        line(&first)
+                    )),
                 );
             }
             if let Some(id) = self.account(spec, account, &field) {
@@ -216,14 +224,23 @@ impl Checker<'_> {
                 for (i, region) in only.iter().enumerate() {
                     let rfield = format!("{ofield}.regions[{i}]");
                     self.region(region, rfield.clone());
-                    if regions::is_known(region) && !regions.iter().any(|r| r.get() == region.get()) {
+                    if regions::is_known(region) && !regions.iter().any(|r| r.get() == region.get())
+                    {
                         self.error(
                             region.span(),
                             rfield,
-                            format!("`{}` is not one of account `{}`'s regions", region.get(), account.name.get()),
+                            format!(
+                                "`{}` is not one of account `{}`'s regions",
+                                region.get(),
+                                account.name.get()
+                            ),
                             Some(format!(
                                 "the account governs: {}",
-                                regions.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+                                regions
+                                    .iter()
+                                    .map(|r| r.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             )),
                         );
                     }
@@ -232,11 +249,19 @@ impl Checker<'_> {
             self.log_groups(&block.log_groups, &format!("{ofield}.log_groups"), true);
             for (i, group) in block.log_groups.iter().enumerate() {
                 let skip = group.skip.as_ref().is_some_and(|s| *s.get());
-                if skip && !spec.log_groups.iter().any(|b| b.name.get() == group.name.get()) {
+                if skip
+                    && !spec
+                        .log_groups
+                        .iter()
+                        .any(|b| b.name.get() == group.name.get())
+                {
                     self.error(
                         group.name.span(),
                         format!("{ofield}.log_groups[{i}].skip"),
-                        format!("`{}` is not in the baseline, so there is nothing to skip", group.name.get()),
+                        format!(
+                            "`{}` is not in the baseline, so there is nothing to skip",
+                            group.name.get()
+                        ),
                         Some("check the name against the top-level `log_groups`".into()),
                     );
                 }
@@ -247,7 +272,9 @@ impl Checker<'_> {
 
     fn log_groups(&mut self, groups: &[LogGroup], field: &str, in_override: bool) {
         self.duplicates(
-            groups.iter().map(|g| (g.name.get().as_str(), g.name.span())),
+            groups
+                .iter()
+                .map(|g| (g.name.get().as_str(), g.name.span())),
             field,
             "log group",
         );
@@ -296,7 +323,10 @@ impl Checker<'_> {
                         skip.span(),
                         format!("{gfield}.skip"),
                         "`skip` is only meaningful inside an account's `overrides`".into(),
-                        Some("remove the group from the baseline instead, or skip it per account".into()),
+                        Some(
+                            "remove the group from the baseline instead, or skip it per account"
+                                .into(),
+                        ),
                     );
                 }
             }
@@ -323,7 +353,9 @@ impl Checker<'_> {
     fn placeholders(&mut self, at: &Sp<String>, value: &str, field: &str) {
         let mut rest = value;
         while let Some(start) = rest.find('{') {
-            let Some(len) = rest[start..].find('}') else { break };
+            let Some(len) = rest[start..].find('}') else {
+                break;
+            };
             let placeholder = &rest[start..start + len + 1];
             if !PLACEHOLDERS.contains(&placeholder) {
                 let hint = did_you_mean(placeholder, PLACEHOLDERS.iter().copied())
@@ -359,16 +391,31 @@ impl Checker<'_> {
         for (key, value) in tags {
             let tfield = format!("{field}.{key}");
             if key.is_empty() || key.chars().count() > 128 {
-                self.error(value.span(), tfield.clone(), "tag keys must be 1-128 characters".into(), None);
+                self.error(
+                    value.span(),
+                    tfield.clone(),
+                    "tag keys must be 1-128 characters".into(),
+                    None,
+                );
             }
             if key.to_ascii_lowercase().starts_with("aws:") {
-                self.error(value.span(), tfield.clone(), format!("tag key `{key}` uses the prefix `aws:`, which AWS reserves"), Some("choose another key".into()));
+                self.error(
+                    value.span(),
+                    tfield.clone(),
+                    format!("tag key `{key}` uses the prefix `aws:`, which AWS reserves"),
+                    Some("choose another key".into()),
+                );
             }
             if key.starts_with(RESERVED_TAG_PREFIX) {
                 self.error(value.span(), tfield.clone(), format!("tag key `{key}` uses the prefix `{RESERVED_TAG_PREFIX}`, which warden reserves for ownership"), Some("choose another key".into()));
             }
             if value.chars().count() > 256 {
-                self.error(value.span(), tfield.clone(), "tag values are at most 256 characters".into(), None);
+                self.error(
+                    value.span(),
+                    tfield.clone(),
+                    "tag values are at most 256 characters".into(),
+                    None,
+                );
             }
             if env::has_reference(value) {
                 self.resolve(value, &tfield);
@@ -376,7 +423,12 @@ impl Checker<'_> {
         }
     }
 
-    fn duplicates<'s>(&mut self, items: impl Iterator<Item = (&'s str, Span)>, field: &str, what: &str) {
+    fn duplicates<'s>(
+        &mut self,
+        items: impl Iterator<Item = (&'s str, Span)>,
+        field: &str,
+        what: &str,
+    ) {
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for (i, (value, span)) in items.enumerate() {
             if let Some(first) = seen.insert(value, span) {
@@ -384,7 +436,10 @@ impl Checker<'_> {
                     span,
                     format!("{field}[{i}]"),
                     format!("{what} `{value}` is listed twice"),
-                    Some(format!("remove one of them (the first is at line {})", line(&first))),
+                    Some(format!(
+                        "remove one of them (the first is at line {})",
+                        line(&first)
+                    )),
                 );
             }
         }
@@ -399,7 +454,12 @@ impl Checker<'_> {
                 let help = Some(format!("export {name}=… before running warden"));
                 match self.mode {
                     EnvMode::Strict => self.error(value.span(), field.to_string(), message, help),
-                    EnvMode::Lenient => self.warn(value.span(), field.to_string(), format!("{message}; the value is checked when `plan` runs"), help),
+                    EnvMode::Lenient => self.warn(
+                        value.span(),
+                        field.to_string(),
+                        format!("{message}; the value is checked when `plan` runs"),
+                        help,
+                    ),
                 }
                 None
             }
@@ -423,7 +483,9 @@ fn line(span: &Span) -> usize {
 fn is_simple_name(name: &str, max: usize) -> bool {
     (1..=max).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
 pub fn is_account_id(id: &str) -> bool {
@@ -439,7 +501,8 @@ pub fn parse_role_arn(arn: &str) -> Option<String> {
                 && is_account_id(account)
                 && resource.strip_prefix("role/").is_some_and(|n| {
                     !n.is_empty()
-                        && n.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+                        && n.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
                 }) =>
         {
             Some(account.to_string())
@@ -480,6 +543,8 @@ mod tests {
         assert_eq!(parse_role_arn("arn:aws:iam::1111:role/x"), None);
         assert_eq!(parse_role_arn("arn:aws:iam::111111111111:user/x"), None);
         assert!(is_kms_key_arn("arn:aws:kms:us-east-1:111111111111:key/abc"));
-        assert!(!is_kms_key_arn("arn:aws:kms:us-east-1:111111111111:alias/abc"));
+        assert!(!is_kms_key_arn(
+            "arn:aws:kms:us-east-1:111111111111:alias/abc"
+        ));
     }
 }

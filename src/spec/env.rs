@@ -70,14 +70,26 @@ mod tests {
 
     #[test]
     fn resolves_references_inside_text() {
-        assert_eq!(interpolate("id-${env:ACCOUNT}-x", env).unwrap(), "id-111111111111-x");
+        assert_eq!(
+            interpolate("id-${env:ACCOUNT}-x", env).unwrap(),
+            "id-111111111111-x"
+        );
         assert_eq!(interpolate("plain", env).unwrap(), "plain");
     }
 
     #[test]
     fn reports_missing_and_malformed_references() {
-        assert_eq!(interpolate("${env:NOPE}", env), Err(EnvError::Missing("NOPE".into())));
-        assert_eq!(interpolate("${ACCOUNT}", env), Err(EnvError::Malformed("${ACCOUNT}".into())));
-        assert_eq!(interpolate("${env:A", env), Err(EnvError::Malformed("${env:A".into())));
+        assert_eq!(
+            interpolate("${env:NOPE}", env),
+            Err(EnvError::Missing("NOPE".into()))
+        );
+        assert_eq!(
+            interpolate("${ACCOUNT}", env),
+            Err(EnvError::Malformed("${ACCOUNT}".into()))
+        );
+        assert_eq!(
+            interpolate("${env:A", env),
+            Err(EnvError::Malformed("${env:A".into()))
+        );
     }
 }

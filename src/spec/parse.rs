@@ -1,6 +1,8 @@
 //! Reads a spec file into typed values, turning every YAML or shape problem into a located diagnostic.
 
-use marked_yaml::{from_node, parse_yaml_with_options, Error as NodeError, LoadError, LoaderOptions};
+use marked_yaml::{
+    from_node, parse_yaml_with_options, Error as NodeError, LoadError, LoaderOptions,
+};
 
 use super::diagnostic::Diagnostic;
 use super::source::SourceFile;
@@ -30,9 +32,8 @@ pub fn read_source(path: &str) -> Result<SourceFile, Diagnostic> {
         )
         .help("check that -f points at the spec and not at a log or data file"));
     }
-    let bytes = std::fs::read(path).map_err(|e| {
-        Diagnostic::error(&empty, None, format!("cannot read the spec file: {e}"))
-    })?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostic::error(&empty, None, format!("cannot read the spec file: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         Diagnostic::error(
             &empty,
@@ -51,7 +52,11 @@ pub fn read_source(path: &str) -> Result<SourceFile, Diagnostic> {
 pub fn parse_spec(source: &SourceFile) -> Result<Spec, Diagnostic> {
     let text = source.text.as_str();
     if text.len() > MAX_SPEC_BYTES {
-        return Err(Diagnostic::error(source, None, "the spec is larger than 4 MiB"));
+        return Err(Diagnostic::error(
+            source,
+            None,
+            "the spec is larger than 4 MiB",
+        ));
     }
     if text
         .lines()
@@ -75,10 +80,12 @@ fn load_error(source: &SourceFile, error: LoadError) -> Diagnostic {
     use marked_yaml::Span;
     let at = |m: &marked_yaml::Marker| Span::new_start(*m);
     match error {
-        LoadError::TopLevelMustBeMapping(m) => {
-            Diagnostic::error(source, Some(&at(&m)), "the top level of a spec must be a mapping")
-                .help("a spec starts with keys such as `version: 1` and `accounts:`")
-        }
+        LoadError::TopLevelMustBeMapping(m) => Diagnostic::error(
+            source,
+            Some(&at(&m)),
+            "the top level of a spec must be a mapping",
+        )
+        .help("a spec starts with keys such as `version: 1` and `accounts:`"),
         LoadError::TopLevelMustBeSequence(m) => {
             Diagnostic::error(source, Some(&at(&m)), "unexpected YAML document shape")
         }
@@ -91,12 +98,10 @@ fn load_error(source: &SourceFile, error: LoadError) -> Diagnostic {
             "write the values out; to share settings, put them in the top-level baseline \
              (e.g. `log_groups:`) and change them per account with `overrides:`",
         ),
-        LoadError::MappingKeyMustBeScalar(m) => Diagnostic::error(
-            source,
-            Some(&at(&m)),
-            "mapping keys must be plain strings",
-        )
-        .help("write keys as `name: value`"),
+        LoadError::MappingKeyMustBeScalar(m) => {
+            Diagnostic::error(source, Some(&at(&m)), "mapping keys must be plain strings")
+                .help("write keys as `name: value`")
+        }
         LoadError::UnexpectedTag(m) => Diagnostic::error(
             source,
             Some(&at(&m)),
@@ -131,9 +136,13 @@ fn shape_error(source: &SourceFile, path: Option<String>, error: NodeError) -> D
     let span = error.start_mark().map(marked_yaml::Span::new_start);
     let diagnostic = match &error {
         NodeError::UnknownFieldError(field, expected, _) => {
-            let mut d = Diagnostic::error(source, span.as_ref(), format!("unknown field `{field}`"))
-                .label("not a field here");
-            let allowed = expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>();
+            let mut d =
+                Diagnostic::error(source, span.as_ref(), format!("unknown field `{field}`"))
+                    .label("not a field here");
+            let allowed = expected
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>();
             d = match did_you_mean(field, expected.iter().copied()) {
                 Some(best) => d.help(format!(
                     "did you mean `{best}`? Fields allowed here: {}",

@@ -65,12 +65,14 @@ impl<'de> Deserialize<'de> for Retention {
                 if trimmed.eq_ignore_ascii_case("never") {
                     return Ok(Retention::Never);
                 }
-                trimmed.parse::<u64>().map_err(|_| {
-                    E::custom(format!(
+                trimmed
+                    .parse::<u64>()
+                    .map_err(|_| {
+                        E::custom(format!(
                         "`{v}` is not a retention: write a number of days such as 1827, or `never`"
                     ))
-                })
-                .and_then(|n| self.visit_u64(n))
+                    })
+                    .and_then(|n| self.visit_u64(n))
             }
         }
         deserializer.deserialize_any(RetentionVisitor)
