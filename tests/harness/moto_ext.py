@@ -1,0 +1,610 @@
+"""Extensions to moto 5.2.5 for the bedrock-warden local-cloud harness.
+
+Importing this module monkeypatches moto in place; it must be imported before
+the first request is served (``moto_server.py`` does so). Two independent parts:
+
+1. CloudWatch Logs operations that moto 5.2.5 lacks or implements only in part.
+   Request and response shapes follow the botocore model
+   ``botocore/data/logs/2014-03-28/service-2.json`` (protocol ``json`` 1.1,
+   target prefix ``Logs_20140328``):
+
+   * ``AssociateKmsKey`` / ``DisassociateKmsKey``: not implemented by moto.
+   * ``DescribeLogGroups``: moto ignores ``logGroupIdentifiers`` (returns every
+     group) and ``logGroupNamePattern``, and never reports ``dataProtectionStatus``.
+   * ``PutDataProtectionPolicy`` / ``GetDataProtectionPolicy`` /
+     ``DeleteDataProtectionPolicy``: not implemented by moto.
+
+   moto's ``LogsResponse.call_action`` looks an operation up as a method named
+   after it in snake_case, so adding a method to ``LogsResponse`` adds an
+   operation. State is kept on moto's own ``LogGroup`` objects, so it is per
+   account and region and goes away with the group (or a ``/moto-api/reset``).
+
+2. A fault-injection hook (``WARDEN_MOTO_FAULTS``), see ``FaultInjector`` below.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from typing import Any
+
+from moto.core.responses import BaseResponse
+from moto.core.utils import get_service_model
+from moto.logs.exceptions import InvalidParameterException, ResourceNotFoundException
+from moto.logs.models import LogGroup, LogsBackend
+from moto.logs.responses import LogsResponse
+from moto.logs.utils import PAGINATION_MODEL
+from moto.utilities.aws_headers import gen_amzn_requestid_long
+from moto.utilities.paginator import paginate
+
+__all__ = ["FAULTS", "FaultInjector", "install"]
+
+# --------------------------------------------------------------------------
+# Part 1: CloudWatch Logs
+# --------------------------------------------------------------------------
+
+#: ``DataProtectionPolicyDocument`` is limited to 30,720 characters (API reference).
+MAX_POLICY_DOCUMENT_CHARS = 30720
+#: ``DescribeLogGroupsLogGroupIdentifiers``: list, min 1, max 50.
+MAX_LOG_GROUP_IDENTIFIERS = 50
+
+
+def _now_millis() -> int:
+    return int(time.time() * 1000)
+
+
+def _log_group_name_from_identifier(backend: LogsBackend, identifier: str) -> str:
+    """Map a ``LogGroupIdentifier`` (name or ARN) to a log group name.
+
+    Accepts ``arn:<partition>:logs:<region>:<account>:log-group:<name>`` with or
+    without the trailing ``:*``. An ARN of another account or region names a
+    group that this backend cannot hold, so it is reported as not found.
+    """
+    if not identifier.startswith("arn:"):
+        return identifier
+    parts = identifier.split(":")
+    if len(parts) < 7 or parts[2] != "logs" or parts[5] != "log-group" or not parts[6]:
+        raise InvalidParameterException(
+            f"Invalid log group identifier: {identifier}"
+        )
+    if parts[3] != backend.region_name or parts[4] != backend.account_id:
+        raise ResourceNotFoundException()
+    return parts[6]
+
+
+def _get_log_group(backend: LogsBackend, identifier: str) -> LogGroup:
+    name = _log_group_name_from_identifier(backend, identifier)
+    group = backend.groups.get(name)
+    if group is None:
+        # Same exception and message moto raises for other log group operations.
+        raise ResourceNotFoundException()
+    return group
+
+
+# ---- LogGroup: data protection state and describe output --------------------
+
+_original_to_describe_dict = LogGroup.to_describe_dict
+
+
+def _log_group_to_describe_dict(self: LogGroup) -> dict[str, Any]:
+    """``LogGroup`` shape of DescribeLogGroups, plus ``dataProtectionStatus``.
+
+    moto never reports ``dataProtectionStatus``. AWS documents it as showing
+    "whether this log group has a protection policy, or whether it had one in
+    the past": ``ACTIVATED`` while a policy is set, ``DELETED`` after
+    DeleteDataProtectionPolicy, absent for a group that never had one.
+    """
+    result = _original_to_describe_dict(self)
+    status = getattr(self, "data_protection_status", None)
+    if status:
+        result["dataProtectionStatus"] = status
+    return result
+
+
+# ---- LogsBackend ------------------------------------------------------------
+
+
+def associate_kms_key(self: LogsBackend, log_group_name: str, kms_key_id: str) -> None:
+    """Backend of AssociateKmsKey: sets ``kmsKeyId`` on an existing log group."""
+    _get_log_group(self, log_group_name).kms_key_id = kms_key_id
+
+
+def disassociate_kms_key(self: LogsBackend, log_group_name: str) -> None:
+    """Backend of DisassociateKmsKey: clears ``kmsKeyId`` on an existing log group."""
+    _get_log_group(self, log_group_name).kms_key_id = None
+
+
+@paginate(pagination_model=PAGINATION_MODEL)
+def describe_log_groups(
+    self: LogsBackend,
+    log_group_name_prefix: str | None = None,
+    log_group_identifiers: list[str] | None = None,
+    log_group_name_pattern: str | None = None,
+) -> list[LogGroup]:
+    """Backend of DescribeLogGroups, replacing moto's (same name, same pagination
+    model, so ``limit``/``nextToken`` behave exactly as in moto).
+
+    Adds the ``logGroupIdentifiers`` filter (names or ARNs; identifiers that name
+    no existing group are left out, as AWS does) and the case-sensitive substring
+    filter ``logGroupNamePattern``. Results are sorted by name, as AWS does.
+    """
+    groups = list(self.groups.values())
+    if log_group_identifiers is not None:
+        wanted = set()
+        for identifier in log_group_identifiers:
+            try:
+                wanted.add(_log_group_name_from_identifier(self, identifier))
+            except ResourceNotFoundException:
+                continue  # an ARN of another account/region: nothing to return
+        groups = [g for g in groups if g.name in wanted]
+    if log_group_name_prefix:
+        groups = [g for g in groups if g.name.startswith(log_group_name_prefix)]
+    if log_group_name_pattern:
+        groups = [g for g in groups if log_group_name_pattern in g.name]
+    return sorted(groups, key=lambda g: g.name)
+
+
+def put_data_protection_policy(
+    self: LogsBackend, log_group_identifier: str, policy_document: str
+) -> LogGroup:
+    """Backend of PutDataProtectionPolicy: stores the document on the log group."""
+    group = _get_log_group(self, log_group_identifier)
+    group.data_protection_policy = policy_document
+    group.data_protection_updated = _now_millis()
+    group.data_protection_status = "ACTIVATED"
+    return group
+
+
+def get_data_protection_policy(self: LogsBackend, log_group_identifier: str) -> LogGroup:
+    """Backend of GetDataProtectionPolicy: the log group, whose policy may be unset."""
+    return _get_log_group(self, log_group_identifier)
+
+
+def delete_data_protection_policy(self: LogsBackend, log_group_identifier: str) -> None:
+    """Backend of DeleteDataProtectionPolicy; ResourceNotFoundException if unset."""
+    group = _get_log_group(self, log_group_identifier)
+    if getattr(group, "data_protection_policy", None) is None:
+        raise ResourceNotFoundException(
+            "The specified data protection policy does not exist."
+        )
+    group.data_protection_policy = None
+    group.data_protection_updated = _now_millis()
+    group.data_protection_status = "DELETED"
+
+
+# ---- LogsResponse (one method per operation) --------------------------------
+
+
+def _require(response: LogsResponse, name: str) -> Any:
+    value = response._get_param(name)
+    if value is None or value == "":
+        raise InvalidParameterException(
+            f"1 validation error detected: Value null at '{name}' failed to satisfy "
+            "constraint: Member must not be null"
+        )
+    return value
+
+
+def _log_group_target(response: LogsResponse) -> str:
+    """The log group that an AssociateKmsKey/DisassociateKmsKey request names.
+
+    The request takes ``logGroupName`` or ``resourceIdentifier`` (never both).
+    ``resourceIdentifier`` is accepted when it is a log group ARN; the account
+    level ``query-result`` resource is not modelled and is rejected.
+    """
+    name = response._get_param("logGroupName")
+    resource = response._get_param("resourceIdentifier")
+    if name and resource:
+        raise InvalidParameterException(
+            "You must specify either logGroupName or resourceIdentifier, but not both."
+        )
+    if resource:
+        if ":log-group:" not in resource:
+            raise InvalidParameterException(
+                "This harness supports only log group ARNs as resourceIdentifier "
+                f"(query-result resources are not modelled): {resource}"
+            )
+        return resource
+    if not name:
+        raise InvalidParameterException(
+            "You must specify either logGroupName or resourceIdentifier."
+        )
+    return name
+
+
+def response_associate_kms_key(self: LogsResponse) -> str:
+    """Mirrors CloudWatch Logs AssociateKmsKey (moto 5.2.5 lacks it).
+
+    Input ``AssociateKmsKeyRequest`` {logGroupName | resourceIdentifier, kmsKeyId};
+    no output. The key must be given as a KMS key ARN, as AWS requires; whether
+    the key exists in moto's KMS is not checked. Errors: InvalidParameterException,
+    ResourceNotFoundException.
+    """
+    target = _log_group_target(self)
+    kms_key_id = _require(self, "kmsKeyId")
+    if len(kms_key_id) > 256 or not (
+        kms_key_id.startswith("arn:") and kms_key_id.split(":")[2:3] == ["kms"]
+    ):
+        raise InvalidParameterException(
+            f"Specified KMS key {kms_key_id} is not a valid KMS key ARN."
+        )
+    self.logs_backend.associate_kms_key(target, kms_key_id)
+    return ""
+
+
+def response_disassociate_kms_key(self: LogsResponse) -> str:
+    """Mirrors CloudWatch Logs DisassociateKmsKey (moto 5.2.5 lacks it).
+
+    Input ``DisassociateKmsKeyRequest`` {logGroupName | resourceIdentifier};
+    no output. Clears the group's ``kmsKeyId`` (a no-op if none is set).
+    """
+    self.logs_backend.disassociate_kms_key(_log_group_target(self))
+    return ""
+
+
+def response_describe_log_groups(self: LogsResponse) -> str:
+    """Mirrors CloudWatch Logs DescribeLogGroups, replacing moto's handler.
+
+    moto 5.2.5 ignores ``logGroupIdentifiers`` and ``logGroupNamePattern``. Per
+    the model, ``logGroupIdentifiers`` (1 to 50 names or ARNs) excludes the other
+    filters, and ``logGroupNamePrefix`` and ``logGroupNamePattern`` exclude each
+    other: such combinations raise InvalidParameterException. With a pattern,
+    only ``arn``, ``creationTime`` and ``logGroupName`` are returned, as
+    documented. ``nextToken`` is left out of the response when there is none.
+    """
+    prefix = self._get_param("logGroupNamePrefix")
+    pattern = self._get_param("logGroupNamePattern")
+    identifiers = self._get_param("logGroupIdentifiers")
+    next_token = self._get_param("nextToken")
+    limit = self._get_param("limit", 50)
+    if not isinstance(limit, int) or not 1 <= limit <= 50:
+        raise InvalidParameterException(
+            constraint="Member must have value between 1 and 50",
+            parameter="limit",
+            value=limit,
+        )
+    if identifiers is not None:
+        if not isinstance(identifiers, list) or not (
+            1 <= len(identifiers) <= MAX_LOG_GROUP_IDENTIFIERS
+        ):
+            raise InvalidParameterException(
+                constraint="Member must have length between 1 and 50",
+                parameter="logGroupIdentifiers",
+                value=identifiers,
+            )
+        if prefix or pattern:
+            raise InvalidParameterException(
+                "If you specify logGroupIdentifiers, you can't specify "
+                "logGroupNamePrefix or logGroupNamePattern."
+            )
+    if prefix and pattern:
+        raise InvalidParameterException(
+            "logGroupNamePrefix and logGroupNamePattern are mutually exclusive. "
+            "Only one of these parameters can be passed."
+        )
+    groups, next_token = self.logs_backend.describe_log_groups(
+        limit=limit,
+        next_token=next_token,
+        log_group_name_prefix=prefix,
+        log_group_identifiers=identifiers,
+        log_group_name_pattern=pattern,
+    )
+    described = [g.to_describe_dict() for g in groups]
+    if pattern:
+        keep = ("arn", "creationTime", "logGroupName")
+        described = [{k: d[k] for k in keep if k in d} for d in described]
+    result: dict[str, Any] = {"logGroups": described}
+    if next_token:
+        result["nextToken"] = next_token
+    return json.dumps(result)
+
+
+def _validate_policy_document(document: str) -> None:
+    """A data protection policy must be a JSON object with ``Name``, ``Version``
+    and a ``Statement`` list (AWS additionally checks the statements' content,
+    which is not modelled here)."""
+    if len(document) > MAX_POLICY_DOCUMENT_CHARS:
+        raise InvalidParameterException(
+            constraint=f"Member must have length less than or equal to {MAX_POLICY_DOCUMENT_CHARS}",
+            parameter="policyDocument",
+            value="...",
+        )
+    try:
+        policy = json.loads(document)
+    except ValueError as exc:
+        raise InvalidParameterException(f"Invalid policy document: not JSON ({exc})")
+    if not isinstance(policy, dict):
+        raise InvalidParameterException("Invalid policy document: must be a JSON object")
+    missing = [k for k in ("Name", "Version", "Statement") if k not in policy]
+    if missing:
+        raise InvalidParameterException(
+            f"Invalid policy document: missing required field(s) {', '.join(missing)}"
+        )
+    if not isinstance(policy["Statement"], list) or not policy["Statement"]:
+        raise InvalidParameterException(
+            "Invalid policy document: Statement must be a non-empty list"
+        )
+
+
+def response_put_data_protection_policy(self: LogsResponse) -> str:
+    """Mirrors CloudWatch Logs PutDataProtectionPolicy (moto 5.2.5 lacks it).
+
+    Input {logGroupIdentifier (name or ARN), policyDocument}; output
+    ``PutDataProtectionPolicyResponse`` {logGroupIdentifier (as given),
+    policyDocument, lastUpdatedTime (epoch millis)}. Replaces any earlier policy.
+    """
+    identifier = _require(self, "logGroupIdentifier")
+    document = _require(self, "policyDocument")
+    _validate_policy_document(document)
+    group = self.logs_backend.put_data_protection_policy(identifier, document)
+    return json.dumps(
+        {
+            "logGroupIdentifier": identifier,
+            "policyDocument": group.data_protection_policy,
+            "lastUpdatedTime": group.data_protection_updated,
+        }
+    )
+
+
+def response_get_data_protection_policy(self: LogsResponse) -> str:
+    """Mirrors CloudWatch Logs GetDataProtectionPolicy (moto 5.2.5 lacks it).
+
+    Output ``GetDataProtectionPolicyResponse``: {logGroupIdentifier,
+    policyDocument, lastUpdatedTime}. For an existing group without a policy
+    only ``logGroupIdentifier`` is returned (every member is optional in the
+    model); a missing group is ResourceNotFoundException.
+    """
+    identifier = _require(self, "logGroupIdentifier")
+    group = self.logs_backend.get_data_protection_policy(identifier)
+    result: dict[str, Any] = {"logGroupIdentifier": identifier}
+    document = getattr(group, "data_protection_policy", None)
+    if document is not None:
+        result["policyDocument"] = document
+        result["lastUpdatedTime"] = group.data_protection_updated
+    return json.dumps(result)
+
+
+def response_delete_data_protection_policy(self: LogsResponse) -> str:
+    """Mirrors CloudWatch Logs DeleteDataProtectionPolicy (moto 5.2.5 lacks it).
+
+    No output; ResourceNotFoundException if the group is missing or has no policy.
+    """
+    identifier = _require(self, "logGroupIdentifier")
+    self.logs_backend.delete_data_protection_policy(identifier)
+    return "{}"
+
+
+def _install_logs() -> None:
+    LogGroup.to_describe_dict = _log_group_to_describe_dict  # type: ignore[method-assign]
+    LogGroup.data_protection_policy = None  # class defaults: existing groups too
+    LogGroup.data_protection_updated = None
+    LogGroup.data_protection_status = None
+
+    LogsBackend.associate_kms_key = associate_kms_key
+    LogsBackend.disassociate_kms_key = disassociate_kms_key
+    LogsBackend.describe_log_groups = describe_log_groups  # type: ignore[method-assign]
+    LogsBackend.put_data_protection_policy = put_data_protection_policy
+    LogsBackend.get_data_protection_policy = get_data_protection_policy
+    LogsBackend.delete_data_protection_policy = delete_data_protection_policy
+
+    # LogsResponse method name == snake_case of the operation name.
+    LogsResponse.associate_kms_key = response_associate_kms_key
+    LogsResponse.disassociate_kms_key = response_disassociate_kms_key
+    LogsResponse.describe_log_groups = response_describe_log_groups  # type: ignore[method-assign]
+    LogsResponse.put_data_protection_policy = response_put_data_protection_policy
+    LogsResponse.get_data_protection_policy = response_get_data_protection_policy
+    LogsResponse.delete_data_protection_policy = response_delete_data_protection_policy
+
+
+# --------------------------------------------------------------------------
+# Part 2: fault injection (WARDEN_MOTO_FAULTS)
+# --------------------------------------------------------------------------
+
+FAULTS_ENV = "WARDEN_MOTO_FAULTS"
+
+
+class FaultInjector:
+    """Makes the first N calls of chosen operations fail with an AWS-shaped error.
+
+    Configured once, at server start, from the environment variable
+    ``WARDEN_MOTO_FAULTS``: a JSON object mapping ``"<service>:<Operation>"`` to a
+    fault::
+
+        {"bedrock:PutModelInvocationLoggingConfiguration":
+            {"times": 3, "status": 400, "code": "ValidationException",
+             "message": "Failed to validate permissions for log group: ..."}}
+
+    * ``<service>`` is moto's service name for the request, which for the
+      services this project uses is the SigV4 signing name: ``logs``,
+      ``bedrock``, ``sts``, ``iam``, ``kms``, ``s3``... (the botocore client
+      name is accepted too). ``"*:<Operation>"`` matches any service.
+    * ``<Operation>`` is the API operation name as in the botocore model.
+    * ``times``: how many calls fail (default 1; a negative number: every call).
+      Later calls fall through to moto. Counters are per key, thread-safe, and
+      last for the life of the server process.
+    * ``status`` (default 400), ``code`` (required), ``message`` (default "").
+
+    The hook wraps ``moto.core.responses.BaseResponse.call_action``, the single
+    place through which moto dispatches every operation of every service whose
+    responses class uses it: that covers the JSON-protocol services (identified
+    by the ``X-Amz-Target`` header: logs, kms...), the query services (``Action``
+    parameter: sts, iam...) and the REST-JSON services (operation matched from
+    method and path via the botocore model: bedrock). S3, which moto dispatches
+    by itself, is hooked at ``S3Response.bucket_response``/``key_response``
+    (path-style requests). The check runs before moto's own handler, so a
+    failed call changes no state.
+
+    Error rendering by the service's protocol: ``json`` and ``rest-json`` get
+    body ``{"__type": code, "message": msg}`` plus header ``x-amzn-ErrorType``;
+    ``query`` gets ``<ErrorResponse><Error>`` XML, ``ec2`` ``<Response><Errors>``
+    XML, ``rest-xml`` ``<Error>`` XML.
+    """
+
+    def __init__(self, spec: dict[str, Any] | None = None) -> None:
+        self._lock = threading.Lock()
+        self._faults: dict[str, dict[str, Any]] = {}
+        self._calls: dict[str, int] = {}
+        for key, fault in (spec or {}).items():
+            if ":" not in key or not isinstance(fault, dict) or not fault.get("code"):
+                raise ValueError(
+                    f"{FAULTS_ENV}: entry {key!r} must be 'service:Operation' -> "
+                    '{"code": ..., "message": ..., "status": ..., "times": ...}'
+                )
+            self._faults[key] = {
+                "times": int(fault.get("times", 1)),
+                "status": int(fault.get("status", 400)),
+                "code": str(fault["code"]),
+                "message": str(fault.get("message", "")),
+            }
+
+    @classmethod
+    def from_env(cls) -> "FaultInjector":
+        raw = os.environ.get(FAULTS_ENV, "").strip()
+        if not raw:
+            return cls()
+        try:
+            spec = json.loads(raw)
+        except ValueError as exc:
+            raise ValueError(f"{FAULTS_ENV} is not valid JSON: {exc}") from exc
+        if not isinstance(spec, dict):
+            raise ValueError(f"{FAULTS_ENV} must be a JSON object")
+        return cls(spec)
+
+    def __bool__(self) -> bool:
+        return bool(self._faults)
+
+    def take(self, services: list[str], operation: str) -> dict[str, Any] | None:
+        """Count one call of ``operation``; return the fault if this call must fail."""
+        keys = [f"{s}:{operation}" for s in services if s] + [f"*:{operation}"]
+        with self._lock:
+            for key in keys:
+                fault = self._faults.get(key)
+                if fault is None:
+                    continue
+                self._calls[key] = n = self._calls.get(key, 0) + 1
+                if fault["times"] < 0 or n <= fault["times"]:
+                    return fault
+                return None
+        return None
+
+    @staticmethod
+    def render(
+        protocol: str, json_version: str, fault: dict[str, Any]
+    ) -> tuple[int, dict[str, str], str]:
+        """Status, headers and body of the error, in the service's protocol."""
+        code, message = fault["code"], fault["message"]
+        headers: dict[str, str] = {}
+        request_id = gen_amzn_requestid_long(headers)
+        if protocol in ("json", "rest-json"):
+            headers["x-amzn-ErrorType"] = code
+            headers["Content-Type"] = (
+                f"application/x-amz-json-{json_version}"
+                if protocol == "json"
+                else "application/json"
+            )
+            body = json.dumps({"__type": code, "message": message})
+        else:
+            from xml.sax.saxutils import escape
+
+            code_x, msg_x = escape(code), escape(message)
+            headers["Content-Type"] = "text/xml"
+            if protocol == "ec2":
+                body = (
+                    f"<Response><Errors><Error><Code>{code_x}</Code><Message>{msg_x}</Message>"
+                    f"</Error></Errors><RequestID>{request_id}</RequestID></Response>"
+                )
+            elif protocol == "rest-xml":
+                body = (
+                    f"<Error><Code>{code_x}</Code><Message>{msg_x}</Message>"
+                    f"<RequestId>{request_id}</RequestId></Error>"
+                )
+            else:  # query
+                kind = "Receiver" if fault["status"] >= 500 else "Sender"
+                body = (
+                    f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code_x}</Code>"
+                    f"<Message>{msg_x}</Message></Error><RequestId>{request_id}</RequestId>"
+                    "</ErrorResponse>"
+                )
+        return fault["status"], headers, body
+
+
+#: The process-wide injector, read from the environment at import time.
+FAULTS = FaultInjector.from_env()
+
+_original_call_action = BaseResponse.call_action
+
+
+def _injected_fault(response: BaseResponse, operation: str | None) -> Any:
+    """The error response for this call of ``operation``, or None to go on."""
+    if not operation:
+        return None
+    services = [response.service_name or "", response.boto3_service_name]
+    fault = FAULTS.take(services, operation)
+    if fault is None:
+        return None
+    protocol, json_version = "json", "1.1"
+    try:
+        metadata = get_service_model(response.boto3_service_name).metadata
+        protocol = metadata.get("protocol", protocol)
+        json_version = metadata.get("jsonVersion", json_version)
+    except Exception:
+        pass
+    return FaultInjector.render(protocol, json_version, fault)
+
+
+def _call_action_with_faults(self: BaseResponse) -> Any:
+    """``BaseResponse.call_action`` preceded by the WARDEN_MOTO_FAULTS check."""
+    if FAULTS:
+        try:
+            operation = self._get_action()
+        except Exception:  # let moto report whatever is wrong with the request
+            operation = None
+        faulted = _injected_fault(self, operation)
+        if faulted is not None:
+            return faulted
+    return _original_call_action(self)
+
+
+def _s3_with_faults(original: Any) -> Any:
+    """S3 bypasses ``call_action`` (``S3Response.bucket_response``/``key_response``
+    are its entry points); name the operation with moto's botocore-model router,
+    which handles path-style requests, as SDKs send to an IP endpoint."""
+
+    def wrapper(self: Any, request: Any, full_url: str, headers: Any) -> Any:
+        if FAULTS:
+            try:
+                operation = self._get_action_from_method_and_request_uri(request)
+            except Exception:
+                operation = None
+            faulted = _injected_fault(self, operation)
+            if faulted is not None:
+                return faulted
+        return original(self, request, full_url, headers)
+
+    wrapper.__doc__ = original.__doc__
+    return wrapper
+
+
+def _install_faults() -> None:
+    from moto.s3.responses import S3Response
+
+    BaseResponse.call_action = _call_action_with_faults  # type: ignore[method-assign]
+    S3Response.bucket_response = _s3_with_faults(S3Response.bucket_response)
+    S3Response.key_response = _s3_with_faults(S3Response.key_response)
+
+
+_installed = False
+
+
+def install() -> None:
+    """Apply all patches (idempotent; done on import)."""
+    global _installed
+    if not _installed:
+        _install_logs()
+        _install_faults()
+        _installed = True
+
+
+install()

@@ -1,0 +1,376 @@
+#!/usr/bin/env python3
+"""Self-check of the local-cloud harness: moto_server.py + moto_ext.py, via boto3.
+
+    .local-cloud/venv/bin/python tests/harness/test_moto_ext.py
+
+Starts its own servers through the launcher (so it ignores any AWS_* settings of
+the calling shell), runs every ``test_*`` function below and ends with the line
+``N passed, M failed``; the exit status is 0 only if nothing failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import traceback
+from typing import Any, Callable
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LAUNCHER = os.path.join(HERE, "moto_server.py")
+REGION = "us-east-1"
+DEFAULT_ACCOUNT = "123456789012"  # moto's account for credentials it did not issue
+
+POLICY = json.dumps(
+    {
+        "Name": "warden-data-protection",
+        "Description": "mask secrets",
+        "Version": "2021-06-01",
+        "Statement": [
+            {
+                "Sid": "audit",
+                "DataIdentifier": ["arn:aws:dataprotection::aws:data-identifier/AwsSecretKey"],
+                "Operation": {"Audit": {"FindingsDestination": {}}},
+            },
+            {
+                "Sid": "redact",
+                "DataIdentifier": ["arn:aws:dataprotection::aws:data-identifier/AwsSecretKey"],
+                "Operation": {"Deidentify": {"MaskConfig": {}}},
+            },
+        ],
+    }
+)
+
+FAULTS = {
+    "bedrock:PutModelInvocationLoggingConfiguration": {
+        "times": 2,
+        "status": 400,
+        "code": "ValidationException",
+        "message": "Failed to validate permissions for log group: /warden/bedrock",
+    },
+    "logs:PutRetentionPolicy": {
+        "times": 1,
+        "status": 503,
+        "code": "ServiceUnavailableException",
+        "message": "try later",
+    },
+    "sts:GetCallerIdentity": {"times": 1, "status": 403, "code": "ExpiredToken", "message": "expired"},
+    "s3:GetBucketPolicy": {"times": 1, "status": 403, "code": "AccessDenied", "message": "Access Denied"},
+}
+
+
+class Server:
+    """A launcher process, spawned the way the Rust harness does it."""
+
+    def __init__(self, env_extra: dict[str, str] | None = None) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_"))}
+        env.pop("WARDEN_MOTO_FAULTS", None)
+        env.update(env_extra or {})
+        self.proc = subprocess.Popen(
+            [sys.executable, LAUNCHER, "--port", "0", "--exit-on-stdin-eof"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().decode()
+        assert line.startswith("PORT "), f"launcher said {line!r}"
+        self.port = int(line.split()[1])
+        # Contract: exactly one line on stdout, then EOF.
+        self.rest_of_stdout = self.proc.stdout.read()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+
+    def client(self, service: str, creds: dict[str, str] | None = None, **kw: Any) -> Any:
+        creds = creds or {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        return boto3.session.Session(region_name=REGION, **creds).client(
+            service,
+            endpoint_url=self.endpoint,
+            config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
+            **kw,
+        )
+
+    def close_stdin_and_wait(self, timeout: float = 10) -> int:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        return self.proc.wait(timeout=timeout)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def expect_error(code: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> ClientError:
+    try:
+        fn(*args, **kwargs)
+    except ClientError as err:
+        got = err.response["Error"]["Code"]
+        assert got == code, f"expected {code}, got {got}: {err}"
+        return err
+    raise AssertionError(f"expected {code}, call succeeded")
+
+
+def strip_meta(response: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in response.items() if k != "ResponseMetadata"}
+
+
+# ---------------------------------------------------------------------------
+# Tests. Each gets the shared plain server (no faults).
+# ---------------------------------------------------------------------------
+
+
+def test_launcher_stdout_contract(srv: Server) -> None:
+    assert srv.rest_of_stdout == b"", srv.rest_of_stdout
+    assert 0 < srv.port < 65536
+
+
+def test_kms_key_associate_disassociate(srv: Server) -> None:
+    logs = srv.client("logs")
+    key = f"arn:aws:kms:{REGION}:{DEFAULT_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    logs.create_log_group(logGroupName="/kms/a")
+    logs.associate_kms_key(logGroupName="/kms/a", kmsKeyId=key)
+    group = logs.describe_log_groups(logGroupNamePrefix="/kms/a")["logGroups"][0]
+    assert group["kmsKeyId"] == key, group
+    logs.disassociate_kms_key(logGroupName="/kms/a")
+    group = logs.describe_log_groups(logGroupNamePrefix="/kms/a")["logGroups"][0]
+    assert "kmsKeyId" not in group, group
+    # resourceIdentifier with a log group ARN works too
+    arn = f"arn:aws:logs:{REGION}:{DEFAULT_ACCOUNT}:log-group:/kms/a"
+    logs.associate_kms_key(resourceIdentifier=arn, kmsKeyId=key)
+    assert logs.describe_log_groups(logGroupNamePrefix="/kms/a")["logGroups"][0]["kmsKeyId"] == key
+
+
+def test_kms_key_errors(srv: Server) -> None:
+    logs = srv.client("logs")
+    key = f"arn:aws:kms:{REGION}:{DEFAULT_ACCOUNT}:key/k"
+    err = expect_error("ResourceNotFoundException", logs.associate_kms_key, logGroupName="/kms/none", kmsKeyId=key)
+    assert err.response["Error"]["Message"] == "The specified log group does not exist."
+    expect_error("ResourceNotFoundException", logs.disassociate_kms_key, logGroupName="/kms/none")
+    expect_error(
+        "InvalidParameterException",
+        logs.associate_kms_key,
+        resourceIdentifier=f"arn:aws:logs:{REGION}:{DEFAULT_ACCOUNT}:query-result:*",
+        kmsKeyId=key,
+    )
+    logs.create_log_group(logGroupName="/kms/b")
+    expect_error("InvalidParameterException", logs.associate_kms_key, logGroupName="/kms/b", kmsKeyId="alias/x")
+
+
+def test_describe_log_groups_identifiers(srv: Server) -> None:
+    logs = srv.client("logs")
+    for name in ("/ids/c", "/ids/a", "/ids/b", "/other/d"):
+        logs.create_log_group(logGroupName=name)
+    arn_d = f"arn:aws:logs:{REGION}:{DEFAULT_ACCOUNT}:log-group:/other/d"
+    got = logs.describe_log_groups(logGroupIdentifiers=["/ids/c", "/ids/a", arn_d, "/ids/missing"])
+    assert [g["logGroupName"] for g in got["logGroups"]] == ["/ids/a", "/ids/c", "/other/d"], got
+    assert "nextToken" not in got
+    # limit/nextToken still apply
+    page1 = logs.describe_log_groups(logGroupIdentifiers=["/ids/a", "/ids/b", "/ids/c"], limit=2)
+    assert [g["logGroupName"] for g in page1["logGroups"]] == ["/ids/a", "/ids/b"]
+    page2 = logs.describe_log_groups(
+        logGroupIdentifiers=["/ids/a", "/ids/b", "/ids/c"], limit=2, nextToken=page1["nextToken"]
+    )
+    assert [g["logGroupName"] for g in page2["logGroups"]] == ["/ids/c"]
+    # ARN with the trailing ":*" form, and an ARN of another account
+    got = logs.describe_log_groups(
+        logGroupIdentifiers=[arn_d + ":*", "arn:aws:logs:us-east-1:999999999999:log-group:/ids/a"]
+    )
+    assert [g["logGroupName"] for g in got["logGroups"]] == ["/other/d"], got
+    # prefix behaviour (moto's) unchanged, and the paginator sees every group
+    assert [g["logGroupName"] for g in logs.describe_log_groups(logGroupNamePrefix="/ids/")["logGroups"]] == [
+        "/ids/a",
+        "/ids/b",
+        "/ids/c",
+    ]
+    names = [
+        g["logGroupName"]
+        for page in logs.get_paginator("describe_log_groups").paginate(
+            logGroupNamePrefix="/ids/", PaginationConfig={"PageSize": 1}
+        )
+        for g in page["logGroups"]
+    ]
+    assert names == ["/ids/a", "/ids/b", "/ids/c"], names
+
+
+def test_describe_log_groups_validation(srv: Server) -> None:
+    logs = srv.client("logs")
+    expect_error(
+        "InvalidParameterException",
+        logs.describe_log_groups,
+        logGroupNamePrefix="/ids",
+        logGroupIdentifiers=["/ids/a"],
+    )
+    expect_error(
+        "InvalidParameterException",
+        logs.describe_log_groups,
+        logGroupNamePattern="ids",
+        logGroupIdentifiers=["/ids/a"],
+    )
+    # more than 50 identifiers: boto3 does not check list max, the server must
+    expect_error(
+        "InvalidParameterException",
+        logs.describe_log_groups,
+        logGroupIdentifiers=[f"/g/{i}" for i in range(51)],
+    )
+
+
+def test_data_protection_policy_lifecycle(srv: Server) -> None:
+    logs = srv.client("logs")
+    logs.create_log_group(logGroupName="/dp/a")
+    before = int(time.time() * 1000) - 1000
+    put = strip_meta(logs.put_data_protection_policy(logGroupIdentifier="/dp/a", policyDocument=POLICY))
+    assert set(put) == {"logGroupIdentifier", "policyDocument", "lastUpdatedTime"}, put
+    assert put["logGroupIdentifier"] == "/dp/a" and put["policyDocument"] == POLICY
+    assert isinstance(put["lastUpdatedTime"], int) and put["lastUpdatedTime"] >= before
+    got = strip_meta(logs.get_data_protection_policy(logGroupIdentifier="/dp/a"))
+    assert got == put, (got, put)
+    group = logs.describe_log_groups(logGroupIdentifiers=["/dp/a"])["logGroups"][0]
+    assert group["dataProtectionStatus"] == "ACTIVATED", group
+    # identifiers by ARN are echoed back as given
+    arn = f"arn:aws:logs:{REGION}:{DEFAULT_ACCOUNT}:log-group:/dp/a"
+    got = strip_meta(logs.get_data_protection_policy(logGroupIdentifier=arn))
+    assert got["logGroupIdentifier"] == arn and got["policyDocument"] == POLICY
+    # delete
+    assert strip_meta(logs.delete_data_protection_policy(logGroupIdentifier=arn)) == {}
+    got = strip_meta(logs.get_data_protection_policy(logGroupIdentifier="/dp/a"))
+    assert got == {"logGroupIdentifier": "/dp/a"}, got
+    group = logs.describe_log_groups(logGroupIdentifiers=["/dp/a"])["logGroups"][0]
+    assert group.get("dataProtectionStatus") == "DELETED", group
+    expect_error("ResourceNotFoundException", logs.delete_data_protection_policy, logGroupIdentifier="/dp/a")
+
+
+def test_data_protection_policy_errors(srv: Server) -> None:
+    logs = srv.client("logs")
+    logs.create_log_group(logGroupName="/dp/b")
+    got = strip_meta(logs.get_data_protection_policy(logGroupIdentifier="/dp/b"))
+    assert got == {"logGroupIdentifier": "/dp/b"}, got
+    assert "dataProtectionStatus" not in logs.describe_log_groups(logGroupIdentifiers=["/dp/b"])["logGroups"][0]
+    expect_error("ResourceNotFoundException", logs.delete_data_protection_policy, logGroupIdentifier="/dp/b")
+    for name in ("put_data_protection_policy", "get_data_protection_policy", "delete_data_protection_policy"):
+        kwargs = {"logGroupIdentifier": "/dp/none"}
+        if name.startswith("put"):
+            kwargs["policyDocument"] = POLICY
+        expect_error("ResourceNotFoundException", getattr(logs, name), **kwargs)
+    for bad in ("not json", "[]", json.dumps({"Name": "x", "Version": "2021-06-01"}),
+                json.dumps({"Name": "x", "Version": "2021-06-01", "Statement": {}})):
+        expect_error(
+            "InvalidParameterException", logs.put_data_protection_policy, logGroupIdentifier="/dp/b", policyDocument=bad
+        )
+    assert "policyDocument" not in logs.get_data_protection_policy(logGroupIdentifier="/dp/b")
+
+
+def test_assume_role_switches_account(srv: Server) -> None:
+    sts = srv.client("sts")
+    assert sts.get_caller_identity()["Account"] == DEFAULT_ACCOUNT
+    creds = sts.assume_role(RoleArn="arn:aws:iam::111111111111:role/x", RoleSessionName="warden")["Credentials"]
+    assumed = {
+        "aws_access_key_id": creds["AccessKeyId"],
+        "aws_secret_access_key": creds["SecretAccessKey"],
+        "aws_session_token": creds["SessionToken"],
+    }
+    ident = srv.client("sts", assumed).get_caller_identity()
+    assert ident["Account"] == "111111111111", ident
+    assert ident["Arn"] == "arn:aws:sts::111111111111:assumed-role/x/warden", ident
+    logs_other = srv.client("logs", assumed)
+    logs_other.create_log_group(logGroupName="/acct/other")
+    group = logs_other.describe_log_groups(logGroupNamePrefix="/acct/")["logGroups"][0]
+    assert group["logGroupArn"] == f"arn:aws:logs:{REGION}:111111111111:log-group:/acct/other", group
+    assert srv.client("logs").describe_log_groups(logGroupNamePrefix="/acct/")["logGroups"] == []
+
+
+# ---------------------------------------------------------------------------
+# Fault injection and stdin-EOF exit use a server of their own.
+# ---------------------------------------------------------------------------
+
+
+def test_fault_injection_and_stdin_eof(_: Server) -> None:
+    srv = Server({"WARDEN_MOTO_FAULTS": json.dumps(FAULTS)})
+    try:
+        bedrock = srv.client("bedrock")
+        config = {
+            "cloudWatchConfig": {
+                "logGroupName": "/warden/bedrock",
+                "roleArn": f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/bedrock-logging",
+            },
+            "textDataDeliveryEnabled": True,
+        }
+        for _attempt in range(2):  # REST-JSON: the first two calls fail...
+            err = expect_error(
+                "ValidationException", bedrock.put_model_invocation_logging_configuration, loggingConfig=config
+            )
+            meta = err.response["ResponseMetadata"]
+            assert meta["HTTPStatusCode"] == 400, meta
+            assert meta["HTTPHeaders"]["x-amzn-errortype"] == "ValidationException", meta
+            assert err.response["Error"]["Message"] == FAULTS[
+                "bedrock:PutModelInvocationLoggingConfiguration"]["message"]
+            # ...and change nothing (moto answers {"loggingConfig": {}} when none is set)
+            assert not bedrock.get_model_invocation_logging_configuration().get("loggingConfig")
+        bedrock.put_model_invocation_logging_configuration(loggingConfig=config)  # ...the third passes
+        got = bedrock.get_model_invocation_logging_configuration()["loggingConfig"]
+        assert got["cloudWatchConfig"]["logGroupName"] == "/warden/bedrock", got
+
+        logs = srv.client("logs")  # JSON 1.1 protocol, 5xx
+        logs.create_log_group(logGroupName="/f/a")
+        err = expect_error("ServiceUnavailableException", logs.put_retention_policy, logGroupName="/f/a", retentionInDays=7)
+        assert err.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+        logs.put_retention_policy(logGroupName="/f/a", retentionInDays=7)
+        assert logs.describe_log_groups(logGroupNamePrefix="/f/a")["logGroups"][0]["retentionInDays"] == 7
+
+        sts = srv.client("sts")  # query protocol (XML error)
+        err = expect_error("ExpiredToken", sts.get_caller_identity)
+        assert err.response["Error"]["Message"] == "expired"
+        assert err.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        assert sts.get_caller_identity()["Account"] == DEFAULT_ACCOUNT
+
+        s3 = srv.client("s3")  # rest-xml, hooked apart from the other services
+        s3.create_bucket(Bucket="warden-logs")
+        s3.put_bucket_policy(Bucket="warden-logs", Policy=json.dumps({"Version": "2012-10-17", "Statement": []}))
+        err = expect_error("AccessDenied", s3.get_bucket_policy, Bucket="warden-logs")
+        assert err.response["Error"]["Message"] == "Access Denied"
+        assert err.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        assert "Policy" in s3.get_bucket_policy(Bucket="warden-logs")
+
+        assert srv.close_stdin_and_wait(timeout=10) == 0  # --exit-on-stdin-eof
+    finally:
+        srv.kill()
+
+
+def test_bad_fault_spec_fails_startup(_: Server) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_"))}
+    env["WARDEN_MOTO_FAULTS"] = "{not json"
+    proc = subprocess.run(
+        [sys.executable, LAUNCHER, "--port", "0"], env=env, capture_output=True, timeout=120, stdin=subprocess.DEVNULL
+    )
+    assert proc.returncode != 0 and b"PORT" not in proc.stdout, proc
+    assert b"WARDEN_MOTO_FAULTS" in proc.stderr, proc.stderr[-500:]
+
+
+def main() -> int:
+    tests = [(name, fn) for name, fn in globals().items() if name.startswith("test_") and callable(fn)]
+    srv = Server()
+    passed = failed = 0
+    try:
+        for name, fn in tests:
+            try:
+                fn(srv)
+            except Exception:
+                failed += 1
+                print(f"FAIL {name}", flush=True)
+                traceback.print_exc()
+            else:
+                passed += 1
+                print(f"ok   {name}", flush=True)
+    finally:
+        srv.kill()
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
