@@ -46,20 +46,20 @@ pub fn plan(plan: &Plan, mode: Mode, verbose: bool) -> String {
     let s = &plan.summary;
     let line = match mode {
         Mode::Plan if !plan.has_changes() => format!(
-            "{BOLD}No changes.{BOLD:#} {} resources match the spec.",
-            s.no_op
+            "{BOLD}No changes.{BOLD:#} {} the spec.",
+            count(s.no_op, "resource matches", "resources match")
         ),
         Mode::Plan => format!(
             "{BOLD}Plan:{BOLD:#} {} to create, {} to adopt, {} to update, {} to delete, {} unchanged.",
             s.create, s.adopt, s.update, s.delete, s.no_op
         ),
         Mode::Drift if !plan.has_changes() => format!(
-            "{BOLD}No drift.{BOLD:#} {} resources match the spec.",
-            s.no_op
+            "{BOLD}No drift.{BOLD:#} {} the spec.",
+            count(s.no_op, "resource matches", "resources match")
         ),
         Mode::Drift => format!(
-            "{BOLD}Drift:{BOLD:#} {} resources differ from the spec ({} missing, {} drifted, {} unmanaged, {} orphaned); {} in sync.",
-            s.create + s.adopt + s.update + s.delete,
+            "{BOLD}Drift:{BOLD:#} {} from the spec ({} missing, {} drifted, {} unmanaged, {} orphaned); {} in sync.",
+            count(s.create + s.adopt + s.update + s.delete, "resource differs", "resources differ"),
             s.create, s.update, s.adopt, s.delete, s.no_op
         ),
     };
@@ -74,6 +74,11 @@ pub fn plan(plan: &Plan, mode: Mode, verbose: bool) -> String {
     }
     api_calls(&mut out, &plan.api_calls, verbose);
     out
+}
+
+/// `1 resource matches` / `2 resources match`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn resource(out: &mut String, change: &ResourceChange, mode: Mode) {

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Benchmark: how many AWS API calls and how much time and memory a plan and an apply cost,
+# against the local cloud, for a generated spec of ACCOUNTS × REGIONS × GROUPS log groups.
+# Prints figures; asserts nothing (speed is measured here, never in tests).
+#
+#   scripts/bench.sh [ACCOUNTS] [REGIONS] [GROUPS]      (default 5 2 20 → 200 resources)
+#
+# Accounts after the first are reached by AssumeRole, as in a real multi-account setup.
+# Figures from the local cloud measure warden's work and call counts; AWS latency differs.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+ACCOUNTS=${1:-5}; REGIONS=${2:-2}; GROUPS=${3:-20}
+
+cargo build --quiet --release --bin warden
+WARDEN="$ROOT/target/release/warden"
+ENV_FILE=$(scripts/local-cloud.sh start)
+trap 'scripts/local-cloud.sh stop' EXIT
+# shellcheck disable=SC1090
+source "$ENV_FILE"
+
+WORK=$(mktemp -d)
+SPEC="$WORK/bench.yaml"
+python3 - "$ACCOUNTS" "$REGIONS" "$GROUPS" > "$SPEC" <<'PY'
+import sys
+accounts, regions, groups = (int(a) for a in sys.argv[1:4])
+all_regions = ["us-east-1", "eu-west-1", "eu-central-1", "us-west-2", "ap-southeast-2", "ap-northeast-1"]
+print("version: 1\nproject: bench\ndefaults:\n  regions: [%s]\n  tags: {owner: bench}" % ", ".join(all_regions[:regions]))
+print("accounts:")
+for i in range(accounts):
+    account = "123456789012" if i == 0 else "%012d" % (100000000000 + i)
+    print(f"  - name: acct-{i}\n    id: \"{account}\"")
+    if i:
+        print(f"    role_arn: arn:aws:iam::{account}:role/warden")
+print("log_groups:")
+for g in range(groups):
+    print(f"  - name: /bench/group-{g:03d}\n    retention_days: 30\n    tags: {{index: \"{g}\"}}")
+PY
+
+RESOURCES=$((ACCOUNTS * REGIONS * GROUPS))
+run() { # run LABEL args... → prints a figure line from the JSON plan/report and /usr/bin/time
+    local label=$1; shift
+    local out="$WORK/$label.json" timing="$WORK/$label.time"
+    set +e
+    /usr/bin/time -f "%e %M" -o "$timing" "$WARDEN" "$@" --format json > "$out"
+    set -e
+    python3 - "$label" "$out" "$timing" "$RESOURCES" <<'PY'
+import json, sys
+label, out, timing, resources = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+data = json.load(open(out))
+calls = (data.get("report") or data.get("plan") or data)["api_calls"] if "report" in data else data["api_calls"]
+secs, rss_kb = open(timing).read().split()[-2:]
+ops = ", ".join(f"{o['service']}:{o['operation']}={o['calls']}" for o in calls["operations"])
+print(f"{label:<14} {resources:>5} resources  {float(secs):6.2f} s  {int(rss_kb)/1024:6.1f} MiB  "
+      f"{calls['total_calls']:>6} calls  {calls['total_calls']/resources:5.2f} calls/resource  "
+      f"{calls['total_attempts']-calls['total_calls']} retries")
+print(f"{'':<14} {ops}")
+PY
+}
+
+echo "bench: $ACCOUNTS accounts × $REGIONS regions × $GROUPS log groups = $RESOURCES resources (release build, local cloud)"
+run plan-empty  plan  -f "$SPEC" --parallelism 8
+run apply       apply -f "$SPEC" --auto-approve --parallelism 8
+run plan-steady plan  -f "$SPEC" --parallelism 8
+run drift-prune drift -f "$SPEC" --prune --parallelism 8
