@@ -4,10 +4,12 @@
 pub mod apply;
 pub mod cli;
 pub mod cloud;
+pub mod data_protection;
 pub mod error;
 pub mod kinds;
 pub mod model;
 pub mod plan;
+pub mod policy;
 pub mod progress;
 pub mod render;
 pub mod spec;

@@ -11,16 +11,40 @@ const ENV: &[(&str, &str)] = &[
 
 fn converges(spec: &str, resources: u64) {
     let cloud = LocalCloud::start();
-    cloud.warden_with_env(&["validate", "-f", spec], ENV).expect_code(0);
+    cloud
+        .warden_with_env(&["validate", "-f", spec], ENV)
+        .expect_code(0);
     let plan = cloud
-        .warden_with_env(&["plan", "-f", spec, "--format", "json", "--detailed-exitcode"], ENV)
+        .warden_with_env(
+            &[
+                "plan",
+                "-f",
+                spec,
+                "--format",
+                "json",
+                "--detailed-exitcode",
+            ],
+            ENV,
+        )
         .expect_code(2)
         .json();
     assert_eq!(plan["summary"]["create"], resources, "{plan:#}");
     assert!(plan["api_calls"]["total_calls"].as_u64().unwrap() > 0);
-    cloud.warden_with_env(&["apply", "-f", spec, "--auto-approve"], ENV).expect_code(0);
+    cloud
+        .warden_with_env(&["apply", "-f", spec, "--auto-approve"], ENV)
+        .expect_code(0);
     let after = cloud
-        .warden_with_env(&["plan", "-f", spec, "--detailed-exitcode", "--format", "json"], ENV)
+        .warden_with_env(
+            &[
+                "plan",
+                "-f",
+                spec,
+                "--detailed-exitcode",
+                "--format",
+                "json",
+            ],
+            ENV,
+        )
         .expect_code(0)
         .json();
     assert_eq!(after["summary"]["no_op"], resources);
@@ -40,11 +64,28 @@ fn multi_account_converges() {
 fn markdown_plan_is_a_pull_request_summary() {
     let cloud = LocalCloud::start();
     let md = cloud
-        .warden(&["plan", "-f", "examples/quickstart.yaml", "--format", "markdown"])
+        .warden(&[
+            "plan",
+            "-f",
+            "examples/quickstart.yaml",
+            "--format",
+            "markdown",
+        ])
         .expect_code(0);
-    assert!(md.stdout.starts_with("## warden plan: `examples/quickstart.yaml`"), "{}", md.stdout);
-    assert!(md.stdout.contains("| 2 | 0 | 0 | 0 | 0 | 0 |"), "{}", md.stdout);
-    assert!(md.stdout.contains("`sandbox/us-east-1/log_group//aws/bedrock/invocations` | create"));
+    assert!(
+        md.stdout
+            .starts_with("## warden plan: `examples/quickstart.yaml`"),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout.contains("| 2 | 0 | 0 | 0 | 0 | 0 |"),
+        "{}",
+        md.stdout
+    );
+    assert!(md
+        .stdout
+        .contains("`sandbox/us-east-1/log_group//aws/bedrock/invocations` | create"));
 }
 
 #[test]

@@ -19,7 +19,7 @@ pub async fn run(args: &ApplyArgs, verbose: bool) -> Result<Outcome, WardenError
         (Some(file), None) => {
             let desired = load_for_aws(file, &args.scope)?;
             let bars = progress(desired.accounts.len(), "reading");
-            let reader = Reader::new(&ctx, &desired.accounts, args.scope.parallelism.into(), bars.as_ref());
+            let reader = Reader::new(&ctx, &desired.accounts, &desired.project, args.scope.parallelism.into(), bars.as_ref());
             let options = PlanOptions {
                 prune: args.prune,
                 spec_file: file.clone(),
@@ -30,7 +30,7 @@ pub async fn run(args: &ApplyArgs, verbose: bool) -> Result<Outcome, WardenError
         (None, Some(path)) => {
             let plan = filter_plan(saved::load(path)?, &args.scope)?;
             let bars = progress(plan.accounts.len(), "checking");
-            let reader = Reader::new(&ctx, &plan.accounts, args.scope.parallelism.into(), bars.as_ref());
+            let reader = Reader::new(&ctx, &plan.accounts, &plan.project, args.scope.parallelism.into(), bars.as_ref());
             match saved::stale_entries(&reader, &plan).await {
                 Err(errors) => {
                     let list: Vec<String> = errors

@@ -15,6 +15,7 @@ pub async fn run(args: &DriftArgs, verbose: bool) -> Result<Outcome, WardenError
     let reader = Reader::new(
         &ctx,
         &desired.accounts,
+        &desired.project,
         args.scope.parallelism.into(),
         bars.as_ref(),
     );

@@ -167,4 +167,35 @@ impl AccountSession {
             .build();
         aws_sdk_cloudwatchlogs::Client::from_conf(conf)
     }
+
+    pub fn bedrock(&self, region: &str) -> aws_sdk_bedrock::Client {
+        let conf = aws_sdk_bedrock::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .retry_partition(partition("bedrock", &self.account_id))
+            .interceptor(self.counter.clone())
+            .build();
+        aws_sdk_bedrock::Client::from_conf(conf)
+    }
+
+    /// IAM is global; the region only selects the partition's endpoint.
+    pub fn iam(&self, region: &str) -> aws_sdk_iam::Client {
+        let conf = aws_sdk_iam::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .retry_partition(partition("iam", &self.account_id))
+            .interceptor(self.counter.clone())
+            .build();
+        aws_sdk_iam::Client::from_conf(conf)
+    }
+
+    /// S3 with path-style addressing when a custom endpoint is configured (`AWS_ENDPOINT_URL`):
+    /// S3-compatible endpoints on an address rather than a domain cannot serve virtual hosts.
+    pub fn s3(&self, region: &str) -> aws_sdk_s3::Client {
+        let conf = aws_sdk_s3::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .retry_partition(partition("s3", &self.account_id))
+            .interceptor(self.counter.clone())
+            .force_path_style(self.config.endpoint_url().is_some())
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
+    }
 }

@@ -133,16 +133,7 @@ pub fn normalize(
 /// The part of the live state the spec governs: tags the spec does not name are left alone,
 /// so they are not compared either.
 pub fn comparable(desired: &Value, live: &Value) -> Value {
-    let mut view = live.clone();
-    let wanted: HashSet<&String> = desired
-        .get("tags")
-        .and_then(Value::as_object)
-        .map(|t| t.keys().collect())
-        .unwrap_or_default();
-    if let Some(tags) = view.get_mut("tags").and_then(Value::as_object_mut) {
-        tags.retain(|k, _| wanted.contains(k));
-    }
-    view
+    super::project_keys(desired, live, "tags")
 }
 
 pub async fn create(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), CloudError> {

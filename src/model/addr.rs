@@ -10,14 +10,25 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     LogGroup,
+    IamRole,
+    S3Bucket,
+    InvocationLogging,
 }
 
 impl Kind {
-    pub const ALL: &'static [Kind] = &[Kind::LogGroup];
+    pub const ALL: &'static [Kind] = &[
+        Kind::LogGroup,
+        Kind::IamRole,
+        Kind::S3Bucket,
+        Kind::InvocationLogging,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::LogGroup => "log_group",
+            Kind::IamRole => "iam_role",
+            Kind::S3Bucket => "s3_bucket",
+            Kind::InvocationLogging => "invocation_logging",
         }
     }
 }

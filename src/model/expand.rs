@@ -6,7 +6,9 @@ use serde_json::{json, Value};
 
 use super::addr::{Kind, ResourceAddr};
 use super::desired::{AccountTarget, Desired, DesiredResource, OWNER_TAG};
+use super::logging;
 use crate::spec::env;
+use crate::spec::invocation_logging::InvocationLogging;
 use crate::spec::regions;
 use crate::spec::retention::Retention;
 use crate::spec::source::SourceFile;
@@ -34,7 +36,7 @@ pub fn expand(loaded: &LoadedSpec) -> Result<Desired, Vec<Diagnostic>> {
         let target = AccountTarget {
             name: account.name.get().clone(),
             id: resolve(&account.id),
-            role_arn: account.role_arn.as_ref().map(|r| resolve(r)),
+            role_arn: account.role_arn.as_ref().map(resolve),
             external_id: account.external_id.as_ref().map(|e| e.get().clone()),
             regions: account
                 .regions
@@ -45,10 +47,32 @@ pub fn expand(loaded: &LoadedSpec) -> Result<Desired, Vec<Diagnostic>> {
                 .collect(),
         };
         for region in &target.regions {
+            let mut group_names = Vec::new();
             for group in effective_log_groups(&spec.log_groups, account, region) {
                 match log_group_resource(loaded, &project, &target, region, account, &group) {
-                    Ok(r) => resources.push(r),
-                    Err(d) => problems.push(d),
+                    Ok(r) => {
+                        group_names.push(r.addr.name.clone());
+                        resources.push(r);
+                    }
+                    Err(d) => problems.push(*d),
+                }
+            }
+            if let Some(logging) =
+                effective_logging(spec.invocation_logging.as_ref(), account, region)
+            {
+                let tags = scope_tags(loaded, account, &target, region, &project);
+                let fill = |t: &str| fill(t, &target, region);
+                let scope = logging::Scope {
+                    source: &loaded.source,
+                    target: &target,
+                    region,
+                    tags: &tags,
+                    log_groups: &group_names,
+                    fill: &fill,
+                };
+                match logging::expand(&logging, &scope) {
+                    Ok(rs) => resources.extend(rs),
+                    Err(ds) => problems.extend(ds),
                 }
             }
         }
@@ -132,6 +156,49 @@ impl<'a> MergedLogGroup<'a> {
     }
 }
 
+/// The baseline's invocation logging with the account's overrides for `region` merged in;
+/// `None` when the spec does not mention it for this scope (the live setting is left alone).
+fn effective_logging(
+    baseline: Option<&InvocationLogging>,
+    account: &Account,
+    region: &str,
+) -> Option<InvocationLogging> {
+    let mut merged = baseline.cloned();
+    for block in &account.overrides {
+        let applies = block
+            .regions
+            .as_ref()
+            .is_none_or(|only| only.iter().any(|r| r.get() == region));
+        if let (true, Some(top)) = (applies, &block.invocation_logging) {
+            merged = Some(match merged {
+                Some(base) => base.merged_with(top),
+                None => top.clone(),
+            });
+        }
+    }
+    merged
+}
+
+/// Tags for resources that have no tags of their own in the spec: defaults, account, ownership.
+fn scope_tags(
+    loaded: &LoadedSpec,
+    account: &Account,
+    target: &AccountTarget,
+    region: &str,
+    project: &str,
+) -> BTreeMap<String, String> {
+    let mut tags: BTreeMap<String, String> = loaded
+        .spec
+        .defaults
+        .tags
+        .iter()
+        .chain(account.tags.iter())
+        .map(|(k, v)| (k.clone(), fill(&resolve(v), target, region)))
+        .collect();
+    tags.insert(OWNER_TAG.to_string(), project.to_string());
+    tags
+}
+
 fn fill(template: &str, target: &AccountTarget, region: &str) -> String {
     template
         .replace("{account}", &target.id)
@@ -147,7 +214,7 @@ fn log_group_resource(
     region: &str,
     account: &Account,
     group: &MergedLogGroup,
-) -> Result<DesiredResource, Diagnostic> {
+) -> Result<DesiredResource, Box<Diagnostic>> {
     let source: &SourceFile = &loaded.source;
     let name = fill(group.name, target, region);
     let kms_key_id = match group.kms_key_id {
@@ -156,7 +223,7 @@ fn log_group_resource(
             let parts: Vec<&str> = arn.splitn(6, ':').collect();
             if let [_, _, _, key_region, key_account, _] = parts.as_slice() {
                 if *key_region != region || *key_account != target.id {
-                    return Err(Diagnostic::error(
+                    return Err(Box::new(Diagnostic::error(
                         source,
                         Some(&k.span()),
                         format!(
@@ -165,7 +232,7 @@ fn log_group_resource(
                         ),
                     )
                     .field("kms_key_id")
-                    .help("CloudWatch Logs needs a key in the same account and region; write the ARN with {account} and {region} placeholders"));
+                    .help("CloudWatch Logs needs a key in the same account and region; write the ARN with {account} and {region} placeholders")));
                 }
             }
             Some(arn)
@@ -189,7 +256,7 @@ fn log_group_resource(
     }
     tags.insert(OWNER_TAG.to_string(), project.to_string());
     if tags.len() > MAX_TAGS {
-        return Err(Diagnostic::error(
+        return Err(Box::new(Diagnostic::error(
             source,
             Some(&group.name.span()),
             format!(
@@ -197,7 +264,7 @@ fn log_group_resource(
                 tags.len()
             ),
         )
-        .help("remove some tags"));
+        .help("remove some tags")));
     }
     let retention = match group.retention.map(|r| *r.get()) {
         Some(Retention::Days(d)) => json!(d),

@@ -47,7 +47,8 @@ pub fn diff_scope(
                 let before = kinds::comparable(want.kind(), &want.props, &have.props);
                 match have.owner.as_deref() {
                     Some(owner) if owner == project => {
-                        changes.push(change(Action::Update, Some(before), None))
+                        let reason = kinds::explain(want.kind(), &before, &want.props);
+                        changes.push(change(Action::Update, Some(before), reason))
                     }
                     None => changes.push(change(
                         Action::Adopt,

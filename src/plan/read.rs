@@ -15,10 +15,14 @@ use crate::progress::Progress;
 /// (account name, region)
 pub type ScopeKey = (String, String);
 
+/// One scope's read: the live resources, or the error and whether it came from connecting.
+type ScopeRead = Result<Vec<LiveResource>, (bool, CloudError)>;
+
 /// Connects to accounts on first use and reads scopes.
 pub struct Reader<'a> {
     ctx: &'a CloudContext,
     accounts: Vec<AccountTarget>,
+    project: String,
     sessions: HashMap<String, OnceCell<Result<AccountSession, CloudError>>>,
     parallelism: usize,
     progress: &'a dyn Progress,
@@ -35,12 +39,14 @@ impl<'a> Reader<'a> {
     pub fn new(
         ctx: &'a CloudContext,
         accounts: &[AccountTarget],
+        project: &str,
         parallelism: usize,
         progress: &'a dyn Progress,
     ) -> Self {
         Reader {
             ctx,
             accounts: accounts.to_vec(),
+            project: project.to_string(),
             sessions: accounts
                 .iter()
                 .map(|a| (a.name.clone(), OnceCell::new()))
@@ -90,24 +96,28 @@ impl<'a> Reader<'a> {
         for (account, total) in &per_account {
             self.progress.account_started(account, *total);
         }
-        let results: Vec<(ScopeKey, Result<Vec<LiveResource>, (bool, CloudError)>)> =
-            stream::iter(scopes.iter().cloned())
-                .map(|key| async move {
-                    let wanted = names.get(&key).map(Vec::as_slice).unwrap_or(&[]);
-                    let result = match self.session(&key.0).await {
-                        Err(e) => Err((true, e)),
-                        Ok(session) => {
-                            kinds::read_scope(&session, &key.0, &key.1, wanted, discover_owner)
-                                .await
-                                .map_err(|e| (false, e))
-                        }
-                    };
-                    self.progress.advanced(&key.0, &key.1);
-                    (key, result)
-                })
-                .buffer_unordered(self.parallelism)
-                .collect()
-                .await;
+        let results: Vec<(ScopeKey, ScopeRead)> = stream::iter(scopes.iter().cloned())
+            .map(|key| async move {
+                let wanted = names.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+                let result = match self.session(&key.0).await {
+                    Err(e) => Err((true, e)),
+                    Ok(session) => kinds::read_scope(
+                        &session,
+                        &key.0,
+                        &key.1,
+                        wanted,
+                        &self.project,
+                        discover_owner,
+                    )
+                    .await
+                    .map_err(|e| (false, e)),
+                };
+                self.progress.advanced(&key.0, &key.1);
+                (key, result)
+            })
+            .buffer_unordered(self.parallelism)
+            .collect()
+            .await;
         let mut read = LiveRead::default();
         let mut failed_accounts: BTreeMap<String, bool> = BTreeMap::new();
         for ((account, region), result) in results {

@@ -6,6 +6,7 @@ use marked_yaml::Span;
 
 use super::diagnostic::Diagnostic;
 use super::env::{self, EnvError, EnvMode};
+use super::invocation_logging;
 use super::regions;
 use super::retention::{Retention, ALLOWED_RETENTION_DAYS};
 use super::source::SourceFile;
@@ -90,7 +91,7 @@ impl Checker<'_> {
             self.error(
                 spec.accounts.span(),
                 "accounts".into(),
-                "the spec governs no account".into(),
+                "the list is empty, so the spec governs no account".into(),
                 Some("add at least one account with `name`, `id` and `regions`".into()),
             );
         }
@@ -124,6 +125,10 @@ impl Checker<'_> {
             }
         }
         self.log_groups(&spec.log_groups, "log_groups", false);
+        if let Some(logging) = &spec.invocation_logging {
+            let found = invocation_logging::check(logging, self.source, "invocation_logging", true);
+            self.found.extend(found);
+        }
     }
 
     /// Checks one account; returns its resolved id when it is valid.
@@ -139,10 +144,18 @@ impl Checker<'_> {
         let id = self.resolve(&account.id, &format!("{field}.id"));
         if let Some(id) = &id {
             if !is_account_id(id) {
+                let digits = id.chars().filter(char::is_ascii_digit).count();
+                let detail = if id.chars().all(|c| c.is_ascii_digit()) {
+                    format!(" (it has {digits} digits)")
+                } else if digits == 12 {
+                    " (write the 12 digits only, without separators)".to_string()
+                } else {
+                    String::new()
+                };
                 self.error(
                     account.id.span(),
                     format!("{field}.id"),
-                    format!("`{id}` is not an AWS account id"),
+                    format!("`{id}` is not an AWS account id{detail}"),
                     Some("an account id is exactly 12 digits; quote it (`id: \"012345678901\"`) so leading zeros stay".into()),
                 );
             }
@@ -247,6 +260,15 @@ impl Checker<'_> {
                 }
             }
             self.log_groups(&block.log_groups, &format!("{ofield}.log_groups"), true);
+            if let Some(logging) = &block.invocation_logging {
+                let found = invocation_logging::check(
+                    logging,
+                    self.source,
+                    &format!("{ofield}.invocation_logging"),
+                    false,
+                );
+                self.found.extend(found);
+            }
             for (i, group) in block.log_groups.iter().enumerate() {
                 let skip = group.skip.as_ref().is_some_and(|s| *s.get());
                 if skip
@@ -262,7 +284,15 @@ impl Checker<'_> {
                             "`{}` is not in the baseline, so there is nothing to skip",
                             group.name.get()
                         ),
-                        Some("check the name against the top-level `log_groups`".into()),
+                        Some(
+                            match did_you_mean(
+                                group.name.get(),
+                                spec.log_groups.iter().map(|b| b.name.as_str()),
+                            ) {
+                                Some(best) => format!("did you mean `{best}`?"),
+                                None => "check the name against the top-level `log_groups`".into(),
+                            },
+                        ),
                     );
                 }
             }
@@ -302,7 +332,14 @@ impl Checker<'_> {
             }
             if let Some(key) = &group.kms_key_id {
                 let kfield = format!("{gfield}.kms_key_id");
-                if key.get() != "none" || !in_override {
+                if key.get() == "none" && !in_override {
+                    self.error(
+                        key.span(),
+                        kfield,
+                        "`kms_key_id: none` only means something in an account's `overrides`".into(),
+                        Some("in the baseline, leave `kms_key_id` out for a group without a customer key; `none` in an override removes the baseline's key".into()),
+                    );
+                } else if key.get() != "none" {
                     if let Some(value) = self.resolve(key, &kfield) {
                         self.placeholders(key, &value, &kfield);
                         if !is_kms_key_arn(&fill_samples(&value)) {
@@ -334,23 +371,52 @@ impl Checker<'_> {
     }
 
     fn log_group_name(&mut self, name: &Sp<String>, field: &str) {
-        self.placeholders(name, name, field);
+        if !self.placeholders(name, name, field) {
+            // The unknown placeholder is the problem; its braces would be reported again here.
+            return;
+        }
         let sample = fill_samples(name);
-        let ok = (1..=512).contains(&sample.len())
-            && sample
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._-/#".contains(c));
-        if !ok {
-            self.error(
-                name.span(),
-                field.to_string(),
-                format!("`{}` is not a valid log group name", name.get()),
-                Some("use 1-512 characters from letters, digits and `._-/#`; placeholders {account}, {account_name}, {region} are allowed".into()),
-            );
+        let length = sample.chars().count();
+        let mut bad: Vec<char> = sample
+            .chars()
+            .filter(|c| !(c.is_ascii_alphanumeric() || "._-/#".contains(*c)))
+            .collect();
+        bad.dedup();
+        bad.sort_unstable();
+        bad.dedup();
+        let help = "use 1-512 characters from letters, digits and `._-/#`; placeholders {account}, {account_name}, {region} are allowed";
+        let message = if length == 0 {
+            Some("the log group name is empty".to_string())
+        } else if length > 512 {
+            Some(format!(
+                "the log group name is {length} characters long; CloudWatch Logs allows at most 512"
+            ))
+        } else if !bad.is_empty() {
+            let shown = bad
+                .iter()
+                .map(|c| match c {
+                    ' ' => "` ` (space)".to_string(),
+                    '\t' => "a tab".to_string(),
+                    c => format!("`{c}`"),
+                })
+                .collect::<Vec<_>>();
+            Some(format!(
+                "`{}` is not a valid log group name: {} {} not allowed",
+                name.get(),
+                join_and(&shown),
+                if shown.len() == 1 { "is" } else { "are" }
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = message {
+            self.error(name.span(), field.to_string(), message, Some(help.into()));
         }
     }
 
-    fn placeholders(&mut self, at: &Sp<String>, value: &str, field: &str) {
+    /// Reports unknown `{placeholders}`; `true` when there are none.
+    fn placeholders(&mut self, at: &Sp<String>, value: &str, field: &str) -> bool {
+        let mut known = true;
         let mut rest = value;
         while let Some(start) = rest.find('{') {
             let Some(len) = rest[start..].find('}') else {
@@ -367,9 +433,11 @@ impl Checker<'_> {
                     format!("unknown placeholder `{placeholder}`"),
                     Some(format!("{hint}placeholders: {}", PLACEHOLDERS.join(", "))),
                 );
+                known = false;
             }
             rest = &rest[start + len + 1..];
         }
+        known
     }
 
     fn region(&mut self, region: &Sp<String>, field: String) {
@@ -390,31 +458,39 @@ impl Checker<'_> {
     fn tags(&mut self, tags: &BTreeMap<String, Sp<String>>, field: &str) {
         for (key, value) in tags {
             let tfield = format!("{field}.{key}");
-            if key.is_empty() || key.chars().count() > 128 {
+            let key_span = self.key_span(value, key);
+            let key_chars = key.chars().count();
+            if key_chars == 0 || key_chars > 128 {
                 self.error(
-                    value.span(),
+                    key_span,
                     tfield.clone(),
-                    "tag keys must be 1-128 characters".into(),
-                    None,
+                    format!("tag keys must be 1-128 characters; this one has {key_chars}"),
+                    Some("shorten the key".into()),
                 );
             }
             if key.to_ascii_lowercase().starts_with("aws:") {
                 self.error(
-                    value.span(),
+                    key_span,
                     tfield.clone(),
                     format!("tag key `{key}` uses the prefix `aws:`, which AWS reserves"),
-                    Some("choose another key".into()),
+                    Some("choose another key, e.g. without the `aws:` prefix".into()),
                 );
             }
             if key.starts_with(RESERVED_TAG_PREFIX) {
-                self.error(value.span(), tfield.clone(), format!("tag key `{key}` uses the prefix `{RESERVED_TAG_PREFIX}`, which warden reserves for ownership"), Some("choose another key".into()));
+                self.error(
+                    key_span,
+                    tfield.clone(),
+                    format!("tag key `{key}` uses the prefix `{RESERVED_TAG_PREFIX}`, which warden reserves for ownership"),
+                    Some("choose another key; warden sets `warden:managed-by` itself (from `project`)".into()),
+                );
             }
-            if value.chars().count() > 256 {
+            let value_chars = value.chars().count();
+            if value_chars > 256 {
                 self.error(
                     value.span(),
                     tfield.clone(),
-                    "tag values are at most 256 characters".into(),
-                    None,
+                    format!("tag values are at most 256 characters; this one has {value_chars}"),
+                    Some("shorten the value".into()),
                 );
             }
             if env::has_reference(value) {
@@ -442,6 +518,28 @@ impl Checker<'_> {
                     )),
                 );
             }
+        }
+    }
+
+    /// Where a mapping key is written, found from its value's position (tag keys are plain
+    /// strings without spans): the key's last occurrence before the value on its line.
+    fn key_span(&self, value: &Sp<String>, key: &str) -> Span {
+        let span = value.span();
+        let Some(start) = span.start() else {
+            return span;
+        };
+        let line = self.source.line_text(start.line());
+        let before: String = line
+            .chars()
+            .take(start.column().saturating_sub(1))
+            .collect();
+        match before.rfind(key) {
+            Some(i) if !key.is_empty() => self.source.span_chars(
+                start.line(),
+                before[..i].chars().count() + 1,
+                key.chars().count(),
+            ),
+            _ => span,
         }
     }
 
@@ -473,6 +571,15 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 

@@ -97,9 +97,17 @@ impl Diagnostic {
         let handler = GraphicalReportHandler::new_themed(theme)
             .with_width(100)
             .with_links(false);
+        let shown = self
+            .range
+            .and_then(|range| snippet_source(&source.text, range));
+        let (text, range) = match shown {
+            Some((text, range)) => (text, Some(range)),
+            None => (String::new(), None),
+        };
         let report = Rendered {
             diagnostic: self,
-            source: NamedSource::new(source.path.clone(), source.text.to_string()),
+            range,
+            source: NamedSource::new(source.path.clone(), text),
         };
         let mut out = String::new();
         if handler.render_report(&mut out, &report).is_err() {
@@ -127,9 +135,72 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// Lines longer than this are cut in snippets (a minified or generated file can have a single
+/// line of megabytes).
+const MAX_SHOWN_LINE_CHARS: usize = 120;
+/// A label that starts further right than this is not drawn (its position is still printed).
+const MAX_LABEL_COLUMN: usize = 1000;
+
+/// The text miette draws from: the same line numbers, but only the lines around the label,
+/// each cut to [`MAX_SHOWN_LINE_CHARS`]; and the label's range in that text. `None` when the
+/// label starts beyond the cut (the position is still printed).
+fn snippet_source(text: &str, (from, to): (usize, usize)) -> Option<(String, (usize, usize))> {
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count();
+    let first = line_of(from);
+    let last = line_of(to.saturating_sub(1).max(from));
+    let window = first.saturating_sub(2)..=last + 2;
+    let mut out = String::new();
+    let (mut new_from, mut new_to) = (None, None);
+    let mut start = 0;
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let content = line.trim_end_matches('\n').trim_end_matches('\r');
+        if window.contains(&index) {
+            // Cut long lines, but keep the label's start (and a little of it) when it is far right.
+            let keep = if (start..=start + content.len()).contains(&from) {
+                let label_column = content[..from - start].chars().count();
+                if label_column > MAX_LABEL_COLUMN {
+                    return None;
+                }
+                MAX_SHOWN_LINE_CHARS.max(label_column + 40)
+            } else {
+                MAX_SHOWN_LINE_CHARS
+            };
+            let cut = content
+                .char_indices()
+                .nth(keep)
+                .map_or(content.len(), |(i, _)| i);
+            let on_line = |offset: usize| (start..=start + content.len()).contains(&offset);
+            if new_from.is_none() && on_line(from) {
+                if from - start > cut {
+                    return None;
+                }
+                new_from = Some(out.len() + (from - start));
+            }
+            if new_to.is_none() && on_line(to) {
+                new_to = Some(out.len() + (to - start).min(cut));
+            }
+            out.push_str(&content[..cut]);
+            if cut < content.len() {
+                out.push('…');
+            }
+        } else if index > last + 2 {
+            break;
+        }
+        if line.ends_with('\n') {
+            out.push('\n');
+        }
+        start += line.len();
+    }
+    let new_from = new_from.unwrap_or(out.len());
+    let new_to = new_to.unwrap_or(out.len()).max(new_from);
+    Some((out, (new_from, new_to)))
+}
+
 /// Adapter that lets miette draw a [`Diagnostic`] against its source text.
 struct Rendered<'a> {
     diagnostic: &'a Diagnostic,
+    /// The label's range in `source`.
+    range: Option<(usize, usize)>,
     source: NamedSource<String>,
 }
 
@@ -167,11 +238,11 @@ impl miette::Diagnostic for Rendered<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.diagnostic.range.map(|_| &self.source as _)
+        self.range.map(|_| &self.source as _)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let (from, to) = self.diagnostic.range?;
+        let (from, to) = self.range?;
         Some(Box::new(std::iter::once(LabeledSpan::new(
             Some(self.diagnostic.label.clone()),
             from,

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod diagnostic;
 pub mod env;
+pub mod invocation_logging;
 pub mod parse;
 pub mod regions;
 pub mod retention;

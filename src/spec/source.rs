@@ -57,6 +57,68 @@ impl SourceFile {
         Some((from, to.max(from)))
     }
 
+    /// The 1-based (line, column-in-characters) of a byte offset, clamped to the text.
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
+        let text = self.text.as_str();
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &text[..offset];
+        let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
+        (line, before[line_start..].chars().count() + 1)
+    }
+
+    /// A span that starts at a 1-based (line, column) position, for places found in the text
+    /// rather than by the YAML parser; its end is the token that starts there.
+    pub fn span_at(&self, line: usize, column: usize) -> Span {
+        let offset = self.offset_of(line, column);
+        let character = self.text[..offset].chars().count();
+        Span::new_start(Marker::new(0, character, line, column))
+    }
+
+    /// A span that starts at a byte offset.
+    pub fn span_at_offset(&self, offset: usize) -> Span {
+        let (line, column) = self.line_column(offset);
+        self.span_at(line, column)
+    }
+
+    /// A span covering the bytes `from..to` (at least one character).
+    pub fn span_between(&self, from: usize, to: usize) -> Span {
+        let marker = |offset: usize| {
+            let (line, column) = self.line_column(offset);
+            let character = self.text[..self.offset_of(line, column)].chars().count();
+            Marker::new(0, character, line, column)
+        };
+        let end = to.max(
+            from + self.text[from.min(self.text.len())..]
+                .chars()
+                .next()
+                .map_or(0, char::len_utf8),
+        );
+        Span::new_with_marks(marker(from), marker(end))
+    }
+
+    /// A span covering `chars` characters from a 1-based (line, column) position.
+    pub fn span_chars(&self, line: usize, column: usize, chars: usize) -> Span {
+        let from = self.offset_of(line, column);
+        let len: usize = self.text[from..]
+            .chars()
+            .take(chars.max(1))
+            .map(char::len_utf8)
+            .sum();
+        self.span_between(from, from + len)
+    }
+
+    /// The text of a 1-based line, without its line break ("" past the end).
+    pub fn line_text(&self, line: usize) -> &str {
+        let from = self.offset_of(line, 1);
+        let rest = &self.text[from..];
+        let end = rest.find('\n').unwrap_or(rest.len());
+        rest[..end].trim_end_matches('\r')
+    }
+
     pub fn location(span: &Span) -> Option<Location> {
         span.start().map(|m| Location {
             line: m.line(),
@@ -79,9 +141,30 @@ impl SourceFile {
                 .find(|(_, c)| *c == quote)
                 .map(|(i, _)| i + 1)
                 .unwrap_or(line.len()),
-            Some(_) => {
-                let without_comment = line.find(" #").map(|i| &line[..i]).unwrap_or(line);
-                without_comment.trim_end().len()
+            Some((_, first)) => {
+                let mut end = line.find(" #").unwrap_or(line.len());
+                let structural =
+                    "-?".contains(first) && line[1..].starts_with(' ') || "[{".contains(first);
+                if !structural {
+                    // A plain scalar ends before `: ` (it is a key), and in a flow collection
+                    // (`[a, b]`, `{k: v}`) before `,`, `]` or `}`.
+                    let line_start = self.text[..from].rfind('\n').map_or(0, |i| i + 1);
+                    let before = &self.text[line_start..from];
+                    let depth = before.matches(['[', '{']).count() as isize
+                        - before.matches([']', '}']).count() as isize;
+                    let key_end = line[..end]
+                        .find(": ")
+                        .or_else(|| line[..end].trim_end().strip_suffix(':').map(str::len));
+                    let flow_end = (depth > 0)
+                        .then(|| line[..end].find([',', ']', '}']))
+                        .flatten();
+                    end = [Some(end), key_end, flow_end]
+                        .into_iter()
+                        .flatten()
+                        .min()
+                        .unwrap_or(end);
+                }
+                line[..end].trim_end().len()
             }
             None => 0,
         }
@@ -100,6 +183,17 @@ mod tests {
         // `"two"` starts at character column 5 of line 2; `é` is two bytes.
         assert_eq!(file.offset_of(2, 5), 5 + 5);
         assert_eq!(file.token_len(10), 5);
+        let flow = SourceFile::new("x.yaml", "regions: [us-east1, eu-west-1]\nkey: value\n");
+        assert_eq!(flow.token_len(10), "us-east1".len());
+        assert_eq!(flow.token_len(20), "eu-west-1".len());
+        assert_eq!(flow.token_len(31), "key".len());
         assert_eq!(file.offset_of(9, 1), file.text.len());
+        assert_eq!(file.line_column(10), (2, 5));
+        assert_eq!(file.line_text(2), "né: \"two\" # c");
+        assert_eq!(file.line_text(7), "");
+        let span = file.span_at_offset(10);
+        assert_eq!(file.byte_range(&span), Some((10, 15)));
+        assert_eq!(file.byte_range(&file.span_chars(2, 5, 1)), Some((10, 11)));
+        assert_eq!(file.byte_range(&file.span_chars(2, 2, 1)), Some((6, 8)));
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use super::invocation_logging::InvocationLogging;
 use super::retention::Retention;
 use super::sp::Sp;
 
@@ -30,6 +31,9 @@ pub struct Spec {
     /// Accounts can change or skip them with `overrides`.
     #[serde(default)]
     pub log_groups: Vec<LogGroup>,
+    /// Baseline Bedrock model invocation logging for every account and region.
+    #[serde(default)]
+    pub invocation_logging: Option<InvocationLogging>,
 }
 
 /// Settings applied everywhere.
@@ -81,6 +85,9 @@ pub struct Override {
     /// tags are merged, `skip: true` removes the group; a new name adds a group.
     #[serde(default)]
     pub log_groups: Vec<LogGroup>,
+    /// Invocation logging fields that replace the baseline's here (data flags one by one).
+    #[serde(default)]
+    pub invocation_logging: Option<InvocationLogging>,
 }
 
 /// A CloudWatch Logs log group.

@@ -139,6 +139,23 @@ impl LocalCloud {
     pub async fn logs(&self, account: &str, region: &str) -> aws_sdk_cloudwatchlogs::Client {
         aws_sdk_cloudwatchlogs::Client::new(&self.sdk(account, region).await)
     }
+
+    pub async fn bedrock(&self, account: &str, region: &str) -> aws_sdk_bedrock::Client {
+        aws_sdk_bedrock::Client::new(&self.sdk(account, region).await)
+    }
+
+    pub async fn iam(&self, account: &str) -> aws_sdk_iam::Client {
+        aws_sdk_iam::Client::new(&self.sdk(account, "us-east-1").await)
+    }
+
+    pub async fn s3(&self, account: &str, region: &str) -> aws_sdk_s3::Client {
+        let config = self.sdk(account, region).await;
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        )
+    }
 }
 
 impl Drop for LocalCloud {

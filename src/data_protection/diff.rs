@@ -1,0 +1,94 @@
+//! Data-protection policy differences in plain words for plans: identifiers added and removed, settings changed, never a wall of JSON.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::props::Policy;
+
+/// One line per difference between two normalized properties (`null` means no policy), e.g.
+/// `+ EmailAddress: audited and masked`, `- IpAddress: no longer audited`,
+/// `findings log group: /a → /b`. Empty when they mean the same.
+pub fn describe_differences(before: &Value, after: &Value) -> Vec<String> {
+    match (before.is_null(), after.is_null()) {
+        (true, true) => return Vec::new(),
+        (false, true) => {
+            let old = Policy::from_props(before);
+            return vec![format!(
+                "remove data-protection policy `{}` (new log events are no longer audited or masked)",
+                old.name.as_deref().unwrap_or("(unnamed)")
+            )];
+        }
+        _ => {}
+    }
+    let old = Policy::from_props(before);
+    let new = Policy::from_props(after);
+    let mut lines = Vec::new();
+    if !before.is_null() && old.name != new.name {
+        lines.push(format!("name: {} → {}", shown(&old.name), shown(&new.name)));
+    }
+
+    let old_audited = old.audited();
+    let new_audited = new.audited();
+    let all: BTreeSet<&String> = old_audited
+        .iter()
+        .chain(&new_audited)
+        .chain(&old.mask)
+        .chain(&new.mask)
+        .collect();
+    for id in all {
+        let label = match (new.custom.get(id), old.custom.get(id)) {
+            (Some(regex), _) | (None, Some(regex)) => format!("custom identifier {id} (`{regex}`)"),
+            (None, None) => id.clone(),
+        };
+        let was = (old_audited.contains(id), old.mask.contains(id));
+        let now = (new_audited.contains(id), new.mask.contains(id));
+        if was != now {
+            let line = match (was, now) {
+                ((false, _), (true, true)) => format!("+ {label}: audited and masked"),
+                ((false, _), (true, false)) => format!("+ {label}: audited, not masked"),
+                ((true, _), (false, _)) => format!("- {label}: no longer audited or masked"),
+                ((true, false), (true, true)) => format!("~ {id}: now masked"),
+                ((true, true), (true, false)) => {
+                    format!("~ {id}: no longer masked (still audited)")
+                }
+                (_, (false, true)) => format!("~ {id}: masked without being audited"),
+                _ => format!("~ {id}: no longer masked"),
+            };
+            lines.push(line);
+        }
+        if let (Some(a), Some(b)) = (old.custom.get(id), new.custom.get(id)) {
+            if a != b {
+                lines.push(format!("~ custom identifier {id}: regex `{a}` → `{b}`"));
+            }
+        }
+    }
+
+    let destinations = [
+        (
+            "findings log group",
+            &old.findings.log_group,
+            &new.findings.log_group,
+        ),
+        (
+            "findings S3 bucket",
+            &old.findings.s3_bucket,
+            &new.findings.s3_bucket,
+        ),
+        (
+            "findings Firehose stream",
+            &old.findings.firehose,
+            &new.findings.firehose,
+        ),
+    ];
+    for (what, a, b) in destinations {
+        if a != b {
+            lines.push(format!("{what}: {} → {}", shown(a), shown(b)));
+        }
+    }
+    lines
+}
+
+fn shown(value: &Option<String>) -> String {
+    value.clone().unwrap_or_else(|| "(none)".to_string())
+}

@@ -1,0 +1,203 @@
+//! IAM roles the tool creates (e.g. the role Bedrock assumes to write invocation logs): trust
+//! policy, the tool's inline policies and tags, compared as normalized policy documents.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_iam::types::Tag;
+use aws_sdk_iam::Client;
+use serde_json::{json, Map, Value};
+
+use crate::cloud::{classify, CloudError};
+use crate::model::logging::ROLE_POLICY_NAME;
+use crate::model::{Kind, LiveResource, ResourceAddr, OWNER_TAG};
+use crate::policy;
+
+pub struct Scope<'a> {
+    pub client: &'a Client,
+    pub account_name: &'a str,
+    pub region: &'a str,
+}
+
+/// Reads the named roles: GetRole (trust policy and tags) and the tool's inline policy.
+pub async fn read(scope: &Scope<'_>, names: &[String]) -> Result<Vec<LiveResource>, CloudError> {
+    let mut live = Vec::new();
+    for name in names {
+        let role = match scope.client.get_role().role_name(name).send().await {
+            Ok(out) => match out.role {
+                Some(role) => role,
+                None => continue,
+            },
+            Err(e) => match classify("iam:GetRole", e) {
+                e if e.is_not_found() => continue,
+                e => return Err(e),
+            },
+        };
+        let trust = role
+            .assume_role_policy_document()
+            .map(policy::parse_document)
+            .transpose()
+            .map_err(|e| CloudError::unexpected("iam:GetRole", e.to_string()))?;
+        let tags: BTreeMap<String, String> = role
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect();
+        let mut inline = Map::new();
+        match scope
+            .client
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(ROLE_POLICY_NAME)
+            .send()
+            .await
+        {
+            Ok(out) => {
+                let doc = policy::parse_document(out.policy_document())
+                    .map_err(|e| CloudError::unexpected("iam:GetRolePolicy", e.to_string()))?;
+                inline.insert(ROLE_POLICY_NAME.to_string(), doc);
+            }
+            Err(e) => match classify("iam:GetRolePolicy", e) {
+                e if e.is_not_found() => {}
+                e => return Err(e),
+            },
+        }
+        live.push(LiveResource {
+            addr: ResourceAddr::new(scope.account_name, scope.region, Kind::IamRole, name),
+            owner: tags.get(OWNER_TAG).cloned(),
+            props: json!({ "trust_policy": trust, "inline_policies": inline, "tags": tags }),
+        });
+    }
+    Ok(live)
+}
+
+/// Tags and inline policies the spec does not name are not compared; policies that mean the
+/// same as the spec's are shown in the spec's spelling.
+pub fn comparable(desired: &Value, live: &Value) -> Value {
+    let mut view = super::project_keys(desired, live, "tags");
+    view = super::project_keys(desired, &view, "inline_policies");
+    super::align_policy(desired, &mut view, "/trust_policy");
+    let names: Vec<String> = desired["inline_policies"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    for name in names {
+        super::align_policy(desired, &mut view, &format!("/inline_policies/{name}"));
+    }
+    view
+}
+
+/// A plain-words account of how the trust policy differs (e.g. loosened conditions).
+pub fn explain(before: &Value, after: &Value) -> Option<String> {
+    let differences = policy::describe_differences(&before["trust_policy"], &after["trust_policy"]);
+    (!differences.is_empty()).then(|| format!("trust policy: {}", differences.join("; ")))
+}
+
+pub async fn create(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), CloudError> {
+    scope
+        .client
+        .create_role()
+        .role_name(name)
+        .assume_role_policy_document(props["trust_policy"].to_string())
+        .description("Created by bedrock-warden")
+        .set_tags(Some(tags(&props["tags"])))
+        .send()
+        .await
+        .map_err(|e| classify("iam:CreateRole", e))?;
+    put_inline(scope, name, &Value::Null, &props["inline_policies"]).await
+}
+
+pub async fn update(
+    scope: &Scope<'_>,
+    name: &str,
+    before: &Value,
+    after: &Value,
+) -> Result<(), CloudError> {
+    if before["trust_policy"] != after["trust_policy"] {
+        scope
+            .client
+            .update_assume_role_policy()
+            .role_name(name)
+            .policy_document(after["trust_policy"].to_string())
+            .send()
+            .await
+            .map_err(|e| classify("iam:UpdateAssumeRolePolicy", e))?;
+    }
+    put_inline(
+        scope,
+        name,
+        &before["inline_policies"],
+        &after["inline_policies"],
+    )
+    .await?;
+    let changed: Vec<Tag> = tags(&after["tags"])
+        .into_iter()
+        .filter(|t| before["tags"][t.key()].as_str() != Some(t.value()))
+        .collect();
+    if !changed.is_empty() {
+        scope
+            .client
+            .tag_role()
+            .role_name(name)
+            .set_tags(Some(changed))
+            .send()
+            .await
+            .map_err(|e| classify("iam:TagRole", e))?;
+    }
+    Ok(())
+}
+
+pub async fn delete(scope: &Scope<'_>, name: &str, before: &Value) -> Result<(), CloudError> {
+    for policy_name in before["inline_policies"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.keys())
+    {
+        scope
+            .client
+            .delete_role_policy()
+            .role_name(name)
+            .policy_name(policy_name)
+            .send()
+            .await
+            .map_err(|e| classify("iam:DeleteRolePolicy", e))?;
+    }
+    match scope.client.delete_role().role_name(name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) => match classify("iam:DeleteRole", e) {
+            e if e.is_not_found() => Ok(()),
+            e => Err(e),
+        },
+    }
+}
+
+async fn put_inline(
+    scope: &Scope<'_>,
+    name: &str,
+    before: &Value,
+    after: &Value,
+) -> Result<(), CloudError> {
+    for (policy_name, doc) in after.as_object().into_iter().flatten() {
+        if before.get(policy_name) == Some(doc) {
+            continue;
+        }
+        scope
+            .client
+            .put_role_policy()
+            .role_name(name)
+            .policy_name(policy_name)
+            .policy_document(doc.to_string())
+            .send()
+            .await
+            .map_err(|e| classify("iam:PutRolePolicy", e))?;
+    }
+    Ok(())
+}
+
+fn tags(value: &Value) -> Vec<Tag> {
+    value
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| Tag::builder().key(k).value(v.as_str()?).build().ok())
+        .collect()
+}

@@ -1,0 +1,270 @@
+//! Bedrock model invocation logging: one configuration per account and region. Read it, say in
+//! plain words how it differs, put it (retrying IAM propagation delays), or delete it.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_bedrock::types::{CloudWatchConfig, LoggingConfig, S3Config};
+use aws_sdk_bedrock::Client;
+use serde_json::{json, Value};
+
+use crate::cloud::{classify, CloudError};
+use crate::model::logging::SINGLETON;
+use crate::model::{Kind, LiveResource, ResourceAddr};
+
+/// How long to keep retrying "Failed to validate permissions" after a role was just created:
+/// IAM changes take a minute or two to reach Bedrock.
+pub const PROPAGATION_DEADLINE: Duration = Duration::from_secs(180);
+
+pub struct Scope<'a> {
+    pub client: &'a Client,
+    pub account_name: &'a str,
+    pub region: &'a str,
+}
+
+/// Reads the singleton. It always "exists": no configuration reads as `{"enabled": false}`.
+/// It has no tags, so it is owned by whichever spec governs the account (`project`).
+pub async fn read(scope: &Scope<'_>, project: &str) -> Result<LiveResource, CloudError> {
+    let out = scope
+        .client
+        .get_model_invocation_logging_configuration()
+        .send()
+        .await
+        .map_err(|e| classify("bedrock:GetModelInvocationLoggingConfiguration", e))?;
+    Ok(LiveResource {
+        addr: ResourceAddr::new(
+            scope.account_name,
+            scope.region,
+            Kind::InvocationLogging,
+            SINGLETON,
+        ),
+        props: normalize(out.logging_config()),
+        owner: Some(project.to_string()),
+    })
+}
+
+/// The normalized view; a configuration with neither destination means logging is off
+/// (that is what the service returns after a delete).
+pub fn normalize(config: Option<&LoggingConfig>) -> Value {
+    let Some(config) =
+        config.filter(|c| c.cloud_watch_config().is_some() || c.s3_config().is_some())
+    else {
+        return json!({ "enabled": false });
+    };
+    let location = |s: &S3Config| {
+        json!({
+            "bucket": s.bucket_name(),
+            "key_prefix": s.key_prefix().filter(|p| !p.is_empty()),
+        })
+    };
+    json!({
+        "enabled": true,
+        "data": {
+            "text": config.text_data_delivery_enabled(),
+            "image": config.image_data_delivery_enabled(),
+            "embedding": config.embedding_data_delivery_enabled(),
+            "video": config.video_data_delivery_enabled(),
+        },
+        "cloudwatch": config.cloud_watch_config().map(|c| json!({
+            "log_group": c.log_group_name(),
+            "role_arn": c.role_arn(),
+            "large_data": c.large_data_delivery_s3_config().map(location),
+        })),
+        "s3": config.s3_config().map(location),
+    })
+}
+
+/// How the live setting differs from the spec, in the words a security reviewer would use.
+pub fn explain(before: &Value, after: &Value) -> Option<String> {
+    let on = |v: &Value| v["enabled"].as_bool() == Some(true);
+    if !on(before) && on(after) {
+        return Some(
+            "invocation logging is off in this account and region (never set up, or deleted)"
+                .into(),
+        );
+    }
+    if on(before) && !on(after) {
+        return Some("invocation logging is on; the spec turns it off (`enabled: false`)".into());
+    }
+    let mut said = Vec::new();
+    let shown = |v: &Value| match v {
+        Value::Null => "nowhere".to_string(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    for (path, what) in [
+        ("/s3/bucket", "S3 delivery"),
+        ("/cloudwatch/log_group", "CloudWatch delivery"),
+        ("/cloudwatch/role_arn", "the delivery role"),
+        ("/cloudwatch/large_data/bucket", "large-data delivery"),
+    ] {
+        let (b, a) = (
+            before.pointer(path).unwrap_or(&Value::Null),
+            after.pointer(path).unwrap_or(&Value::Null),
+        );
+        if b != a {
+            said.push(format!(
+                "{what} goes to {} instead of {}",
+                shown(b),
+                shown(a)
+            ));
+        }
+    }
+    for flag in ["text", "image", "embedding", "video"] {
+        let (b, a) = (&before["data"][flag], &after["data"][flag]);
+        if b != a {
+            said.push(match b {
+                Value::Bool(false) => format!("{flag} data delivery was turned off"),
+                Value::Null => format!("{flag} data delivery is not set explicitly"),
+                _ => format!("{flag} data delivery is on; the spec turns it off"),
+            });
+        }
+    }
+    (!said.is_empty()).then(|| said.join("; "))
+}
+
+fn logging_config(props: &Value) -> Result<LoggingConfig, CloudError> {
+    let op = "bedrock:PutModelInvocationLoggingConfiguration";
+    let s3 = |v: &Value| -> Result<Option<S3Config>, CloudError> {
+        if v.is_null() {
+            return Ok(None);
+        }
+        S3Config::builder()
+            .bucket_name(v["bucket"].as_str().unwrap_or_default())
+            .set_key_prefix(v["key_prefix"].as_str().map(str::to_string))
+            .build()
+            .map(Some)
+            .map_err(|e| CloudError::unexpected(op, e.to_string()))
+    };
+    let cloudwatch = match &props["cloudwatch"] {
+        Value::Null => None,
+        cw => Some(
+            CloudWatchConfig::builder()
+                .log_group_name(cw["log_group"].as_str().unwrap_or_default())
+                .role_arn(cw["role_arn"].as_str().unwrap_or_default())
+                .set_large_data_delivery_s3_config(s3(&cw["large_data"])?)
+                .build()
+                .map_err(|e| CloudError::unexpected(op, e.to_string()))?,
+        ),
+    };
+    let flag = |name: &str| props["data"][name].as_bool().unwrap_or(true);
+    Ok(LoggingConfig::builder()
+        .set_cloud_watch_config(cloudwatch)
+        .set_s3_config(s3(&props["s3"])?)
+        .text_data_delivery_enabled(flag("text"))
+        .image_data_delivery_enabled(flag("image"))
+        .embedding_data_delivery_enabled(flag("embedding"))
+        .video_data_delivery_enabled(flag("video"))
+        .build())
+}
+
+/// The error Bedrock returns until a just-created role or bucket policy has propagated.
+pub fn is_propagation_error(error: &CloudError) -> bool {
+    match error {
+        CloudError::Service { code, message, .. } => {
+            code == "ValidationException"
+                && message
+                    .to_ascii_lowercase()
+                    .contains("failed to validate permissions")
+        }
+        _ => false,
+    }
+}
+
+/// Puts (or, for `enabled: false`, deletes) the configuration.
+pub async fn apply(scope: &Scope<'_>, after: &Value) -> Result<(), CloudError> {
+    if after["enabled"].as_bool() != Some(true) {
+        scope
+            .client
+            .delete_model_invocation_logging_configuration()
+            .send()
+            .await
+            .map_err(|e| classify("bedrock:DeleteModelInvocationLoggingConfiguration", e))?;
+        return Ok(());
+    }
+    let config = logging_config(after)?;
+    let started = Instant::now();
+    let mut delay = Duration::from_secs(1);
+    loop {
+        let result = scope
+            .client
+            .put_model_invocation_logging_configuration()
+            .logging_config(config.clone())
+            .send()
+            .await
+            .map_err(|e| classify("bedrock:PutModelInvocationLoggingConfiguration", e));
+        match result {
+            Ok(_) => return Ok(()),
+            Err(e)
+                if is_propagation_error(&e) && started.elapsed() + delay < PROPAGATION_DEADLINE =>
+            {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(15));
+            }
+            Err(e) if is_propagation_error(&e) => {
+                return Err(CloudError::Service {
+                    operation: "bedrock:PutModelInvocationLoggingConfiguration".into(),
+                    code: "ValidationException".into(),
+                    message: format!(
+                        "still failing after {}s of waiting for IAM to propagate: {e}",
+                        started.elapsed().as_secs()
+                    ),
+                })
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_configuration_means_logging_is_off() {
+        assert_eq!(normalize(None), json!({"enabled": false}));
+        let empty = LoggingConfig::builder().build();
+        assert_eq!(normalize(Some(&empty)), json!({"enabled": false}));
+    }
+
+    #[test]
+    fn redirection_and_switched_off_data_are_said_in_words() {
+        let spec = json!({"enabled": true, "data": {"text": true, "image": true, "embedding": true, "video": true},
+            "cloudwatch": null, "s3": {"bucket": "ours", "key_prefix": null}});
+        let mut live = spec.clone();
+        live["s3"]["bucket"] = json!("attacker");
+        live["data"]["image"] = json!(false);
+        let words = explain(&live, &spec).unwrap();
+        assert!(
+            words.contains("S3 delivery goes to attacker instead of ours"),
+            "{words}"
+        );
+        assert!(
+            words.contains("image data delivery was turned off"),
+            "{words}"
+        );
+        assert!(explain(&json!({"enabled": false}), &spec)
+            .unwrap()
+            .contains("logging is off"));
+    }
+
+    #[test]
+    fn only_the_permission_validation_error_is_retried() {
+        let e = |code: &str, message: &str| CloudError::Service {
+            operation: "x".into(),
+            code: code.into(),
+            message: message.into(),
+        };
+        assert!(is_propagation_error(&e(
+            "ValidationException",
+            "Failed to validate permissions for log group: /x"
+        )));
+        assert!(!is_propagation_error(&e(
+            "ValidationException",
+            "bucket does not exist"
+        )));
+        assert!(!is_propagation_error(&e(
+            "AccessDeniedException",
+            "Failed to validate permissions"
+        )));
+    }
+}

@@ -1,0 +1,250 @@
+//! S3 buckets the tool creates for Bedrock log delivery: the tool's bucket policy statement
+//! (other statements are kept), default encryption, public access block, tags.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration,
+    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+    ServerSideEncryptionRule, Tag, Tagging,
+};
+use aws_sdk_s3::Client;
+use serde_json::{json, Value};
+
+use crate::cloud::{classify, CloudError};
+use crate::model::logging::BUCKET_SID;
+use crate::model::{Kind, LiveResource, ResourceAddr, OWNER_TAG};
+use crate::policy;
+
+pub struct Scope<'a> {
+    pub client: &'a Client,
+    pub account_name: &'a str,
+    pub region: &'a str,
+}
+
+/// The part of a bucket policy the tool owns (its statement), as a document of its own.
+pub fn owned_policy(doc: Option<&Value>) -> Value {
+    let statements = doc
+        .map(|d| policy::statements_with_sid(d, BUCKET_SID)["Statement"].clone())
+        .filter(|s| !s.is_null())
+        .unwrap_or_else(|| json!([]));
+    json!({ "Version": policy::POLICY_VERSION, "Statement": statements })
+}
+
+/// An error code that means "this part is not configured", not a failure.
+fn absent(error: &CloudError, codes: &[&str]) -> bool {
+    error.is_not_found() || error.code().is_some_and(|c| codes.contains(&c))
+}
+
+pub async fn read(scope: &Scope<'_>, names: &[String]) -> Result<Vec<LiveResource>, CloudError> {
+    let mut live = Vec::new();
+    for name in names {
+        match scope.client.head_bucket().bucket(name).send().await {
+            Ok(_) => {}
+            Err(e) => match classify("s3:HeadBucket", e) {
+                e if e.is_not_found() || e.code() == Some("NotFound") => continue,
+                e => return Err(e),
+            },
+        }
+        let policy_doc = match scope.client.get_bucket_policy().bucket(name).send().await {
+            Ok(out) => Some(
+                policy::parse_document(out.policy().unwrap_or("{}"))
+                    .map_err(|e| CloudError::unexpected("s3:GetBucketPolicy", e.to_string()))?,
+            ),
+            Err(e) => match classify("s3:GetBucketPolicy", e) {
+                e if absent(&e, &["NoSuchBucketPolicy"]) => None,
+                e => return Err(e),
+            },
+        };
+        let encryption = match scope
+            .client
+            .get_bucket_encryption()
+            .bucket(name)
+            .send()
+            .await
+        {
+            Ok(out) => out
+                .server_side_encryption_configuration()
+                .and_then(|c| c.rules().first())
+                .and_then(|r| r.apply_server_side_encryption_by_default())
+                .map(|d| d.sse_algorithm().as_str().to_string()),
+            Err(e) => match classify("s3:GetBucketEncryption", e) {
+                e if absent(&e, &["ServerSideEncryptionConfigurationNotFoundError"]) => None,
+                e => return Err(e),
+            },
+        };
+        let blocked = match scope
+            .client
+            .get_public_access_block()
+            .bucket(name)
+            .send()
+            .await
+        {
+            Ok(out) => out.public_access_block_configuration().is_some_and(|c| {
+                c.block_public_acls() == Some(true)
+                    && c.ignore_public_acls() == Some(true)
+                    && c.block_public_policy() == Some(true)
+                    && c.restrict_public_buckets() == Some(true)
+            }),
+            Err(e) => match classify("s3:GetPublicAccessBlock", e) {
+                e if absent(&e, &["NoSuchPublicAccessBlockConfiguration"]) => false,
+                e => return Err(e),
+            },
+        };
+        let tags = read_tags(scope.client, name).await?;
+        live.push(LiveResource {
+            addr: ResourceAddr::new(scope.account_name, scope.region, Kind::S3Bucket, name),
+            owner: tags.get(OWNER_TAG).cloned(),
+            props: json!({
+                "policy": owned_policy(policy_doc.as_ref()),
+                "encryption": encryption,
+                "public_access_block": blocked,
+                "tags": tags,
+            }),
+        });
+    }
+    Ok(live)
+}
+
+async fn read_tags(client: &Client, name: &str) -> Result<BTreeMap<String, String>, CloudError> {
+    match client.get_bucket_tagging().bucket(name).send().await {
+        Ok(out) => Ok(out
+            .tag_set()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect()),
+        Err(e) => match classify("s3:GetBucketTagging", e) {
+            e if absent(&e, &["NoSuchTagSet", "NoSuchTagSetError"]) => Ok(BTreeMap::new()),
+            e => Err(e),
+        },
+    }
+}
+
+pub fn comparable(desired: &Value, live: &Value) -> Value {
+    let mut view = super::project_keys(desired, live, "tags");
+    super::align_policy(desired, &mut view, "/policy");
+    view
+}
+
+pub async fn create(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), CloudError> {
+    let mut request = scope.client.create_bucket().bucket(name);
+    if scope.region != "us-east-1" {
+        request = request.create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(scope.region))
+                .build(),
+        );
+    }
+    request
+        .send()
+        .await
+        .map_err(|e| classify("s3:CreateBucket", e))?;
+    let before =
+        json!({ "policy": null, "encryption": null, "public_access_block": false, "tags": {} });
+    update(scope, name, &before, props).await
+}
+
+pub async fn update(
+    scope: &Scope<'_>,
+    name: &str,
+    before: &Value,
+    after: &Value,
+) -> Result<(), CloudError> {
+    let client = scope.client;
+    if before["public_access_block"] != after["public_access_block"] {
+        let on = after["public_access_block"].as_bool().unwrap_or(true);
+        client
+            .put_public_access_block()
+            .bucket(name)
+            .public_access_block_configuration(
+                PublicAccessBlockConfiguration::builder()
+                    .block_public_acls(on)
+                    .ignore_public_acls(on)
+                    .block_public_policy(on)
+                    .restrict_public_buckets(on)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| classify("s3:PutPublicAccessBlock", e))?;
+    }
+    if before["encryption"] != after["encryption"] {
+        let rule = ServerSideEncryptionRule::builder()
+            .apply_server_side_encryption_by_default(
+                ServerSideEncryptionByDefault::builder()
+                    .sse_algorithm(ServerSideEncryption::from(
+                        after["encryption"].as_str().unwrap_or("AES256"),
+                    ))
+                    .build()
+                    .map_err(|e| CloudError::unexpected("s3:PutBucketEncryption", e.to_string()))?,
+            )
+            .build();
+        client
+            .put_bucket_encryption()
+            .bucket(name)
+            .server_side_encryption_configuration(
+                ServerSideEncryptionConfiguration::builder()
+                    .rules(rule)
+                    .build()
+                    .map_err(|e| CloudError::unexpected("s3:PutBucketEncryption", e.to_string()))?,
+            )
+            .send()
+            .await
+            .map_err(|e| classify("s3:PutBucketEncryption", e))?;
+    }
+    if before["tags"] != after["tags"] {
+        // PutBucketTagging replaces every tag: keep the ones the tool does not manage.
+        let mut all = read_tags(client, name).await?;
+        for (k, v) in after["tags"].as_object().into_iter().flatten() {
+            all.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
+        }
+        let tag_set: Vec<Tag> = all
+            .into_iter()
+            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+            .collect();
+        client
+            .put_bucket_tagging()
+            .bucket(name)
+            .tagging(
+                Tagging::builder()
+                    .set_tag_set(Some(tag_set))
+                    .build()
+                    .map_err(|e| CloudError::unexpected("s3:PutBucketTagging", e.to_string()))?,
+            )
+            .send()
+            .await
+            .map_err(|e| classify("s3:PutBucketTagging", e))?;
+    }
+    if before["policy"] != after["policy"] {
+        // Replace only the tool's statement; every other statement of the policy stays.
+        let current = match client.get_bucket_policy().bucket(name).send().await {
+            Ok(out) => Some(
+                policy::parse_document(out.policy().unwrap_or("{}"))
+                    .map_err(|e| CloudError::unexpected("s3:GetBucketPolicy", e.to_string()))?,
+            ),
+            Err(e) => match classify("s3:GetBucketPolicy", e) {
+                e if absent(&e, &["NoSuchBucketPolicy"]) => None,
+                e => return Err(e),
+            },
+        };
+        let merged = policy::upsert_statements(current.as_ref(), &after["policy"], BUCKET_SID);
+        client
+            .put_bucket_policy()
+            .bucket(name)
+            .policy(merged.to_string())
+            .send()
+            .await
+            .map_err(|e| classify("s3:PutBucketPolicy", e))?;
+    }
+    Ok(())
+}
+
+pub async fn delete(scope: &Scope<'_>, name: &str) -> Result<(), CloudError> {
+    match scope.client.delete_bucket().bucket(name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) => match classify("s3:DeleteBucket", e) {
+            e if e.is_not_found() => Ok(()),
+            e => Err(e),
+        },
+    }
+}
