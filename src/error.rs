@@ -35,7 +35,7 @@ pub enum WardenError {
     /// Already rendered for the user.
     #[error("{0}")]
     StalePlan(String),
-    #[error("no account could be reached:\n{0}")]
+    #[error("no account could be reached: {0}")]
     Unreachable(String),
     #[error("apply cancelled: nothing was changed")]
     Cancelled,

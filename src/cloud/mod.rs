@@ -90,7 +90,7 @@ impl CloudContext {
             .unwrap_or_else(|| "us-east-1".to_string());
         let credentials_error = |message: String| CloudError::Credentials {
             account: account.name.clone(),
-            message,
+            message: with_credentials_hint(message),
         };
         let (config, actual) = match &account.role_arn {
             None => {
@@ -143,6 +143,18 @@ impl CloudContext {
             config,
             counter: self.counter.clone(),
         })
+    }
+}
+
+/// Adds what to do when the SDK found no usable credentials at all.
+fn with_credentials_hint(message: String) -> String {
+    if message.contains("loading credentials") || message.contains("no credentials") {
+        format!(
+            "{message}\n  help: no usable AWS credentials were found: set AWS_PROFILE (and run `aws sso login` for SSO), \
+             or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or in CI configure OIDC (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE)"
+        )
+    } else {
+        message
     }
 }
 

@@ -92,7 +92,8 @@ pub fn explain(kind: Kind, before: &Value, after: &Value) -> Option<String> {
     match kind {
         Kind::InvocationLogging => invocation_logging::explain(before, after),
         Kind::IamRole => iam_role::explain(before, after),
-        Kind::LogGroup | Kind::S3Bucket => None,
+        Kind::LogGroup => log_group::explain(before, after),
+        Kind::S3Bucket => None,
     }
 }
 

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use super::addr::{Kind, ResourceAddr};
 use super::desired::{AccountTarget, Desired, DesiredResource, OWNER_TAG};
 use super::logging;
+use crate::data_protection::{self, DataProtectionSpec};
 use crate::spec::env;
 use crate::spec::invocation_logging::InvocationLogging;
 use crate::spec::regions;
@@ -101,6 +102,7 @@ struct MergedLogGroup<'a> {
     retention: Option<&'a Sp<Retention>>,
     kms_key_id: Option<&'a Sp<String>>,
     tags: BTreeMap<&'a str, &'a Sp<String>>,
+    data_protection: Option<&'a DataProtectionSpec>,
 }
 
 fn effective_log_groups<'a>(
@@ -139,6 +141,7 @@ impl<'a> From<&'a LogGroup> for MergedLogGroup<'a> {
             retention: group.retention_days.as_ref(),
             kms_key_id: group.kms_key_id.as_ref(),
             tags: group.tags.iter().map(|(k, v)| (k.as_str(), v)).collect(),
+            data_protection: group.data_protection.as_ref(),
         }
     }
 }
@@ -270,14 +273,26 @@ fn log_group_resource(
         Some(Retention::Days(d)) => json!(d),
         Some(Retention::Never) | None => Value::Null,
     };
+    let filler = |t: &str| fill(t, target, region);
+    let data_protection = group
+        .data_protection
+        .map(|p| data_protection::desired_props(p, &filler))
+        .unwrap_or(Value::Null);
+    // A findings log group defined in the spec is created first.
+    let depends_on = data_protection["findings"]["log_group"]
+        .as_str()
+        .filter(|g| *g != name)
+        .map(|g| vec![ResourceAddr::new(&target.name, region, Kind::LogGroup, g)])
+        .unwrap_or_default();
     Ok(DesiredResource {
         addr: ResourceAddr::new(&target.name, region, Kind::LogGroup, &name),
         props: json!({
             "retention_days": retention,
             "kms_key_id": kms_key_id,
             "tags": tags,
+            "data_protection": data_protection,
         }),
-        depends_on: Vec::new(),
+        depends_on,
         origin: SourceFile::location(&group.name.span()),
     })
 }

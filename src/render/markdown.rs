@@ -51,12 +51,15 @@ pub fn plan(plan: &Plan, mode: Mode) -> String {
                     }
                 })
                 .collect();
+            let mut details = fields.join("<br>");
+            if let Some(reason) = &c.reason {
+                details = format!("_{}_<br>{details}", reason.replace('|', "\\|"));
+            }
             let _ = writeln!(
                 out,
-                "| {icon} | `{}` | {} | {} |",
+                "| {icon} | `{}` | {} | {details} |",
                 c.address,
                 c.action.as_str(),
-                fields.join("<br>")
             );
         }
         for c in plan.pending() {

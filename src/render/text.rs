@@ -44,6 +44,11 @@ pub fn plan(plan: &Plan, mode: Mode, verbose: bool) -> String {
     }
     errors(&mut out, plan);
     let s = &plan.summary;
+    if plan.changes.is_empty() && !plan.errors.is_empty() {
+        out.push_str(&format!("{ERROR}Nothing could be compared:{ERROR:#} every scope failed (see the errors above).\n"));
+        api_calls(&mut out, &plan.api_calls, verbose);
+        return out;
+    }
     let line = match mode {
         Mode::Plan if !plan.has_changes() => format!(
             "{BOLD}No changes.{BOLD:#} {} the spec.",
@@ -93,7 +98,11 @@ fn resource(out: &mut String, change: &ResourceChange, mode: Mode) {
     );
     let _ = writeln!(out, "        {DIM}address: {}{DIM:#}", change.address);
     if let Some(reason) = &change.reason {
-        let _ = writeln!(out, "        {DIM}{reason}{DIM:#}");
+        // Reasons list several findings separated by "; ": one per line reads better.
+        for (i, part) in reason.split("; ").enumerate() {
+            let indent = if i == 0 { "" } else { "  " };
+            let _ = writeln!(out, "        {indent}{DIM}{part}{DIM:#}");
+        }
     }
     for field in &change.fields {
         field_line(out, change.action, field, mode);

@@ -25,6 +25,7 @@ pub fn check(spec: &Spec, source: &SourceFile, mode: EnvMode) -> Vec<Diagnostic>
         source,
         mode,
         found: Vec::new(),
+        destinations: known_destinations(spec),
     };
     checker.spec(spec);
     let mut found = checker.found;
@@ -36,6 +37,36 @@ struct Checker<'a> {
     source: &'a SourceFile,
     mode: EnvMode,
     found: Vec<Diagnostic>,
+    /// What the spec itself creates, for findings destinations (names as written).
+    destinations: crate::data_protection::KnownDestinations,
+}
+
+/// Log groups and buckets the spec defines anywhere (baseline and overrides).
+fn known_destinations(spec: &Spec) -> crate::data_protection::KnownDestinations {
+    let overrides = spec.accounts.iter().flat_map(|a| a.overrides.iter());
+    let log_groups = spec
+        .log_groups
+        .iter()
+        .chain(overrides.clone().flat_map(|o| o.log_groups.iter()))
+        .map(|g| g.name.get().clone())
+        .collect();
+    let logging = spec
+        .invocation_logging
+        .iter()
+        .chain(overrides.filter_map(|o| o.invocation_logging.as_ref()));
+    let s3_buckets = logging
+        .flat_map(|l| {
+            let large = l.cloudwatch.as_ref().and_then(|c| c.large_data.as_ref());
+            l.s3.iter().chain(large)
+        })
+        .filter(|b| b.create.as_ref().is_none_or(|c| *c.get()))
+        .map(|b| b.bucket.get().clone())
+        .collect();
+    crate::data_protection::KnownDestinations {
+        log_groups,
+        s3_buckets,
+        firehose_streams: Vec::new(),
+    }
 }
 
 impl Checker<'_> {
@@ -354,6 +385,18 @@ impl Checker<'_> {
                 }
             }
             self.tags(&group.tags, &format!("{gfield}.tags"));
+            if let Some(protection) = &group.data_protection {
+                let pfield = format!("{gfield}.data_protection");
+                let found = crate::data_protection::check(protection, self.source, &pfield);
+                self.found.extend(found);
+                let found = crate::data_protection::check_destinations(
+                    protection,
+                    self.source,
+                    &pfield,
+                    &self.destinations,
+                );
+                self.found.extend(found);
+            }
             if let Some(skip) = &group.skip {
                 if !in_override {
                     self.error(

@@ -110,4 +110,9 @@ pub struct LogGroup {
     /// In an override: `true` removes this baseline group from the account/regions.
     #[serde(default)]
     pub skip: Option<Sp<bool>>,
+    /// A CloudWatch Logs data-protection policy: audit and mask sensitive data (e-mail
+    /// addresses, keys, card numbers, …) in this group. Without it the group has no policy:
+    /// removing the block removes the policy (shown in the plan first).
+    #[serde(default)]
+    pub data_protection: Option<crate::data_protection::DataProtectionSpec>,
 }

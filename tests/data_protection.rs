@@ -1,0 +1,228 @@
+//! Data-protection policies end to end against the local cloud (with the harness's extension for
+//! the operations moto lacks), through the binary, in two accounts: apply, empty re-plan, an
+//! identifier removed and a policy deleted behind the tool's back, an equivalent rewrite.
+
+mod common;
+
+use common::{path_str, LocalCloud, DIRECT_ACCOUNT};
+use serde_json::{json, Value};
+
+const CUSTOMER: &str = "111111111111";
+const GROUP: &str = "/aws/bedrock/invocations";
+
+const SPEC: &str = r#"
+version: 1
+defaults:
+  regions: [us-east-1]
+accounts:
+  - name: ops
+    id: "123456789012"
+  - name: customer-a
+    id: "111111111111"
+    role_arn: arn:aws:iam::111111111111:role/warden
+log_groups:
+  - name: /aws/bedrock/data-protection-findings
+    retention_days: 365
+  - name: /aws/bedrock/invocations
+    retention_days: 1827
+    data_protection:
+      identifiers: [EmailAddress, IpAddress, AwsSecretKey, CreditCardNumber]
+      custom_identifiers:
+        - name: EmployeeId
+          regex: 'EMP-\d{6}'
+      findings:
+        log_group: /aws/bedrock/data-protection-findings
+"#;
+
+async fn policy(cloud: &LocalCloud, account: &str) -> Option<Value> {
+    let out = cloud
+        .logs(account, "us-east-1")
+        .await
+        .get_data_protection_policy()
+        .log_group_identifier(GROUP)
+        .send()
+        .await
+        .unwrap();
+    out.policy_document()
+        .map(|d| serde_json::from_str(d).unwrap())
+}
+
+async fn put(cloud: &LocalCloud, account: &str, doc: &Value) {
+    cloud
+        .logs(account, "us-east-1")
+        .await
+        .put_data_protection_policy()
+        .log_group_identifier(GROUP)
+        .policy_document(serde_json::to_string_pretty(doc).unwrap())
+        .send()
+        .await
+        .unwrap();
+}
+
+fn identifiers(statement: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = statement["DataIdentifier"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn policies_are_applied_compared_by_meaning_and_repaired() {
+    let cloud = LocalCloud::start();
+    let spec = cloud.write("spec.yaml", SPEC);
+    let spec = path_str(&spec);
+    cloud
+        .warden(&["apply", "-f", spec, "--auto-approve"])
+        .expect_code(0);
+
+    let expected: Vec<String> = vec![
+        "EmployeeId".into(),
+        "arn:aws:dataprotection::aws:data-identifier/AwsSecretKey".into(),
+        "arn:aws:dataprotection::aws:data-identifier/CreditCardNumber".into(),
+        "arn:aws:dataprotection::aws:data-identifier/EmailAddress".into(),
+        "arn:aws:dataprotection::aws:data-identifier/IpAddress".into(),
+    ];
+    for account in [DIRECT_ACCOUNT, CUSTOMER] {
+        let doc = policy(&cloud, account)
+            .await
+            .expect("policy on the invocation log group");
+        assert_eq!(doc["Version"], "2021-06-01");
+        let statements = doc["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 2, "{doc:#}");
+        assert_eq!(identifiers(&statements[0]), expected);
+        assert_eq!(
+            statements[0]["Operation"]["Audit"]["FindingsDestination"]["CloudWatchLogs"]
+                ["LogGroup"],
+            "/aws/bedrock/data-protection-findings"
+        );
+        assert_eq!(identifiers(&statements[1]), expected);
+        assert_eq!(
+            statements[1]["Operation"]["Deidentify"]["MaskConfig"],
+            json!({})
+        );
+        assert_eq!(
+            doc["Configuration"]["CustomDataIdentifier"][0]["Regex"],
+            "EMP-\\d{6}"
+        );
+    }
+    cloud
+        .warden(&["plan", "-f", spec, "--detailed-exitcode"])
+        .expect_code(0);
+
+    // The same policy written differently (order, formatting) is not a change.
+    let mut doc = policy(&cloud, CUSTOMER).await.unwrap();
+    for statement in doc["Statement"].as_array_mut().unwrap() {
+        statement["DataIdentifier"]
+            .as_array_mut()
+            .unwrap()
+            .reverse();
+    }
+    put(&cloud, CUSTOMER, &doc).await;
+    cloud.warden(&["drift", "-f", spec]).expect_code(0);
+
+    // An identifier removed behind the tool's back.
+    for statement in doc["Statement"].as_array_mut().unwrap() {
+        statement["DataIdentifier"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|v| !v.as_str().unwrap().ends_with("/IpAddress"));
+    }
+    put(&cloud, CUSTOMER, &doc).await;
+    let drift = cloud
+        .warden(&["drift", "-f", spec, "--format", "json"])
+        .expect_code(2);
+    let report = drift.json();
+    let changed: Vec<&Value> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] != "no-op")
+        .collect();
+    assert_eq!(changed.len(), 1, "{report:#}");
+    assert_eq!(
+        changed[0]["address"],
+        "customer-a/us-east-1/log_group//aws/bedrock/invocations"
+    );
+    let paths: Vec<&str> = changed[0]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        vec![
+            "data_protection.identifiers.IpAddress",
+            "data_protection.mask.IpAddress"
+        ]
+    );
+    let reason = changed[0]["reason"].as_str().unwrap();
+    assert!(reason.contains("IpAddress"), "{reason}");
+    let text = cloud.warden(&["drift", "-f", spec]).expect_code(2);
+    assert!(text.stdout.contains("IpAddress"), "{}", text.stdout);
+    assert!(
+        !text.stdout.contains("\"Statement\""),
+        "no wall of JSON: {}",
+        text.stdout
+    );
+    cloud
+        .warden(&["apply", "-f", spec, "--auto-approve"])
+        .expect_code(0);
+    let repaired = policy(&cloud, CUSTOMER).await.unwrap();
+    assert_eq!(identifiers(&repaired["Statement"][0]), expected);
+    cloud.warden(&["drift", "-f", spec]).expect_code(0);
+
+    // The policy deleted behind the tool's back.
+    cloud
+        .logs(DIRECT_ACCOUNT, "us-east-1")
+        .await
+        .delete_data_protection_policy()
+        .log_group_identifier(GROUP)
+        .send()
+        .await
+        .unwrap();
+    let drift = cloud
+        .warden(&["drift", "-f", spec, "--format", "json"])
+        .expect_code(2);
+    let report = drift.json();
+    let changed: Vec<&Value> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] != "no-op")
+        .collect();
+    assert_eq!(changed.len(), 1);
+    assert_eq!(
+        changed[0]["address"],
+        "ops/us-east-1/log_group//aws/bedrock/invocations"
+    );
+    assert!(
+        changed[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("EmailAddress"),
+        "{:#}",
+        changed[0]
+    );
+    cloud
+        .warden(&["apply", "-f", spec, "--auto-approve"])
+        .expect_code(0);
+    assert!(policy(&cloud, DIRECT_ACCOUNT).await.is_some());
+    cloud.warden(&["drift", "-f", spec]).expect_code(0);
+
+    // Removing the block from the spec is a visible change, never a side effect.
+    let without = SPEC[..SPEC.find("    data_protection:").unwrap()].to_string();
+    let without = cloud.write("without.yaml", &without);
+    let plan = cloud
+        .warden(&["plan", "-f", path_str(&without), "--detailed-exitcode"])
+        .expect_code(2);
+    assert!(
+        plan.stdout.contains("remove data-protection policy"),
+        "{}",
+        plan.stdout
+    );
+}
