@@ -28,7 +28,10 @@ fn converges(spec: &str, resources: u64) {
         )
         .expect_code(2)
         .json();
-    assert_eq!(plan["summary"]["create"], resources, "{plan:#}");
+    // Everything is new, except the invocation logging singleton, which is "off" and updated.
+    let pending =
+        plan["summary"]["create"].as_u64().unwrap() + plan["summary"]["update"].as_u64().unwrap();
+    assert_eq!(pending, resources, "{plan:#}");
     assert!(plan["api_calls"]["total_calls"].as_u64().unwrap() > 0);
     cloud
         .warden_with_env(&["apply", "-f", spec, "--auto-approve"], ENV)
@@ -52,12 +55,12 @@ fn converges(spec: &str, resources: u64) {
 
 #[test]
 fn quickstart_converges() {
-    converges("examples/quickstart.yaml", 2);
+    converges("examples/quickstart.yaml", 5);
 }
 
 #[test]
 fn multi_account_converges() {
-    converges("examples/multi-account.yaml", 11);
+    converges("examples/multi-account.yaml", 35);
 }
 
 #[test]
@@ -79,7 +82,7 @@ fn markdown_plan_is_a_pull_request_summary() {
         md.stdout
     );
     assert!(
-        md.stdout.contains("| 2 | 0 | 0 | 0 | 0 | 0 |"),
+        md.stdout.contains("| 4 | 0 | 1 | 0 | 0 | 0 |"),
         "{}",
         md.stdout
     );
@@ -95,7 +98,14 @@ fn schema_describes_the_spec_for_editors() {
     assert_eq!(schema["title"], "bedrock-warden spec");
     assert_eq!(schema["additionalProperties"], false);
     let props = schema["properties"].as_object().unwrap();
-    for key in ["version", "project", "defaults", "accounts", "log_groups"] {
+    for key in [
+        "version",
+        "project",
+        "defaults",
+        "accounts",
+        "log_groups",
+        "invocation_logging",
+    ] {
         assert!(props.contains_key(key), "schema lacks {key}");
     }
     let text = schema.to_string();

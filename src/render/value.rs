@@ -17,7 +17,7 @@ pub fn show(value: &Value) -> String {
 /// Whether the value is long or multi-line enough to need a diff rather than `a → b`.
 pub fn is_long(value: &Value) -> bool {
     let text = show(value);
-    text.contains('\n') || text.len() > 60
+    text.contains('\n') || text.len() > 120
 }
 
 /// A unified diff of two long values, lines prefixed with `-`/`+`.
