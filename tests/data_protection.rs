@@ -226,3 +226,87 @@ async fn policies_are_applied_compared_by_meaning_and_repaired() {
         plan.stdout
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_account_wide_policy_is_applied_per_account_and_region_and_repaired() {
+    let cloud = LocalCloud::start();
+    let spec = cloud.write(
+        "spec.yaml",
+        r#"
+version: 1
+defaults:
+  regions: [us-east-1, eu-west-1]
+accounts:
+  - name: ops
+    id: "123456789012"
+  - name: customer-a
+    id: "111111111111"
+    role_arn: arn:aws:iam::111111111111:role/warden
+    overrides:
+      - regions: [eu-west-1]
+        account_data_protection:
+          identifiers: [EmailAddress, IpAddress, PhoneNumber-US]
+account_data_protection:
+  identifiers: [EmailAddress, AwsSecretKey]
+"#,
+    );
+    let spec = path_str(&spec);
+    let plan = cloud.warden(&["plan", "-f", spec, "--format", "json"]).expect_code(0).json();
+    assert_eq!(plan["summary"]["update"], 4, "{plan:#}");
+    cloud.warden(&["apply", "-f", spec, "--auto-approve"]).expect_code(0);
+
+    let account_policy = |account: &'static str, region: &'static str| {
+        let cloud = &cloud;
+        async move {
+            let out = cloud
+                .logs(account, region)
+                .await
+                .describe_account_policies()
+                .policy_type(aws_sdk_cloudwatchlogs::types::PolicyType::DataProtectionPolicy)
+                .send()
+                .await
+                .unwrap();
+            out.account_policies().first().map(|p| {
+                (
+                    p.policy_name().unwrap().to_string(),
+                    serde_json::from_str::<Value>(p.policy_document().unwrap()).unwrap(),
+                )
+            })
+        }
+    };
+    let (name, doc) = account_policy(DIRECT_ACCOUNT, "us-east-1").await.expect("account policy");
+    assert_eq!(name, "warden-data-protection");
+    assert_eq!(
+        identifiers(&doc["Statement"][0]),
+        vec![
+            "arn:aws:dataprotection::aws:data-identifier/AwsSecretKey".to_string(),
+            "arn:aws:dataprotection::aws:data-identifier/EmailAddress".to_string()
+        ]
+    );
+    let (_, eu) = account_policy(CUSTOMER, "eu-west-1").await.expect("override policy");
+    assert_eq!(identifiers(&eu["Statement"][1]).len(), 3);
+    cloud.warden(&["plan", "-f", spec, "--detailed-exitcode"]).expect_code(0);
+
+    // Deleted behind the tool's back: drift names the address, apply restores it.
+    cloud
+        .logs(CUSTOMER, "us-east-1")
+        .await
+        .delete_account_policy()
+        .policy_name("warden-data-protection")
+        .policy_type(aws_sdk_cloudwatchlogs::types::PolicyType::DataProtectionPolicy)
+        .send()
+        .await
+        .unwrap();
+    let drift = cloud.warden(&["drift", "-f", spec, "--format", "json"]).expect_code(2).json();
+    let changed: Vec<&str> = drift["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] != "no-op")
+        .map(|c| c["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(changed, vec!["customer-a/us-east-1/account_data_protection/default"]);
+    cloud.warden(&["apply", "-f", spec, "--auto-approve"]).expect_code(0);
+    assert!(account_policy(CUSTOMER, "us-east-1").await.is_some());
+    cloud.warden(&["drift", "-f", spec]).expect_code(0);
+}

@@ -1,6 +1,7 @@
 //! The registry of resource kinds: each kind's module knows how to read, compare and write it;
 //! this file routes the engine's generic calls to the right module.
 
+pub mod account_data_protection;
 pub mod iam_role;
 pub mod invocation_logging;
 pub mod log_group;
@@ -72,6 +73,15 @@ pub async fn read_scope(
                 };
                 live.push(invocation_logging::read(&scope, project).await?);
             }
+            Kind::AccountDataProtection => {
+                let client = session.logs(region);
+                let scope = account_data_protection::Scope {
+                    client: &client,
+                    account_name,
+                    region,
+                };
+                live.push(account_data_protection::read(&scope, project).await?);
+            }
         }
     }
     Ok(live)
@@ -83,7 +93,7 @@ pub fn comparable(kind: Kind, desired: &Value, live: &Value) -> Value {
         Kind::LogGroup => log_group::comparable(desired, live),
         Kind::IamRole => iam_role::comparable(desired, live),
         Kind::S3Bucket => s3_bucket::comparable(desired, live),
-        Kind::InvocationLogging => live.clone(),
+        Kind::InvocationLogging | Kind::AccountDataProtection => live.clone(),
     }
 }
 
@@ -93,6 +103,7 @@ pub fn explain(kind: Kind, before: &Value, after: &Value) -> Option<String> {
         Kind::InvocationLogging => invocation_logging::explain(before, after),
         Kind::IamRole => iam_role::explain(before, after),
         Kind::LogGroup => log_group::explain(before, after),
+        Kind::AccountDataProtection => account_data_protection::explain(before, after),
         Kind::S3Bucket => None,
     }
 }
@@ -196,6 +207,11 @@ pub async fn execute(session: &AccountSession, change: &ResourceChange) -> Resul
                 region,
             };
             invocation_logging::apply(&scope, after).await
+        }
+        Kind::AccountDataProtection => {
+            let client = session.logs(region);
+            let scope = account_data_protection::Scope { client: &client, account_name, region };
+            account_data_protection::apply(&scope, before, after).await
         }
     }
 }

@@ -13,6 +13,7 @@ pub enum Kind {
     IamRole,
     S3Bucket,
     InvocationLogging,
+    AccountDataProtection,
 }
 
 impl Kind {
@@ -21,6 +22,7 @@ impl Kind {
         Kind::IamRole,
         Kind::S3Bucket,
         Kind::InvocationLogging,
+        Kind::AccountDataProtection,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -29,6 +31,7 @@ impl Kind {
             Kind::IamRole => "iam_role",
             Kind::S3Bucket => "s3_bucket",
             Kind::InvocationLogging => "invocation_logging",
+            Kind::AccountDataProtection => "account_data_protection",
         }
     }
 }

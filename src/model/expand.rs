@@ -58,6 +58,24 @@ pub fn expand(loaded: &LoadedSpec) -> Result<Desired, Vec<Diagnostic>> {
                     Err(d) => problems.push(*d),
                 }
             }
+            if let Some(protection) = effective_account_protection(spec, account, region) {
+                let fill = |t: &str| fill(t, &target, region);
+                resources.push(DesiredResource {
+                    addr: ResourceAddr::new(
+                        &target.name,
+                        region,
+                        Kind::AccountDataProtection,
+                        logging::SINGLETON,
+                    ),
+                    props: json!({ "policy": data_protection::desired_props(protection, &fill) }),
+                    // Findings log groups are created before the policy that names them.
+                    depends_on: group_names
+                        .iter()
+                        .map(|g| ResourceAddr::new(&target.name, region, Kind::LogGroup, g))
+                        .collect(),
+                    origin: None,
+                });
+            }
             if let Some(logging) =
                 effective_logging(spec.invocation_logging.as_ref(), account, region)
             {
@@ -180,6 +198,26 @@ fn effective_logging(
         }
     }
     merged
+}
+
+/// The account-wide data-protection policy for this scope: the last override that sets it
+/// (for all regions or this one), else the baseline.
+fn effective_account_protection<'a>(
+    spec: &'a crate::spec::Spec,
+    account: &'a Account,
+    region: &str,
+) -> Option<&'a DataProtectionSpec> {
+    account
+        .overrides
+        .iter()
+        .filter(|o| {
+            o.regions
+                .as_ref()
+                .is_none_or(|only| only.iter().any(|r| r.get() == region))
+        })
+        .filter_map(|o| o.account_data_protection.as_ref())
+        .next_back()
+        .or(spec.account_data_protection.as_ref())
 }
 
 /// Tags for resources that have no tags of their own in the spec: defaults, account, ownership.

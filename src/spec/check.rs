@@ -160,6 +160,9 @@ impl Checker<'_> {
             let found = invocation_logging::check(logging, self.source, "invocation_logging", true);
             self.found.extend(found);
         }
+        if let Some(protection) = &spec.account_data_protection {
+            self.data_protection(protection, "account_data_protection");
+        }
     }
 
     /// Checks one account; returns its resolved id when it is valid.
@@ -300,6 +303,9 @@ impl Checker<'_> {
                 );
                 self.found.extend(found);
             }
+            if let Some(protection) = &block.account_data_protection {
+                self.data_protection(protection, &format!("{ofield}.account_data_protection"));
+            }
             for (i, group) in block.log_groups.iter().enumerate() {
                 let skip = group.skip.as_ref().is_some_and(|s| *s.get());
                 if skip
@@ -386,16 +392,7 @@ impl Checker<'_> {
             }
             self.tags(&group.tags, &format!("{gfield}.tags"));
             if let Some(protection) = &group.data_protection {
-                let pfield = format!("{gfield}.data_protection");
-                let found = crate::data_protection::check(protection, self.source, &pfield);
-                self.found.extend(found);
-                let found = crate::data_protection::check_destinations(
-                    protection,
-                    self.source,
-                    &pfield,
-                    &self.destinations,
-                );
-                self.found.extend(found);
+                self.data_protection(protection, &format!("{gfield}.data_protection"));
             }
             if let Some(skip) = &group.skip {
                 if !in_override {
@@ -411,6 +408,18 @@ impl Checker<'_> {
                 }
             }
         }
+    }
+
+    fn data_protection(&mut self, protection: &crate::data_protection::DataProtectionSpec, field: &str) {
+        let found = crate::data_protection::check(protection, self.source, field);
+        self.found.extend(found);
+        let found = crate::data_protection::check_destinations(
+            protection,
+            self.source,
+            field,
+            &self.destinations,
+        );
+        self.found.extend(found);
     }
 
     fn log_group_name(&mut self, name: &Sp<String>, field: &str) {

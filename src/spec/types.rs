@@ -34,6 +34,10 @@ pub struct Spec {
     /// Baseline Bedrock model invocation logging for every account and region.
     #[serde(default)]
     pub invocation_logging: Option<InvocationLogging>,
+    /// An account-wide data-protection policy (every log group of the account and region,
+    /// including groups created later). Removing it from the spec leaves the live policy alone.
+    #[serde(default)]
+    pub account_data_protection: Option<crate::data_protection::DataProtectionSpec>,
 }
 
 /// Settings applied everywhere.
@@ -88,6 +92,9 @@ pub struct Override {
     /// Invocation logging fields that replace the baseline's here (data flags one by one).
     #[serde(default)]
     pub invocation_logging: Option<InvocationLogging>,
+    /// Replaces the baseline's account-wide data-protection policy here.
+    #[serde(default)]
+    pub account_data_protection: Option<crate::data_protection::DataProtectionSpec>,
 }
 
 /// A CloudWatch Logs log group.

@@ -13,11 +13,15 @@ the first request is served (``moto_server.py`` does so). Two independent parts:
      group) and ``logGroupNamePattern``, and never reports ``dataProtectionStatus``.
    * ``PutDataProtectionPolicy`` / ``GetDataProtectionPolicy`` /
      ``DeleteDataProtectionPolicy``: not implemented by moto.
+   * ``PutAccountPolicy`` / ``DescribeAccountPolicies`` / ``DeleteAccountPolicy``:
+     not implemented by moto.
 
    moto's ``LogsResponse.call_action`` looks an operation up as a method named
    after it in snake_case, so adding a method to ``LogsResponse`` adds an
-   operation. State is kept on moto's own ``LogGroup`` objects, so it is per
-   account and region and goes away with the group (or a ``/moto-api/reset``).
+   operation. Log group state is kept on moto's own ``LogGroup`` objects, so it
+   is per account and region and goes away with the group (or a
+   ``/moto-api/reset``); account policies are kept on the ``LogsBackend``,
+   which moto instantiates per account and region, and go with a reset too.
 
 2. A fault-injection hook (``WARDEN_MOTO_FAULTS``), see ``FaultInjector`` below.
 """
@@ -32,7 +36,11 @@ from typing import Any
 
 from moto.core.responses import BaseResponse
 from moto.core.utils import get_service_model
-from moto.logs.exceptions import InvalidParameterException, ResourceNotFoundException
+from moto.logs.exceptions import (
+    InvalidParameterException,
+    LogsClientError,
+    ResourceNotFoundException,
+)
 from moto.logs.models import LogGroup, LogsBackend
 from moto.logs.responses import LogsResponse
 from moto.logs.utils import PAGINATION_MODEL
@@ -49,6 +57,30 @@ __all__ = ["FAULTS", "FaultInjector", "install"]
 MAX_POLICY_DOCUMENT_CHARS = 30720
 #: ``DescribeLogGroupsLogGroupIdentifiers``: list, min 1, max 50.
 MAX_LOG_GROUP_IDENTIFIERS = 50
+#: ``PolicyType`` enum of the model (PutAccountPolicy and friends).
+ACCOUNT_POLICY_TYPES = (
+    "DATA_PROTECTION_POLICY",
+    "SUBSCRIPTION_FILTER_POLICY",
+    "FIELD_INDEX_POLICY",
+    "TRANSFORMER_POLICY",
+    "METRIC_EXTRACTION_POLICY",
+    "RETENTION_POLICY",
+)
+#: How many account policies of a type one account may have per Region, as the
+#: PutAccountPolicy reference states: one data protection policy, one
+#: subscription filter policy, up to 20 transformer policies, 20 + 20 field
+#: index policies (log group prefix / data source criteria), 5 metric
+#: extraction policies, 20 retention policies.
+ACCOUNT_POLICY_LIMITS = {
+    "DATA_PROTECTION_POLICY": 1,
+    "SUBSCRIPTION_FILTER_POLICY": 1,
+    "FIELD_INDEX_POLICY": 40,
+    "TRANSFORMER_POLICY": 20,
+    "METRIC_EXTRACTION_POLICY": 5,
+    "RETENTION_POLICY": 20,
+}
+#: ``selectionCriteria`` "can be up to 25KB in length ... its UTF-8 bytes".
+MAX_SELECTION_CRITERIA_BYTES = 25 * 1024
 
 
 def _now_millis() -> int:
@@ -376,6 +408,271 @@ def response_delete_data_protection_policy(self: LogsResponse) -> str:
     return "{}"
 
 
+# ---- Account policies (PutAccountPolicy and friends) -------------------------
+
+
+class LimitExceededException(LogsClientError):
+    """moto's ``LimitExceededException`` with a message of our own (moto's
+    takes none)."""
+
+    def __init__(self, msg: str) -> None:
+        self.code = 400
+        super().__init__("LimitExceededException", msg)
+
+
+class AccountPolicy:
+    """One CloudWatch Logs account policy (model shape ``AccountPolicy``)."""
+
+    def __init__(
+        self,
+        account_id: str,
+        policy_name: str,
+        policy_type: str,
+        policy_document: str,
+        scope: str,
+        selection_criteria: str | None,
+    ) -> None:
+        self.account_id = account_id
+        self.policy_name = policy_name
+        self.policy_type = policy_type
+        self.policy_document = policy_document
+        self.scope = scope
+        self.selection_criteria = selection_criteria
+        self.last_updated_time = _now_millis()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``AccountPolicy`` structure; ``selectionCriteria`` only when set."""
+        result: dict[str, Any] = {
+            "policyName": self.policy_name,
+            "policyDocument": self.policy_document,
+            "lastUpdatedTime": self.last_updated_time,
+            "policyType": self.policy_type,
+            "scope": self.scope,
+        }
+        if self.selection_criteria is not None:
+            result["selectionCriteria"] = self.selection_criteria
+        result["accountId"] = self.account_id
+        return result
+
+
+def _account_policies(backend: LogsBackend) -> dict[tuple[str, str], AccountPolicy]:
+    """The backend's account policies, keyed by (policyType, policyName).
+
+    Kept in the instance ``__dict__`` (created on first use), so it is per
+    account and region like the backend itself and is emptied by moto's
+    ``reset()``, which clears ``__dict__`` and re-runs ``__init__``.
+    """
+    return backend.__dict__.setdefault("account_policies", {})
+
+
+def put_account_policy(
+    self: LogsBackend,
+    policy_name: str,
+    policy_type: str,
+    policy_document: str,
+    scope: str,
+    selection_criteria: str | None,
+) -> AccountPolicy:
+    """Backend of PutAccountPolicy: creates or replaces the (type, name) policy.
+
+    A new name beyond the type's quota (``ACCOUNT_POLICY_LIMITS``; for a data
+    protection or subscription filter policy: any second name) is
+    LimitExceededException; the existing policy is left as it was.
+    """
+    policies = _account_policies(self)
+    key = (policy_type, policy_name)
+    if key not in policies:
+        existing = sorted(n for (t, n) in policies if t == policy_type)
+        limit = ACCOUNT_POLICY_LIMITS[policy_type]
+        if len(existing) >= limit:
+            if limit == 1:
+                raise LimitExceededException(
+                    f"This account already has a {policy_type} account policy "
+                    f"({existing[0]}); an account can have only one. To update it, "
+                    "specify its policyName, or delete it first."
+                )
+            raise LimitExceededException(
+                f"An account can have at most {limit} account policies of type "
+                f"{policy_type} per Region."
+            )
+    policy = AccountPolicy(
+        self.account_id, policy_name, policy_type, policy_document, scope, selection_criteria
+    )
+    policies[key] = policy
+    return policy
+
+
+def describe_account_policies(
+    self: LogsBackend,
+    policy_type: str,
+    policy_name: str | None = None,
+    account_identifiers: list[str] | None = None,
+) -> list[AccountPolicy]:
+    """Backend of DescribeAccountPolicies: this account's policies of the type,
+    sorted by name. ``account_identifiers`` naming other accounts only (a
+    monitoring account's source accounts, which are not modelled) yields none."""
+    if account_identifiers and self.account_id not in account_identifiers:
+        return []
+    return sorted(
+        (
+            p
+            for (t, n), p in _account_policies(self).items()
+            if t == policy_type and (policy_name is None or n == policy_name)
+        ),
+        key=lambda p: p.policy_name,
+    )
+
+
+def delete_account_policy(self: LogsBackend, policy_name: str, policy_type: str) -> None:
+    """Backend of DeleteAccountPolicy; ResourceNotFoundException if there is no
+    policy of that type and name."""
+    if _account_policies(self).pop((policy_type, policy_name), None) is None:
+        raise ResourceNotFoundException(
+            f"Policy with name [{policy_name}] and type [{policy_type}] does not exist."
+        )
+
+
+def _policy_type_param(response: LogsResponse) -> str:
+    policy_type = _require(response, "policyType")
+    if policy_type not in ACCOUNT_POLICY_TYPES:
+        raise InvalidParameterException(
+            constraint="Member must satisfy enum value set: ["
+            + ", ".join(ACCOUNT_POLICY_TYPES)
+            + "]",
+            parameter="policyType",
+            value=policy_type,
+        )
+    return policy_type
+
+
+def _reject_dry_run(response: LogsResponse, policy_type: str) -> None:
+    """``dryRun`` is valid only with ``RETENTION_POLICY`` (model docs), and the
+    harness does not compute a ``DryRunResult``: ``dryRun: true`` is always
+    InvalidParameterException here, with a message saying which case it is."""
+    if response._get_param("dryRun"):
+        if policy_type != "RETENTION_POLICY":
+            raise InvalidParameterException(
+                "dryRun is valid only when policyType is RETENTION_POLICY."
+            )
+        raise InvalidParameterException(
+            "This harness does not model dryRun (DryRunResult) for retention policies."
+        )
+
+
+def response_put_account_policy(self: LogsResponse) -> str:
+    """Mirrors CloudWatch Logs PutAccountPolicy (moto 5.2.5 lacks it).
+
+    Input ``PutAccountPolicyRequest`` {policyName, policyDocument, policyType,
+    scope?, selectionCriteria?, dryRun?}; output ``PutAccountPolicyResponse``
+    {accountPolicy: AccountPolicy}. Putting an existing (type, name) replaces
+    it and refreshes ``lastUpdatedTime``.
+
+    Checks (all InvalidParameterException): ``policyType`` in the model's enum;
+    ``scope`` only ``ALL`` (the default); ``policyName`` not starting with
+    ``aws/``; ``policyDocument`` JSON of at most 30,720 characters, and for
+    ``DATA_PROTECTION_POLICY`` the same document checks as
+    PutDataProtectionPolicy; ``selectionCriteria`` at most 25 KB and not with a
+    data protection policy (the only type the docs give no selection criteria
+    for); ``dryRun: true``. The other policy types' documents and selection
+    criteria are stored as given, without checking their content or overlap.
+    Quotas per type: see ``put_account_policy``.
+    """
+    policy_name = _require(self, "policyName")
+    policy_document = _require(self, "policyDocument")
+    policy_type = _policy_type_param(self)
+    scope = self._get_param("scope") or "ALL"
+    selection_criteria = self._get_param("selectionCriteria")
+    if scope != "ALL":
+        raise InvalidParameterException(
+            constraint="Member must satisfy enum value set: [ALL]",
+            parameter="scope",
+            value=scope,
+        )
+    if policy_name.startswith("aws/"):
+        raise InvalidParameterException(
+            f"Invalid policyName {policy_name}: a policy name cannot start with aws/."
+        )
+    _reject_dry_run(self, policy_type)
+    if policy_type == "DATA_PROTECTION_POLICY":
+        _validate_policy_document(policy_document)
+        if selection_criteria is not None:
+            raise InvalidParameterException(
+                "selectionCriteria is not supported for DATA_PROTECTION_POLICY."
+            )
+    else:
+        if len(policy_document) > MAX_POLICY_DOCUMENT_CHARS:
+            raise InvalidParameterException(
+                constraint=f"Member must have length less than or equal to {MAX_POLICY_DOCUMENT_CHARS}",
+                parameter="policyDocument",
+                value="...",
+            )
+        try:
+            json.loads(policy_document)
+        except ValueError as exc:
+            raise InvalidParameterException(f"Invalid policy document: not JSON ({exc})")
+    if selection_criteria is not None and (
+        len(selection_criteria.encode("utf-8")) > MAX_SELECTION_CRITERIA_BYTES
+    ):
+        raise InvalidParameterException(
+            constraint=f"Member must have length less than or equal to {MAX_SELECTION_CRITERIA_BYTES} bytes",
+            parameter="selectionCriteria",
+            value="...",
+        )
+    policy = self.logs_backend.put_account_policy(
+        policy_name, policy_type, policy_document, scope, selection_criteria
+    )
+    return json.dumps({"accountPolicy": policy.to_dict()})
+
+
+def response_describe_account_policies(self: LogsResponse) -> str:
+    """Mirrors CloudWatch Logs DescribeAccountPolicies (moto 5.2.5 lacks it).
+
+    Input {policyType, policyName?, accountIdentifiers?, nextToken?}; output
+    ``DescribeAccountPoliciesResponse`` {accountPolicies: [AccountPolicy]},
+    sorted by name, everything on one page (no ``nextToken`` is issued, so a
+    given one is InvalidParameterException). No match is an empty list, not an
+    error. ``accountIdentifiers``: at most one 12-digit account ID (the model
+    allows 20, the docs say "Currently, you can specify only one"); naming the
+    caller's own account is the same as leaving it out, naming another returns
+    an empty list (no monitoring-account links are modelled).
+    """
+    policy_type = _policy_type_param(self)
+    policy_name = self._get_param("policyName")
+    account_identifiers = self._get_param("accountIdentifiers")
+    if self._get_param("nextToken"):
+        raise InvalidParameterException("The specified nextToken is invalid.")
+    if account_identifiers is not None:
+        if not isinstance(account_identifiers, list) or len(account_identifiers) > 1:
+            raise InvalidParameterException(
+                "Currently, you can specify only one account ID in accountIdentifiers."
+            )
+        for account in account_identifiers:
+            if not (isinstance(account, str) and len(account) == 12 and account.isdigit()):
+                raise InvalidParameterException(
+                    constraint="Member must satisfy regular expression pattern: ^\\d{12}$",
+                    parameter="accountIdentifiers",
+                    value=account,
+                )
+    policies = self.logs_backend.describe_account_policies(
+        policy_type, policy_name, account_identifiers
+    )
+    return json.dumps({"accountPolicies": [p.to_dict() for p in policies]})
+
+
+def response_delete_account_policy(self: LogsResponse) -> str:
+    """Mirrors CloudWatch Logs DeleteAccountPolicy (moto 5.2.5 lacks it).
+
+    Input {policyName, policyType, dryRun?}; no output (``{}``; ``dryRunResult``
+    is not modelled, see ``_reject_dry_run``). ResourceNotFoundException when no
+    policy of that type has that name.
+    """
+    policy_name = _require(self, "policyName")
+    policy_type = _policy_type_param(self)
+    _reject_dry_run(self, policy_type)
+    self.logs_backend.delete_account_policy(policy_name, policy_type)
+    return "{}"
+
+
 def _install_logs() -> None:
     LogGroup.to_describe_dict = _log_group_to_describe_dict  # type: ignore[method-assign]
     LogGroup.data_protection_policy = None  # class defaults: existing groups too
@@ -388,6 +685,9 @@ def _install_logs() -> None:
     LogsBackend.put_data_protection_policy = put_data_protection_policy
     LogsBackend.get_data_protection_policy = get_data_protection_policy
     LogsBackend.delete_data_protection_policy = delete_data_protection_policy
+    LogsBackend.put_account_policy = put_account_policy
+    LogsBackend.describe_account_policies = describe_account_policies
+    LogsBackend.delete_account_policy = delete_account_policy
 
     # LogsResponse method name == snake_case of the operation name.
     LogsResponse.associate_kms_key = response_associate_kms_key
@@ -396,6 +696,9 @@ def _install_logs() -> None:
     LogsResponse.put_data_protection_policy = response_put_data_protection_policy
     LogsResponse.get_data_protection_policy = response_get_data_protection_policy
     LogsResponse.delete_data_protection_policy = response_delete_data_protection_policy
+    LogsResponse.put_account_policy = response_put_account_policy
+    LogsResponse.describe_account_policies = response_describe_account_policies
+    LogsResponse.delete_account_policy = response_delete_account_policy
 
 
 # --------------------------------------------------------------------------
