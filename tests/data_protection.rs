@@ -251,9 +251,14 @@ account_data_protection:
 "#,
     );
     let spec = path_str(&spec);
-    let plan = cloud.warden(&["plan", "-f", spec, "--format", "json"]).expect_code(0).json();
+    let plan = cloud
+        .warden(&["plan", "-f", spec, "--format", "json"])
+        .expect_code(0)
+        .json();
     assert_eq!(plan["summary"]["update"], 4, "{plan:#}");
-    cloud.warden(&["apply", "-f", spec, "--auto-approve"]).expect_code(0);
+    cloud
+        .warden(&["apply", "-f", spec, "--auto-approve"])
+        .expect_code(0);
 
     let account_policy = |account: &'static str, region: &'static str| {
         let cloud = &cloud;
@@ -274,7 +279,9 @@ account_data_protection:
             })
         }
     };
-    let (name, doc) = account_policy(DIRECT_ACCOUNT, "us-east-1").await.expect("account policy");
+    let (name, doc) = account_policy(DIRECT_ACCOUNT, "us-east-1")
+        .await
+        .expect("account policy");
     assert_eq!(name, "warden-data-protection");
     assert_eq!(
         identifiers(&doc["Statement"][0]),
@@ -283,9 +290,13 @@ account_data_protection:
             "arn:aws:dataprotection::aws:data-identifier/EmailAddress".to_string()
         ]
     );
-    let (_, eu) = account_policy(CUSTOMER, "eu-west-1").await.expect("override policy");
+    let (_, eu) = account_policy(CUSTOMER, "eu-west-1")
+        .await
+        .expect("override policy");
     assert_eq!(identifiers(&eu["Statement"][1]).len(), 3);
-    cloud.warden(&["plan", "-f", spec, "--detailed-exitcode"]).expect_code(0);
+    cloud
+        .warden(&["plan", "-f", spec, "--detailed-exitcode"])
+        .expect_code(0);
 
     // Deleted behind the tool's back: drift names the address, apply restores it.
     cloud
@@ -297,7 +308,10 @@ account_data_protection:
         .send()
         .await
         .unwrap();
-    let drift = cloud.warden(&["drift", "-f", spec, "--format", "json"]).expect_code(2).json();
+    let drift = cloud
+        .warden(&["drift", "-f", spec, "--format", "json"])
+        .expect_code(2)
+        .json();
     let changed: Vec<&str> = drift["changes"]
         .as_array()
         .unwrap()
@@ -305,8 +319,13 @@ account_data_protection:
         .filter(|c| c["action"] != "no-op")
         .map(|c| c["address"].as_str().unwrap())
         .collect();
-    assert_eq!(changed, vec!["customer-a/us-east-1/account_data_protection/default"]);
-    cloud.warden(&["apply", "-f", spec, "--auto-approve"]).expect_code(0);
+    assert_eq!(
+        changed,
+        vec!["customer-a/us-east-1/account_data_protection/default"]
+    );
+    cloud
+        .warden(&["apply", "-f", spec, "--auto-approve"])
+        .expect_code(0);
     assert!(account_policy(CUSTOMER, "us-east-1").await.is_some());
     cloud.warden(&["drift", "-f", spec]).expect_code(0);
 }

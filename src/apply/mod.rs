@@ -1,8 +1,6 @@
 //! The executor: carries out a plan scope by scope (concurrently, bounded), in dependency
 //! order, skipping what depends on a failure, then re-reads to verify the result.
 
-pub mod order;
-
 use std::collections::{BTreeMap, HashSet};
 
 use futures::{stream, StreamExt};
@@ -130,7 +128,7 @@ async fn apply_scope(
     };
     let mut outcomes = Vec::new();
     let mut broken: HashSet<ResourceAddr> = HashSet::new();
-    for change in order::execution_order(changes) {
+    for change in crate::plan::order::execution_order(changes) {
         let blocked = change.depends_on.iter().find(|d| broken.contains(*d));
         let status = match blocked {
             Some(dep) => Status::Skipped {

@@ -44,7 +44,12 @@ pub async fn read(scope: &Scope<'_>, project: &str) -> Result<LiveResource, Clou
         })
         .unwrap_or(Value::Null);
     Ok(LiveResource {
-        addr: ResourceAddr::new(scope.account_name, scope.region, Kind::AccountDataProtection, SINGLETON),
+        addr: ResourceAddr::new(
+            scope.account_name,
+            scope.region,
+            Kind::AccountDataProtection,
+            SINGLETON,
+        ),
         props: json!({ "policy": policy }),
         owner: Some(project.to_string()),
     })

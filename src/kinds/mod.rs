@@ -210,7 +210,11 @@ pub async fn execute(session: &AccountSession, change: &ResourceChange) -> Resul
         }
         Kind::AccountDataProtection => {
             let client = session.logs(region);
-            let scope = account_data_protection::Scope { client: &client, account_name, region };
+            let scope = account_data_protection::Scope {
+                client: &client,
+                account_name,
+                region,
+            };
             account_data_protection::apply(&scope, before, after).await
         }
     }

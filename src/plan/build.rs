@@ -3,8 +3,10 @@
 use std::collections::HashMap;
 
 use super::diff::diff_scope;
+use super::order::execution_order;
 use super::read::{names_by_scope, Reader, ScopeKey};
-use super::{Plan, PLAN_FORMAT_VERSION};
+use super::{Plan, ResourceChange, PLAN_FORMAT_VERSION};
+use crate::model::Kind;
 use crate::model::{Desired, DesiredResource};
 
 #[derive(Debug, Clone)]
@@ -43,7 +45,7 @@ pub async fn build_plan(reader: &Reader<'_>, desired: &Desired, options: &PlanOp
         changes.extend(c);
         errors.extend(e);
     }
-    changes.sort_by(|a, b| a.address.cmp(&b.address));
+    let changes = in_dependency_order(changes);
     let summary = Plan::summarize(&changes, errors.len());
     Plan {
         format_version: PLAN_FORMAT_VERSION,
@@ -58,4 +60,34 @@ pub async fn build_plan(reader: &Reader<'_>, desired: &Desired, options: &PlanOp
         errors,
         api_calls: reader.api_calls(),
     }
+}
+
+/// Scopes by account and region; within a scope, what is needed first comes first (buckets and
+/// roles, then log groups, then what uses them), deletes last.
+fn in_dependency_order(mut changes: Vec<ResourceChange>) -> Vec<ResourceChange> {
+    let rank = |kind: Kind| match kind {
+        Kind::S3Bucket => 0,
+        Kind::IamRole => 1,
+        Kind::LogGroup => 2,
+        Kind::AccountDataProtection => 3,
+        Kind::InvocationLogging => 4,
+    };
+    changes.sort_by(|a, b| {
+        let key = |c: &ResourceChange| {
+            (
+                c.address.account.clone(),
+                c.address.region.clone(),
+                rank(c.address.kind),
+                c.address.name.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    let mut ordered = Vec::with_capacity(changes.len());
+    for scope in changes.chunk_by(|a, b| {
+        (&a.address.account, &a.address.region) == (&b.address.account, &b.address.region)
+    }) {
+        ordered.extend(execution_order(scope).into_iter().cloned());
+    }
+    ordered
 }

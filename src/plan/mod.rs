@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod diff;
+pub mod order;
 pub mod read;
 pub mod saved;
 
@@ -102,7 +103,7 @@ pub struct Plan {
     pub prune: bool,
     pub accounts: Vec<AccountTarget>,
     pub summary: Summary,
-    /// Every resource in scope, sorted by address; no-ops included.
+    /// Every resource in scope, by account and region, each scope in dependency order; no-ops included.
     pub changes: Vec<ResourceChange>,
     pub errors: Vec<ScopeError>,
     pub api_calls: ApiCallReport,

@@ -410,7 +410,11 @@ impl Checker<'_> {
         }
     }
 
-    fn data_protection(&mut self, protection: &crate::data_protection::DataProtectionSpec, field: &str) {
+    fn data_protection(
+        &mut self,
+        protection: &crate::data_protection::DataProtectionSpec,
+        field: &str,
+    ) {
         let found = crate::data_protection::check(protection, self.source, field);
         self.found.extend(found);
         let found = crate::data_protection::check_destinations(

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import traceback
+import urllib.request
 from typing import Any, Callable
 
 import boto3
@@ -88,11 +89,11 @@ class Server:
 
     def client(self, service: str, creds: dict[str, str] | None = None, **kw: Any) -> Any:
         creds = creds or {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+        if "config" in kw:  # a caller's settings go on top of the no-retry default
+            config = config.merge(kw.pop("config"))
         return boto3.session.Session(region_name=REGION, **creds).client(
-            service,
-            endpoint_url=self.endpoint,
-            config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
-            **kw,
+            service, endpoint_url=self.endpoint, config=config, **kw
         )
 
     def close_stdin_and_wait(self, timeout: float = 10) -> int:
@@ -118,6 +119,21 @@ def expect_error(code: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -
 
 def strip_meta(response: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in response.items() if k != "ResponseMetadata"}
+
+
+def assumed_credentials(srv: Server, account: str) -> dict[str, str]:
+    """Credentials of ``arn:aws:iam::<account>:role/x``: moto puts them in that account."""
+    creds = srv.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/x", RoleSessionName="warden"
+    )["Credentials"]
+    return {
+        "aws_access_key_id": creds["AccessKeyId"],
+        "aws_secret_access_key": creds["SecretAccessKey"],
+        "aws_session_token": creds["SessionToken"],
+    }
+
+
+ACCOUNT_POLICY_KEYS = {"policyName", "policyDocument", "lastUpdatedTime", "policyType", "scope", "accountId"}
 
 
 # ---------------------------------------------------------------------------
@@ -265,6 +281,217 @@ def test_data_protection_policy_errors(srv: Server) -> None:
     assert "policyDocument" not in logs.get_data_protection_policy(logGroupIdentifier="/dp/b")
 
 
+def test_account_policy_lifecycle(srv: Server) -> None:
+    logs = srv.client("logs")
+    before = int(time.time() * 1000) - 1000
+    put = strip_meta(
+        logs.put_account_policy(policyName="acct-dp", policyDocument=POLICY, policyType="DATA_PROTECTION_POLICY")
+    )
+    assert set(put) == {"accountPolicy"}, put
+    policy = put["accountPolicy"]
+    assert set(policy) == ACCOUNT_POLICY_KEYS, policy  # no selectionCriteria when none was given
+    assert policy["policyName"] == "acct-dp" and policy["policyDocument"] == POLICY, policy
+    assert policy["policyType"] == "DATA_PROTECTION_POLICY" and policy["scope"] == "ALL", policy
+    assert policy["accountId"] == DEFAULT_ACCOUNT, policy
+    assert isinstance(policy["lastUpdatedTime"], int) and policy["lastUpdatedTime"] >= before, policy
+    got = strip_meta(logs.describe_account_policies(policyType="DATA_PROTECTION_POLICY"))
+    assert got == {"accountPolicies": [policy]}, got
+    got = logs.describe_account_policies(policyType="DATA_PROTECTION_POLICY", policyName="acct-dp")
+    assert got["accountPolicies"] == [policy], got
+    assert logs.describe_account_policies(policyType="DATA_PROTECTION_POLICY", policyName="nope")[
+        "accountPolicies"] == []
+    assert logs.describe_account_policies(policyType="SUBSCRIPTION_FILTER_POLICY")["accountPolicies"] == []
+    got = logs.describe_account_policies(policyType="DATA_PROTECTION_POLICY", accountIdentifiers=[DEFAULT_ACCOUNT])
+    assert got["accountPolicies"] == [policy], got
+    # same name again: replaced, explicit scope ALL accepted
+    updated = json.loads(POLICY)
+    updated["Description"] = "v2"
+    updated = json.dumps(updated)
+    put2 = logs.put_account_policy(
+        policyName="acct-dp", policyDocument=updated, policyType="DATA_PROTECTION_POLICY", scope="ALL"
+    )["accountPolicy"]
+    assert put2["policyDocument"] == updated and put2["lastUpdatedTime"] >= policy["lastUpdatedTime"], put2
+    # one data protection account policy per account: another name is refused
+    err = expect_error(
+        "LimitExceededException",
+        logs.put_account_policy,
+        policyName="acct-dp-2",
+        policyDocument=POLICY,
+        policyType="DATA_PROTECTION_POLICY",
+    )
+    assert "acct-dp" in err.response["Error"]["Message"], err.response
+    got = logs.describe_account_policies(policyType="DATA_PROTECTION_POLICY")["accountPolicies"]
+    assert got == [put2], got
+    # delete
+    assert strip_meta(
+        logs.delete_account_policy(policyName="acct-dp", policyType="DATA_PROTECTION_POLICY")
+    ) == {}
+    assert logs.describe_account_policies(policyType="DATA_PROTECTION_POLICY")["accountPolicies"] == []
+    expect_error(
+        "ResourceNotFoundException",
+        logs.delete_account_policy,
+        policyName="acct-dp",
+        policyType="DATA_PROTECTION_POLICY",
+    )
+    # with the old one gone, another name is fine
+    logs.put_account_policy(policyName="acct-dp-2", policyDocument=POLICY, policyType="DATA_PROTECTION_POLICY")
+    logs.delete_account_policy(policyName="acct-dp-2", policyType="DATA_PROTECTION_POLICY")
+
+
+def test_account_policy_other_types(srv: Server) -> None:
+    logs = srv.client("logs")
+    sub_doc = json.dumps(
+        {"DestinationArn": f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT}:function:f", "FilterPattern": ""}
+    )
+    sub = logs.put_account_policy(
+        policyName="acct-sub",
+        policyDocument=sub_doc,
+        policyType="SUBSCRIPTION_FILTER_POLICY",
+        selectionCriteria='LogGroupName NOT IN ["/aws/lambda/f"]',
+    )["accountPolicy"]
+    assert set(sub) == ACCOUNT_POLICY_KEYS | {"selectionCriteria"}, sub
+    assert sub["selectionCriteria"] == 'LogGroupName NOT IN ["/aws/lambda/f"]' and sub["scope"] == "ALL", sub
+    expect_error(
+        "LimitExceededException",
+        logs.put_account_policy,
+        policyName="acct-sub-2",
+        policyDocument=sub_doc,
+        policyType="SUBSCRIPTION_FILTER_POLICY",
+    )
+    # the same name in two types: two policies, each deleted by (name, type)
+    idx_doc = json.dumps({"Fields": ["requestId"]})
+    logs.put_account_policy(policyName="acct-sub", policyDocument=idx_doc, policyType="FIELD_INDEX_POLICY")
+    for name in ("idx-b", "idx-a"):
+        logs.put_account_policy(
+            policyName=name,
+            policyDocument=idx_doc,
+            policyType="FIELD_INDEX_POLICY",
+            selectionCriteria=f'LogGroupNamePrefix IN ["/{name}"]',
+        )
+    names = [p["policyName"] for p in logs.describe_account_policies(policyType="FIELD_INDEX_POLICY")["accountPolicies"]]
+    assert names == ["acct-sub", "idx-a", "idx-b"], names
+    logs.delete_account_policy(policyName="acct-sub", policyType="FIELD_INDEX_POLICY")
+    got = logs.describe_account_policies(policyType="SUBSCRIPTION_FILTER_POLICY")["accountPolicies"]
+    assert got == [sub], got
+    # metric extraction: at most 5
+    for i in range(5):
+        logs.put_account_policy(
+            policyName=f"emf-{i}", policyDocument="{}", policyType="METRIC_EXTRACTION_POLICY",
+            selectionCriteria=f'LogGroupName IN ["/emf/{i}"]',
+        )
+    expect_error(
+        "LimitExceededException",
+        logs.put_account_policy,
+        policyName="emf-5",
+        policyDocument="{}",
+        policyType="METRIC_EXTRACTION_POLICY",
+    )
+    # the remaining types are stored as given
+    for policy_type, doc in (
+        ("TRANSFORMER_POLICY", json.dumps({"transformerConfig": [{"parseJSON": {}}]})),
+        ("RETENTION_POLICY", json.dumps({"retentionInDays": 90, "enforcementMode": "RETROACTIVE"})),
+    ):
+        put = logs.put_account_policy(policyName="acct-other", policyDocument=doc, policyType=policy_type)
+        got = logs.describe_account_policies(policyType=policy_type)["accountPolicies"]
+        assert got == [put["accountPolicy"]] and got[0]["policyDocument"] == doc, got
+        logs.delete_account_policy(policyName="acct-other", policyType=policy_type)
+    # clean up for the tests that follow
+    logs.delete_account_policy(policyName="acct-sub", policyType="SUBSCRIPTION_FILTER_POLICY")
+    for name in ("idx-a", "idx-b"):
+        logs.delete_account_policy(policyName=name, policyType="FIELD_INDEX_POLICY")
+    for i in range(5):
+        logs.delete_account_policy(policyName=f"emf-{i}", policyType="METRIC_EXTRACTION_POLICY")
+
+
+def test_account_policy_validation(srv: Server) -> None:
+    logs = srv.client("logs")
+    dp = {"policyName": "acct-bad", "policyDocument": POLICY, "policyType": "DATA_PROTECTION_POLICY"}
+    bad_requests = [
+        {**dp, "policyType": "NOT_A_TYPE"},  # boto3 does not check enums, the server must
+        {**dp, "scope": "SOME"},
+        {**dp, "policyName": "aws/reserved"},
+        {**dp, "selectionCriteria": 'LogGroupNamePrefix IN ["/x"]'},  # not for data protection
+        {**dp, "policyDocument": "x" * 30721},
+        {**dp, "dryRun": True},  # dryRun only for retention policies
+        {"policyName": "r", "policyType": "RETENTION_POLICY", "dryRun": True,  # DryRunResult not modelled
+         "policyDocument": json.dumps({"retentionInDays": 90, "enforcementMode": "NEW_ONLY"})},
+        {"policyName": "f", "policyType": "FIELD_INDEX_POLICY", "policyDocument": "not json"},
+        {"policyName": "f", "policyType": "FIELD_INDEX_POLICY", "policyDocument": "{}",
+         "selectionCriteria": "x" * (25 * 1024 + 1)},
+    ]
+    for bad in ("not json", "[]", json.dumps({"Name": "x", "Version": "2021-06-01"}),
+                json.dumps({"Name": "x", "Version": "2021-06-01", "Statement": []})):
+        bad_requests.append({**dp, "policyDocument": bad})
+    for kwargs in bad_requests:
+        expect_error("InvalidParameterException", logs.put_account_policy, **kwargs)
+    for policy_type in ("DATA_PROTECTION_POLICY", "FIELD_INDEX_POLICY", "RETENTION_POLICY"):
+        assert logs.describe_account_policies(policyType=policy_type)["accountPolicies"] == [], policy_type
+    expect_error("InvalidParameterException", logs.describe_account_policies, policyType="NOT_A_TYPE")
+    expect_error(
+        "InvalidParameterException",
+        logs.describe_account_policies,
+        policyType="DATA_PROTECTION_POLICY",
+        accountIdentifiers=[DEFAULT_ACCOUNT, "111111111111"],
+    )
+    expect_error(
+        "InvalidParameterException",
+        logs.describe_account_policies,
+        policyType="DATA_PROTECTION_POLICY",
+        accountIdentifiers=["12345678901x"],  # 12 long, so boto3 lets it through
+    )
+    expect_error(
+        "InvalidParameterException",
+        logs.describe_account_policies,
+        policyType="DATA_PROTECTION_POLICY",
+        nextToken="never-issued",
+    )
+    expect_error("InvalidParameterException", logs.delete_account_policy, policyName="x", policyType="NOT_A_TYPE")
+    expect_error(
+        "ResourceNotFoundException", logs.delete_account_policy, policyName="x", policyType="RETENTION_POLICY"
+    )
+    # required members, with the SDK's own check turned off
+    raw = srv.client("logs", config=Config(parameter_validation=False))
+    expect_error("InvalidParameterException", raw.describe_account_policies)
+    expect_error("InvalidParameterException", raw.put_account_policy, policyName="x", policyType="RETENTION_POLICY")
+    expect_error("InvalidParameterException", raw.delete_account_policy, policyType="RETENTION_POLICY")
+
+
+def test_account_policy_isolation(srv: Server) -> None:
+    other = "222222222222"
+    logs = srv.client("logs")
+    logs_other = srv.client("logs", assumed_credentials(srv, other))
+    mine = logs.put_account_policy(policyName="iso-dp", policyDocument=POLICY, policyType="DATA_PROTECTION_POLICY")[
+        "accountPolicy"]
+    # the other account has its own quota of one data protection policy...
+    theirs = logs_other.put_account_policy(
+        policyName="iso-dp-other", policyDocument=POLICY, policyType="DATA_PROTECTION_POLICY"
+    )["accountPolicy"]
+    assert mine["accountId"] == DEFAULT_ACCOUNT and theirs["accountId"] == other, (mine, theirs)
+    # ...and each account sees only its own
+    assert logs.describe_account_policies(policyType="DATA_PROTECTION_POLICY")["accountPolicies"] == [mine]
+    assert logs_other.describe_account_policies(policyType="DATA_PROTECTION_POLICY")["accountPolicies"] == [theirs]
+    got = logs_other.describe_account_policies(policyType="DATA_PROTECTION_POLICY", accountIdentifiers=[DEFAULT_ACCOUNT])
+    assert got["accountPolicies"] == [], got  # not a monitoring account: nothing of another account
+    expect_error(
+        "ResourceNotFoundException",
+        logs_other.delete_account_policy,
+        policyName="iso-dp",
+        policyType="DATA_PROTECTION_POLICY",
+    )
+    # account policies are per Region as well
+    logs_west = srv.client("logs", region_name="us-west-2")
+    assert logs_west.describe_account_policies(policyType="DATA_PROTECTION_POLICY")["accountPolicies"] == []
+    west = logs_west.put_account_policy(
+        policyName="iso-dp-west", policyDocument=POLICY, policyType="DATA_PROTECTION_POLICY"
+    )["accountPolicy"]
+    assert west["accountId"] == DEFAULT_ACCOUNT, west
+    logs_west.delete_account_policy(policyName="iso-dp-west", policyType="DATA_PROTECTION_POLICY")
+    # deleting in one account leaves the other alone
+    logs_other.delete_account_policy(policyName="iso-dp-other", policyType="DATA_PROTECTION_POLICY")
+    assert logs.describe_account_policies(policyType="DATA_PROTECTION_POLICY")["accountPolicies"] == [mine]
+    logs.delete_account_policy(policyName="iso-dp", policyType="DATA_PROTECTION_POLICY")
+
+
 def test_assume_role_switches_account(srv: Server) -> None:
     sts = srv.client("sts")
     assert sts.get_caller_identity()["Account"] == DEFAULT_ACCOUNT
@@ -337,6 +564,19 @@ def test_fault_injection_and_stdin_eof(_: Server) -> None:
         assert "Policy" in s3.get_bucket_policy(Bucket="warden-logs")
 
         assert srv.close_stdin_and_wait(timeout=10) == 0  # --exit-on-stdin-eof
+    finally:
+        srv.kill()
+
+
+def test_reset_clears_account_policies(_: Server) -> None:
+    srv = Server()
+    try:
+        logs = srv.client("logs")
+        logs.put_account_policy(policyName="r", policyDocument=POLICY, policyType="DATA_PROTECTION_POLICY")
+        with urllib.request.urlopen(urllib.request.Request(f"{srv.endpoint}/moto-api/reset", method="POST")) as resp:
+            assert resp.status == 200, resp.status
+        assert logs.describe_account_policies(policyType="DATA_PROTECTION_POLICY")["accountPolicies"] == []
+        logs.put_account_policy(policyName="r2", policyDocument=POLICY, policyType="DATA_PROTECTION_POLICY")
     finally:
         srv.kill()
 

@@ -1,5 +1,5 @@
 //! Orders one scope's changes: creates and updates after what they depend on, deletes in
-//! reverse dependency order, after everything else.
+//! reverse dependency order, after everything else. Plans are shown in this order too.
 
 use std::collections::{HashMap, HashSet};
 
