@@ -2,6 +2,8 @@
 
 /// Receives progress as scopes are read or applied.
 pub trait Progress: Send + Sync {
+    /// What the following work is called (`reading`, `applying`).
+    fn phase(&self, _verb: &'static str) {}
     /// `total` units of work will be done for `account`.
     fn account_started(&self, _account: &str, _total: usize) {}
     /// One unit of `account`'s work finished (`what` says which).

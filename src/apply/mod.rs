@@ -77,6 +77,7 @@ pub async fn apply(reader: &Reader<'_>, plan: &Plan) -> ApplyReport {
     for ((account, _), changes) in &by_scope {
         *per_account.entry(account.clone()).or_default() += changes.len();
     }
+    reader.progress().phase("applying");
     for (account, total) in &per_account {
         reader.progress().account_started(account, *total);
     }
@@ -174,7 +175,7 @@ async fn verify(
         return;
     }
     let names = names_by_scope(applied.iter().map(|c| &c.address));
-    let read = reader.read(std::slice::from_ref(key), &names, None).await;
+    let read = reader.read_quietly(std::slice::from_ref(key), &names).await;
     let live = read.live.get(key).cloned().unwrap_or_default();
     for change in applied {
         let now = live.iter().find(|l| l.addr == change.address);

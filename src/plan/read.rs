@@ -89,12 +89,34 @@ impl<'a> Reader<'a> {
         names: &HashMap<ScopeKey, Vec<(Kind, String)>>,
         discover_owner: Option<&str>,
     ) -> LiveRead {
+        self.read_scopes(scopes, names, discover_owner, true).await
+    }
+
+    /// The same read without progress events (re-reads inside a larger step, e.g. verification).
+    pub async fn read_quietly(
+        &self,
+        scopes: &[ScopeKey],
+        names: &HashMap<ScopeKey, Vec<(Kind, String)>>,
+    ) -> LiveRead {
+        self.read_scopes(scopes, names, None, false).await
+    }
+
+    async fn read_scopes(
+        &self,
+        scopes: &[ScopeKey],
+        names: &HashMap<ScopeKey, Vec<(Kind, String)>>,
+        discover_owner: Option<&str>,
+        report: bool,
+    ) -> LiveRead {
+        let silent = crate::progress::Silent;
+        let progress: &dyn Progress = if report { self.progress } else { &silent };
+        progress.phase("reading");
         let mut per_account: BTreeMap<&str, usize> = BTreeMap::new();
         for (account, _) in scopes {
             *per_account.entry(account).or_default() += 1;
         }
         for (account, total) in &per_account {
-            self.progress.account_started(account, *total);
+            progress.account_started(account, *total);
         }
         let results: Vec<(ScopeKey, ScopeRead)> = stream::iter(scopes.iter().cloned())
             .map(|key| async move {
@@ -112,7 +134,7 @@ impl<'a> Reader<'a> {
                     .await
                     .map_err(|e| (false, e)),
                 };
-                self.progress.advanced(&key.0, &key.1);
+                progress.advanced(&key.0, &key.1);
                 (key, result)
             })
             .buffer_unordered(self.parallelism)
@@ -141,7 +163,7 @@ impl<'a> Reader<'a> {
             }
         }
         for (account, failed) in failed_accounts {
-            self.progress.account_finished(&account, !failed);
+            progress.account_finished(&account, !failed);
         }
         read.errors
             .sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));

@@ -11,7 +11,7 @@ use crate::progress::Progress;
 pub struct Bars {
     multi: MultiProgress,
     bars: Mutex<HashMap<String, ProgressBar>>,
-    verb: &'static str,
+    verb: Mutex<&'static str>,
 }
 
 impl Bars {
@@ -19,12 +19,22 @@ impl Bars {
         Bars {
             multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
             bars: Mutex::new(HashMap::new()),
-            verb,
+            verb: Mutex::new(verb),
         }
+    }
+
+    fn verb(&self) -> &'static str {
+        self.verb.lock().map(|v| *v).unwrap_or("working")
     }
 }
 
 impl Progress for Bars {
+    fn phase(&self, verb: &'static str) {
+        if let Ok(mut v) = self.verb.lock() {
+            *v = verb;
+        }
+    }
+
     fn account_started(&self, account: &str, total: usize) {
         let bar = self.multi.add(ProgressBar::new(total as u64));
         bar.set_style(
@@ -32,7 +42,7 @@ impl Progress for Bars {
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.set_prefix(account.to_string());
-        bar.set_message(self.verb);
+        bar.set_message(self.verb());
         if let Ok(mut bars) = self.bars.lock() {
             bars.insert(account.to_string(), bar);
         }
@@ -40,7 +50,7 @@ impl Progress for Bars {
 
     fn advanced(&self, account: &str, what: &str) {
         if let Some(bar) = self.bars.lock().ok().and_then(|b| b.get(account).cloned()) {
-            bar.set_message(format!("{} {what}", self.verb));
+            bar.set_message(format!("{} {what}", self.verb()));
             bar.inc(1);
         }
     }
