@@ -1,7 +1,7 @@
 //! `warden plan`: read live state, show the differences, optionally save the plan.
 
 use super::common::{cloud_context, load_for_aws, print_stdout, progress};
-use super::PlanArgs;
+use super::{PlanArgs, ScopeArgs};
 use crate::error::{Outcome, WardenError};
 use crate::plan::build::{build_plan, PlanOptions};
 use crate::plan::read::Reader;
@@ -9,22 +9,7 @@ use crate::plan::{saved, Plan};
 use crate::render::{self, Mode};
 
 pub async fn run(args: &PlanArgs, verbose: bool) -> Result<Outcome, WardenError> {
-    let desired = load_for_aws(&args.file, &args.scope)?;
-    let ctx = cloud_context().await;
-    let bars = progress(desired.accounts.len(), "reading");
-    let reader = Reader::new(
-        &ctx,
-        &desired.accounts,
-        &desired.project,
-        args.scope.parallelism.into(),
-        bars.as_ref(),
-    );
-    let options = PlanOptions {
-        prune: args.prune,
-        spec_file: args.file.clone(),
-    };
-    let plan = build_plan(&reader, &desired, &options).await;
-    drop(bars);
+    let plan = plan_from_spec(&args.file, &args.scope, args.prune).await?;
     if let Some(path) = &args.out {
         saved::save(&plan, path)?;
         eprintln!(
@@ -35,6 +20,29 @@ pub async fn run(args: &PlanArgs, verbose: bool) -> Result<Outcome, WardenError>
     }
     print_stdout(&render::plan(&plan, args.format, Mode::Plan, verbose))?;
     outcome(&plan, args.detailed_exitcode)
+}
+
+/// Loads the spec, reads every scope it names (progress on a terminal) and builds the plan.
+pub async fn plan_from_spec(
+    file: &str,
+    scope: &ScopeArgs,
+    prune: bool,
+) -> Result<Plan, WardenError> {
+    let desired = load_for_aws(file, scope)?;
+    let ctx = cloud_context().await;
+    let bars = progress(desired.accounts.len(), "reading");
+    let reader = Reader::new(
+        &ctx,
+        &desired.accounts,
+        &desired.project,
+        scope.parallelism.into(),
+        bars.as_ref(),
+    );
+    let options = PlanOptions {
+        prune,
+        spec_file: file.to_string(),
+    };
+    Ok(build_plan(&reader, &desired, &options).await)
 }
 
 /// Exit semantics shared by plan and drift.
