@@ -556,3 +556,113 @@ log_groups:
         unknown.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_is_retried_with_backoff_and_counted() {
+    let faults = serde_json::json!({
+        "logs:DescribeLogGroups": {"times": 3, "status": 400, "code": "ThrottlingException", "message": "Rate exceeded"}
+    })
+    .to_string();
+    let cloud = LocalCloud::start_with_env(&[("WARDEN_MOTO_FAULTS", &faults)]);
+    let spec = cloud.write(
+        "spec.yaml",
+        r#"
+version: 1
+accounts:
+  - name: ops
+    id: "123456789012"
+    regions: [us-east-1]
+log_groups:
+  - name: /aws/bedrock/invocations
+    retention_days: 30
+"#,
+    );
+    let plan = cloud
+        .warden(&[
+            "plan",
+            "-f",
+            path_str(&spec),
+            "--format",
+            "json",
+            "--detailed-exitcode",
+        ])
+        .expect_code(2)
+        .json();
+    assert_eq!(plan["summary"]["create"], 1);
+    let describe = plan["api_calls"]["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["operation"] == "DescribeLogGroups")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (describe["calls"].as_u64(), describe["attempts"].as_u64()),
+        (Some(1), Some(4)),
+        "{describe}"
+    );
+    let text = cloud
+        .warden(&["plan", "-f", path_str(&spec), "-v"])
+        .expect_code(0);
+    assert!(
+        text.stdout.contains("AWS API calls: 2 (0 retries)"),
+        "{}",
+        text.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_assume_role_fails_that_account_only() {
+    let faults = serde_json::json!({
+        "sts:AssumeRole": {"times": -1, "status": 403, "code": "AccessDenied",
+            "message": "User is not authorized to perform: sts:AssumeRole (external id does not match)"}
+    })
+    .to_string();
+    let cloud = LocalCloud::start_with_env(&[("WARDEN_MOTO_FAULTS", &faults)]);
+    let spec = cloud.write(
+        "spec.yaml",
+        r#"
+version: 1
+defaults:
+  regions: [us-east-1, eu-west-1]
+accounts:
+  - name: ops
+    id: "123456789012"
+  - name: customer-a
+    id: "111111111111"
+    role_arn: arn:aws:iam::111111111111:role/warden
+    external_id: wrong-id
+log_groups:
+  - name: /aws/bedrock/invocations
+    retention_days: 30
+"#,
+    );
+    let plan = cloud
+        .warden(&["plan", "-f", path_str(&spec), "--format", "json"])
+        .expect_code(3)
+        .json();
+    assert_eq!(
+        plan["summary"]["create"], 2,
+        "ops is planned in both regions: {plan:#}"
+    );
+    let errors = plan["errors"].as_array().unwrap();
+    assert_eq!(
+        errors.len(),
+        1,
+        "one error for the account, not one per region: {errors:?}"
+    );
+    assert_eq!(errors[0]["account"], "customer-a");
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("access denied"),
+        "{errors:?}"
+    );
+    let api = plan["api_calls"]["operations"].as_array().unwrap();
+    let assume = api.iter().find(|o| o["operation"] == "AssumeRole").unwrap();
+    assert_eq!(
+        assume["calls"], 1,
+        "one AssumeRole per account, shared by its regions"
+    );
+}
