@@ -10,7 +10,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-ACCOUNTS=${1:-5}; REGIONS=${2:-2}; GROUPS=${3:-20}
+ACCOUNTS=${1:-5}; REGIONS=${2:-2}; LOG_GROUPS=${3:-20}
 
 cargo build --quiet --release --bin warden
 WARDEN="$ROOT/target/release/warden"
@@ -21,7 +21,7 @@ source "$ENV_FILE"
 
 WORK=$(mktemp -d)
 SPEC="$WORK/bench.yaml"
-python3 - "$ACCOUNTS" "$REGIONS" "$GROUPS" > "$SPEC" <<'PY'
+python3 - "$ACCOUNTS" "$REGIONS" "$LOG_GROUPS" > "$SPEC" <<'PY'
 import sys
 accounts, regions, groups = (int(a) for a in sys.argv[1:4])
 all_regions = ["us-east-1", "eu-west-1", "eu-central-1", "us-west-2", "ap-southeast-2", "ap-northeast-1"]
@@ -37,7 +37,7 @@ for g in range(groups):
     print(f"  - name: /bench/group-{g:03d}\n    retention_days: 30\n    tags: {{index: \"{g}\"}}")
 PY
 
-RESOURCES=$((ACCOUNTS * REGIONS * GROUPS))
+RESOURCES=$((ACCOUNTS * REGIONS * LOG_GROUPS))
 run() { # run LABEL args... → prints a figure line from the JSON plan/report and /usr/bin/time
     local label=$1; shift
     local out="$WORK/$label.json" timing="$WORK/$label.time"
@@ -58,7 +58,7 @@ print(f"{'':<14} {ops}")
 PY
 }
 
-echo "bench: $ACCOUNTS accounts × $REGIONS regions × $GROUPS log groups = $RESOURCES resources (release build, local cloud)"
+echo "bench: $ACCOUNTS accounts × $REGIONS regions × $LOG_GROUPS log groups = $RESOURCES resources (release build, local cloud)"
 run plan-empty  plan  -f "$SPEC" --parallelism 8
 run apply       apply -f "$SPEC" --auto-approve --parallelism 8
 run plan-steady plan  -f "$SPEC" --parallelism 8
