@@ -172,6 +172,9 @@ impl<'a> MergedLogGroup<'a> {
         if let Some(k) = &item.kms_key_id {
             self.kms_key_id = Some(k);
         }
+        if let Some(protection) = &item.data_protection {
+            self.data_protection = Some(protection);
+        }
         self.tags
             .extend(item.tags.iter().map(|(k, v)| (k.as_str(), v)));
     }
@@ -333,4 +336,64 @@ fn log_group_resource(
         depends_on,
         origin: SourceFile::location(&group.name.span()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{load_source, EnvMode};
+
+    fn expand_text(text: &str) -> Desired {
+        let loaded = load_source(SourceFile::new("t.yaml", text), EnvMode::Strict)
+            .unwrap_or_else(|e| panic!("spec rejected: {:?}", e.diagnostics));
+        expand(&loaded).unwrap_or_else(|d| panic!("expansion failed: {d:?}"))
+    }
+
+    fn group<'a>(desired: &'a Desired, account: &str, name: &str) -> &'a Value {
+        &desired
+            .resources
+            .iter()
+            .find(|r| r.addr.account == account && r.addr.name == name)
+            .unwrap_or_else(|| panic!("no {name} in {account}"))
+            .props
+    }
+
+    #[test]
+    fn overrides_replace_the_baselines_data_protection() {
+        let desired = expand_text(
+            r#"
+version: 1
+accounts:
+  - name: plain
+    id: "111111111111"
+  - name: strict
+    id: "222222222222"
+    overrides:
+      - log_groups:
+          - name: /bedrock/invocations
+            data_protection:
+              identifiers: [EmailAddress, AwsSecretKey]
+defaults:
+  regions: [us-east-1]
+log_groups:
+  - name: /bedrock/invocations
+    retention_days: 30
+    data_protection:
+      identifiers: [EmailAddress]
+"#,
+        );
+        let identifiers = |account| {
+            group(&desired, account, "/bedrock/invocations")["data_protection"]["identifiers"]
+                .clone()
+        };
+        assert_eq!(identifiers("plain"), json!({"EmailAddress": true}));
+        assert_eq!(
+            identifiers("strict"),
+            json!({"AwsSecretKey": true, "EmailAddress": true})
+        );
+        assert_eq!(
+            group(&desired, "strict", "/bedrock/invocations")["retention_days"],
+            json!(30)
+        );
+    }
 }

@@ -145,7 +145,13 @@ const MAX_LABEL_COLUMN: usize = 1000;
 /// each cut to [`MAX_SHOWN_LINE_CHARS`]; and the label's range in that text. `None` when the
 /// label starts beyond the cut (the position is still printed).
 fn snippet_source(text: &str, (from, to): (usize, usize)) -> Option<(String, (usize, usize))> {
-    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count();
+    let line_of = |offset: usize| {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        text[..offset].matches('\n').count()
+    };
     let first = line_of(from);
     let last = line_of(to.saturating_sub(1).max(from));
     let window = first.saturating_sub(2)..=last + 2;
@@ -248,5 +254,25 @@ impl miette::Diagnostic for Rendered<'_> {
             from,
             to - from,
         ))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::snippet_source;
+
+    #[test]
+    fn snippets_never_cut_inside_a_character() {
+        let text = "a: é\nname: /logs/café\nü: 🦀 x\n";
+        let boundaries: Vec<usize> = (0..=text.len())
+            .filter(|i| text.is_char_boundary(*i))
+            .collect();
+        for &from in &boundaries {
+            for &to in boundaries.iter().filter(|to| **to >= from) {
+                let (shown, (a, b)) = snippet_source(text, (from, to)).expect("a snippet");
+                assert!(a <= b && b <= shown.len(), "{from}..{to} gave {a}..{b}");
+                assert!(shown.is_char_boundary(a) && shown.is_char_boundary(b));
+            }
+        }
     }
 }
