@@ -56,8 +56,18 @@ impl ApplyReport {
             .count()
     }
 
+    /// Done, but the re-read still differs.
+    pub fn unverified(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| matches!(o.status, Status::Unverified { .. }))
+            .count()
+    }
+
+    /// Failed or skipped changes, plus the plan's own errors (scopes or addresses that could
+    /// not be planned, so nothing was attempted there).
     pub fn failed(&self) -> usize {
-        self.outcomes.len() - self.succeeded() + self.errors.len()
+        self.outcomes.len() - self.succeeded() - self.unverified() + self.errors.len()
     }
 }
 
@@ -81,9 +91,17 @@ pub async fn apply(reader: &Reader<'_>, plan: &Plan) -> ApplyReport {
     for (account, total) in &per_account {
         reader.progress().account_started(account, *total);
     }
+    // Addresses the plan could not settle (e.g. owned by another project): what depends on
+    // them is skipped, like what depends on a failed change.
+    let in_error: HashSet<ResourceAddr> = plan
+        .errors
+        .iter()
+        .filter_map(|e| e.address.clone())
+        .collect();
+    let in_error = &in_error;
     let results: Vec<(String, Vec<Outcome>)> = stream::iter(by_scope)
         .map(|(key, changes)| async move {
-            let outcomes = apply_scope(reader, &key, &changes).await;
+            let outcomes = apply_scope(reader, &key, &changes, in_error).await;
             (key.0, outcomes)
         })
         .buffer_unordered(reader.parallelism())
@@ -102,7 +120,7 @@ pub async fn apply(reader: &Reader<'_>, plan: &Plan) -> ApplyReport {
     outcomes.sort_by(|a, b| a.address.cmp(&b.address));
     ApplyReport {
         outcomes,
-        errors: Vec::new(),
+        errors: plan.errors.clone(),
         api_calls: reader.api_calls(),
     }
 }
@@ -111,6 +129,7 @@ async fn apply_scope(
     reader: &Reader<'_>,
     key: &ScopeKey,
     changes: &[ResourceChange],
+    in_error: &HashSet<ResourceAddr>,
 ) -> Vec<Outcome> {
     let session = match reader.session(&key.0).await {
         Ok(s) => s,
@@ -128,10 +147,13 @@ async fn apply_scope(
         }
     };
     let mut outcomes = Vec::new();
-    let mut broken: HashSet<ResourceAddr> = HashSet::new();
+    let mut broken: HashSet<ResourceAddr> = in_error.clone();
     for change in crate::plan::order::execution_order(changes) {
         let blocked = change.depends_on.iter().find(|d| broken.contains(*d));
         let status = match blocked {
+            Some(dep) if in_error.contains(dep) => Status::Skipped {
+                because: format!("depends on {dep}, which is in error in the plan"),
+            },
             Some(dep) => Status::Skipped {
                 because: format!("depends on {dep}, which did not apply"),
             },

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::common::{cloud_context, confirm, filter_plan, load_for_aws, print_stdout, progress};
 use super::plan::outcome;
-use super::ApplyArgs;
+use super::{ApplyArgs, ApplyFormat};
 use crate::apply::{self as executor, ApplyReport};
 use crate::error::{Outcome, WardenError};
 use crate::plan::build::{build_plan, PlanOptions};
@@ -62,11 +62,18 @@ async fn execute(
     plan: Plan,
     verbose: bool,
 ) -> Result<Outcome, WardenError> {
-    if args.format == Format::Text {
-        print_stdout(&render::plan(&plan, Format::Text, Mode::Plan, false))?;
+    let shown_plan = render::plan(&plan, Format::Text, Mode::Plan, false);
+    match args.format {
+        ApplyFormat::Text => print_stdout(&shown_plan)?,
+        // stdout carries only the JSON document; whoever is asked to confirm sees the plan.
+        ApplyFormat::Json if !args.auto_approve && plan.has_changes() => {
+            let mut err = anstream::stderr();
+            std::io::Write::write_all(&mut err, shown_plan.as_bytes())?;
+        }
+        ApplyFormat::Json => {}
     }
     if !plan.has_changes() {
-        if args.format == Format::Json {
+        if args.format == ApplyFormat::Json {
             print_stdout(&render::json(&json!({ "plan": plan, "report": null })))?;
         }
         return outcome(&plan, false);
@@ -79,16 +86,14 @@ async fn execute(
     }
     let report: ApplyReport = executor::apply(reader, &plan).await;
     match args.format {
-        Format::Json => print_stdout(&render::json(&json!({ "plan": plan, "report": report })))?,
-        _ => print_stdout(&apply_report::text(&report, verbose))?,
+        ApplyFormat::Json => {
+            print_stdout(&render::json(&json!({ "plan": plan, "report": report })))?
+        }
+        ApplyFormat::Text => print_stdout(&apply_report::text(&report, verbose))?,
     }
-    let failures = report.failed() + plan.errors.len();
-    if failures == 0 {
+    if report.failed() == 0 && report.unverified() == 0 {
         Ok(Outcome::Clean)
-    } else if report.succeeded() == 0
-        && plan.pending().count() == report.outcomes.len()
-        && plan.errors.is_empty()
-    {
+    } else if report.succeeded() == 0 && report.unverified() == 0 {
         Err(WardenError::usage(
             "no change could be applied; see the report above",
             None,

@@ -78,16 +78,26 @@ pub fn filter_desired(mut desired: Desired, scope: &ScopeArgs) -> Result<Desired
     Ok(desired)
 }
 
-/// The same filters applied to a saved plan.
+/// The same filters applied to a saved plan: its accounts, changes, errors and summary.
 pub fn filter_plan(mut plan: Plan, scope: &ScopeArgs) -> Result<Plan, WardenError> {
     check_filters(&plan.accounts, scope)?;
-    let accounts = plan.accounts.clone();
-    plan.changes.retain(|c| {
-        accounts
-            .iter()
-            .any(|a| a.name == c.address.account && account_selected(&a.name, &a.id, scope))
-            && region_selected(&c.address.region, scope)
-    });
+    plan.accounts
+        .retain(|a| account_selected(&a.name, &a.id, scope));
+    for account in &mut plan.accounts {
+        account.regions.retain(|r| region_selected(r, scope));
+    }
+    plan.accounts.retain(|a| !a.regions.is_empty());
+    let kept = plan.accounts.clone();
+    let in_scope = |account: &str, region: Option<&str>| {
+        kept.iter().any(|a| {
+            a.name == account && region.is_none_or(|r| a.regions.iter().any(|k| k == r))
+        })
+    };
+    plan.changes
+        .retain(|c| in_scope(&c.address.account, Some(&c.address.region)));
+    plan.errors
+        .retain(|e| in_scope(&e.account, e.region.as_deref()));
+    plan.summary = Plan::summarize(&plan.changes, plan.errors.len());
     Ok(plan)
 }
 

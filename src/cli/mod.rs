@@ -124,11 +124,19 @@ pub struct ApplyArgs {
     /// With -f: also delete resources this project manages that left the spec.
     #[arg(long, conflicts_with = "plan")]
     pub prune: bool,
-    /// Output format of the report.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format: `text` shows the plan and then the report; `json` prints one document
+    /// `{plan, report}` on stdout (the plan is shown as text on stderr before a prompt).
+    #[arg(long, value_enum, default_value_t = ApplyFormat::Text)]
+    pub format: ApplyFormat,
     #[command(flatten)]
     pub scope: ScopeArgs,
+}
+
+/// Output formats of `apply` (a Markdown summary is `plan --format markdown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ApplyFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]

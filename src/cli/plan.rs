@@ -45,22 +45,13 @@ pub async fn plan_from_spec(
     Ok(build_plan(&reader, &desired, &options).await)
 }
 
-/// Exit semantics shared by plan and drift.
+/// Exit semantics shared by plan and drift: an error when no account and region could be
+/// read at all, "partial" when some could not (or some addresses are in error).
 pub fn outcome(plan: &Plan, detailed: bool) -> Result<Outcome, WardenError> {
-    let scopes_ok = plan.changes.len();
     if !plan.errors.is_empty() {
-        let account_level = plan
-            .errors
-            .iter()
-            .all(|e| e.region.is_none() && e.address.is_none());
-        let all_accounts_failed = account_level
-            && plan
-                .accounts
-                .iter()
-                .all(|a| plan.errors.iter().any(|e| e.account == a.name));
-        if all_accounts_failed && scopes_ok == 0 {
+        if every_scope_failed(plan) {
             return Err(WardenError::Unreachable(
-                "every account failed; the errors are listed above".to_string(),
+                "no account and region could be read; the errors are listed above".to_string(),
             ));
         }
         return Ok(Outcome::Partial);
@@ -70,4 +61,75 @@ pub fn outcome(plan: &Plan, detailed: bool) -> Result<Outcome, WardenError> {
     } else {
         Outcome::Clean
     })
+}
+
+/// Whether every (account, region) of the plan has an account- or region-level error.
+fn every_scope_failed(plan: &Plan) -> bool {
+    let failed = |account: &str, region: &str| {
+        plan.errors.iter().any(|e| {
+            e.account == account
+                && e.address.is_none()
+                && e.region.as_deref().is_none_or(|r| r == region)
+        })
+    };
+    let mut scopes = plan
+        .accounts
+        .iter()
+        .flat_map(|a| a.regions.iter().map(move |r| (a.name.as_str(), r.as_str())))
+        .peekable();
+    scopes.peek().is_some() && scopes.all(|(a, r)| failed(a, r))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::AccountTarget;
+    use crate::plan::ScopeError;
+
+    fn plan(errors: Vec<ScopeError>) -> Plan {
+        let account = |name: &str| AccountTarget {
+            name: name.into(),
+            id: "123456789012".into(),
+            role_arn: None,
+            external_id: None,
+            regions: vec!["us-east-1".into(), "eu-west-1".into()],
+        };
+        Plan {
+            format_version: 1,
+            warden_version: String::new(),
+            created_at: String::new(),
+            spec_file: String::new(),
+            project: "p".into(),
+            prune: false,
+            accounts: vec![account("a"), account("b")],
+            summary: Default::default(),
+            changes: vec![],
+            errors,
+            api_calls: Default::default(),
+        }
+    }
+
+    fn error(account: &str, region: Option<&str>) -> ScopeError {
+        ScopeError {
+            account: account.into(),
+            region: region.map(str::to_string),
+            address: None,
+            message: "denied".into(),
+        }
+    }
+
+    #[test]
+    fn all_scopes_failing_is_an_error_some_is_partial() {
+        let every_region = ["us-east-1", "eu-west-1"]
+            .iter()
+            .flat_map(|r| [error("a", Some(r)), error("b", Some(r))])
+            .collect();
+        assert!(outcome(&plan(every_region), true).is_err());
+        assert!(outcome(&plan(vec![error("a", None), error("b", None)]), true).is_err());
+        assert!(matches!(
+            outcome(&plan(vec![error("a", None), error("b", Some("us-east-1"))]), true),
+            Ok(Outcome::Partial)
+        ));
+        assert!(matches!(outcome(&plan(vec![]), true), Ok(Outcome::Clean)));
+    }
 }

@@ -85,7 +85,17 @@ pub async fn stale_entries(
     reader: &Reader<'_>,
     plan: &Plan,
 ) -> Result<Vec<StaleEntry>, Vec<super::ScopeError>> {
-    let pending: Vec<&ResourceChange> = plan.pending().collect();
+    // What the plan changes, and the unchanged resources those changes rely on (a role
+    // deleted since the plan was made would break the configuration that names it).
+    let needed: std::collections::HashSet<&crate::model::ResourceAddr> = plan
+        .pending()
+        .flat_map(|c| c.depends_on.iter())
+        .collect();
+    let pending: Vec<&ResourceChange> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action.is_change() || needed.contains(&c.address))
+        .collect();
     let names = names_by_scope(pending.iter().map(|c| &c.address));
     let mut scopes: Vec<_> = names.keys().cloned().collect();
     scopes.sort();

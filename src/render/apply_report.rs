@@ -43,18 +43,29 @@ pub fn text(report: &ApplyReport, verbose: bool) -> String {
         );
     }
     for e in &report.errors {
-        let _ = writeln!(out, "{ERROR}error:{ERROR:#} {}: {}", e.account, e.message);
+        let place = match (&e.address, &e.region) {
+            (Some(address), _) => address.to_string(),
+            (None, Some(region)) => format!("{}/{region}", e.account),
+            (None, None) => e.account.clone(),
+        };
+        let _ = writeln!(out, "{ERROR}error:{ERROR:#} {place}: {} (not planned, nothing attempted)", e.message);
     }
     let failed = report.failed();
+    let unverified = report.unverified();
     let _ = writeln!(
         out,
-        "\n{BOLD}Apply {}:{BOLD:#} {} applied, {} not applied.",
-        if failed == 0 {
+        "\n{BOLD}Apply {}:{BOLD:#} {} applied, {}{} not applied.",
+        if failed + unverified == 0 {
             "complete"
         } else {
             "incomplete"
         },
         report.succeeded(),
+        if unverified > 0 {
+            format!("{unverified} applied but not yet matching (run `warden plan` to see), ")
+        } else {
+            String::new()
+        },
         failed
     );
     api_calls(&mut out, &report.api_calls, verbose);

@@ -12,7 +12,7 @@ pub fn plan(plan: &Plan, mode: Mode) -> String {
         Mode::Plan => "warden plan",
         Mode::Drift => "warden drift report",
     };
-    let _ = writeln!(out, "## {title}: `{}`\n", plan.spec_file);
+    let _ = writeln!(out, "## {title}: {}\n", code(&plan.spec_file));
     let s = &plan.summary;
     let _ = writeln!(
         out,
@@ -43,22 +43,27 @@ pub fn plan(plan: &Plan, mode: Mode) -> String {
                 .iter()
                 .map(|f| {
                     if is_long(&f.before) || is_long(&f.after) {
-                        format!("`{}` (see diff)", f.path)
+                        format!("{} (see diff)", cell_code(&f.path))
                     } else if c.action == Action::Create {
-                        format!("`{}` = `{}`", f.path, show(&f.after))
+                        format!("{} = {}", cell_code(&f.path), cell_code(&show(&f.after)))
                     } else {
-                        format!("`{}`: `{}` → `{}`", f.path, show(&f.before), show(&f.after))
+                        format!(
+                            "{}: {} → {}",
+                            cell_code(&f.path),
+                            cell_code(&show(&f.before)),
+                            cell_code(&show(&f.after))
+                        )
                     }
                 })
                 .collect();
             let mut details = fields.join("<br>");
             if let Some(reason) = &c.reason {
-                details = format!("_{}_<br>{details}", reason.replace('|', "\\|"));
+                details = format!("_{}_<br>{details}", cell_text(reason));
             }
             let _ = writeln!(
                 out,
-                "| {icon} | `{}` | {} | {details} |",
-                c.address,
+                "| {icon} | {} | {} | {details} |",
+                cell_code(&c.address.to_string()),
                 c.action.as_str(),
             );
         }
@@ -68,12 +73,13 @@ pub fn plan(plan: &Plan, mode: Mode) -> String {
                 .iter()
                 .filter(|f| is_long(&f.before) || is_long(&f.after))
             {
+                let diff = unified(&f.before, &f.after);
+                let fence = fence_for(&diff);
                 let _ = writeln!(
                     out,
-                    "\n<details><summary><code>{}</code> {}</summary>\n\n```diff\n{}```\n</details>",
-                    c.address,
-                    f.path,
-                    unified(&f.before, &f.after)
+                    "\n<details><summary><code>{}</code> {}</summary>\n\n{fence}diff\n{diff}{fence}\n</details>",
+                    html_escape(&c.address.to_string()),
+                    html_escape(&f.path),
                 );
             }
         }
@@ -87,7 +93,7 @@ pub fn plan(plan: &Plan, mode: Mode) -> String {
                 .map(|a| a.to_string())
                 .or_else(|| e.region.as_ref().map(|r| format!("{}/{r}", e.account)))
                 .unwrap_or_else(|| e.account.clone());
-            let _ = writeln!(out, "- `{place}`: {}", e.message);
+            let _ = writeln!(out, "- {}: {}", code(&place), e.message.replace('\n', " "));
         }
     }
     let _ = writeln!(
@@ -96,4 +102,64 @@ pub fn plan(plan: &Plan, mode: Mode) -> String {
         plan.api_calls.total_calls, plan.project, plan.created_at
     );
     out
+}
+
+/// An inline code span that survives any content: a backtick fence longer than any run of
+/// backticks inside, padded when the content starts or ends with one; newlines become spaces.
+fn code(text: &str) -> String {
+    let text = text.replace(['\n', '\r'], " ");
+    let longest_run = text
+        .split(|c| c != '`')
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest_run + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+/// A code span inside a table cell: GitHub splits cells on `|` even inside code, unless escaped.
+fn cell_code(text: &str) -> String {
+    code(text).replace('|', "\\|")
+}
+
+/// Plain text inside a table cell.
+fn cell_text(text: &str) -> String {
+    text.replace('\n', " ").replace('|', "\\|")
+}
+
+/// A code-block fence longer than any backtick run in `text` (at least three).
+fn fence_for(text: &str) -> String {
+    let longest_run = text
+        .split(|c| c != '`')
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    "`".repeat((longest_run + 1).max(3))
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_with_pipes_and_backticks_stay_in_their_cell() {
+        assert_eq!(code("plain"), "`plain`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x`"), "`` `x` ``");
+        assert_eq!(cell_code("a|b"), "`a\\|b`");
+        assert_eq!(cell_text("one|two\nthree"), "one\\|two three");
+        assert_eq!(fence_for("no ticks"), "```");
+        assert_eq!(fence_for("has ``` inside"), "````");
+    }
 }

@@ -35,12 +35,20 @@ pub fn read_source(path: &str) -> Result<SourceFile, Diagnostic> {
         );
     }
     if metadata.len() > MAX_SPEC_BYTES as u64 {
-        return Err(too_large(&empty, metadata.len()));
+        return Err(too_large(&empty, Some(metadata.len())));
     }
-    let bytes = std::fs::read(path)
+    // Read at most one byte past the limit: a pipe or device (`-f /dev/stdin`) has no size.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| {
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(file, MAX_SPEC_BYTES as u64 + 1),
+                &mut bytes,
+            )
+        })
         .map_err(|e| Diagnostic::error(&empty, None, format!("cannot read the spec file: {e}")))?;
     if bytes.len() > MAX_SPEC_BYTES {
-        return Err(too_large(&empty, bytes.len() as u64));
+        return Err(too_large(&empty, None));
     }
     match String::from_utf8(bytes) {
         // Editors on Windows may save a byte order mark; it is not part of the YAML.
@@ -52,16 +60,17 @@ pub fn read_source(path: &str) -> Result<SourceFile, Diagnostic> {
     }
 }
 
-fn too_large(file: &SourceFile, bytes: u64) -> Diagnostic {
-    Diagnostic::error(
-        file,
-        None,
-        format!(
-            "the spec file is {bytes} bytes ({:.1} MiB), over the limit of {} MiB",
+/// `bytes` is the size when the file system knows it (not for a pipe).
+fn too_large(file: &SourceFile, bytes: Option<u64>) -> Diagnostic {
+    let limit = MAX_SPEC_BYTES / (1024 * 1024);
+    let message = match bytes {
+        Some(bytes) => format!(
+            "the spec file is {bytes} bytes ({:.1} MiB), over the limit of {limit} MiB",
             bytes as f64 / (1024.0 * 1024.0),
-            MAX_SPEC_BYTES / (1024 * 1024)
         ),
-    )
+        None => format!("the spec is over the limit of {limit} MiB"),
+    };
+    Diagnostic::error(file, None, message)
     .help(
         "a spec is a few kilobytes: check that -f points at the spec and not at a log or data file",
     )
@@ -90,7 +99,7 @@ fn not_utf8(file: &SourceFile, bytes: &[u8], valid_up_to: usize) -> Diagnostic {
 pub fn parse_spec(source: &SourceFile) -> Result<Spec, Diagnostic> {
     let text = source.text.as_str();
     if text.len() > MAX_SPEC_BYTES {
-        return Err(too_large(source, text.len() as u64));
+        return Err(too_large(source, Some(text.len() as u64)));
     }
     let content = text.trim_start_matches('\u{feff}');
     if content.trim().is_empty() {
