@@ -140,12 +140,15 @@ pub fn expand(
             );
         }
         let role_arn = match (&cw.role_arn, &cw.role) {
-            (Some(arn), _) => {
-                let arn = (scope.fill)(arn.get());
+            (Some(written), _) => {
+                // `${env:…}` was checked (strict mode) before expansion.
+                let resolved = crate::spec::env::interpolate(written, crate::spec::env::from_process)
+                    .unwrap_or_else(|_| written.get().clone());
+                let arn = (scope.fill)(&resolved);
                 let role_account = arn.split(':').nth(4).unwrap_or_default();
                 if role_account != account {
                     problems.push(
-                        Diagnostic::error(scope.source, Some(&cw.log_group.span()), format!(
+                        Diagnostic::error(scope.source, Some(&written.span()), format!(
                             "the logging role is in account {role_account}, but the logging setting is in {account} ({})",
                             scope.target.name
                         ))
@@ -156,9 +159,8 @@ pub fn expand(
                 arn
             }
             (None, role) => {
-                let name = role
-                    .as_ref()
-                    .and_then(|r| r.name.as_ref())
+                let written = role.as_ref().and_then(|r| r.name.as_ref());
+                let name = written
                     .map(|n| (scope.fill)(n.get()))
                     .unwrap_or_else(|| format!("warden-bedrock-logging-{}", scope.region));
                 resources.push(DesiredResource {
@@ -171,7 +173,9 @@ pub fn expand(
                         "tags": scope.tags,
                     }),
                     depends_on: Vec::new(),
-                    origin: SourceFile::location(&cw.log_group.span()),
+                    origin: SourceFile::location(
+                        &written.map_or_else(|| cw.log_group.span(), |n| n.span()),
+                    ),
                 });
                 depends_on.push(addr(Kind::IamRole, &name));
                 format!("arn:{partition}:iam::{account}:role/{name}")

@@ -159,6 +159,7 @@ impl Checker<'_> {
         if let Some(logging) = &spec.invocation_logging {
             let found = invocation_logging::check(logging, self.source, "invocation_logging", true);
             self.found.extend(found);
+            self.logging_env(logging, "invocation_logging");
         }
         if let Some(protection) = &spec.account_data_protection {
             self.data_protection(protection, "account_data_protection");
@@ -302,6 +303,7 @@ impl Checker<'_> {
                     false,
                 );
                 self.found.extend(found);
+                self.logging_env(logging, &format!("{ofield}.invocation_logging"));
             }
             if let Some(protection) = &block.account_data_protection {
                 self.data_protection(protection, &format!("{ofield}.account_data_protection"));
@@ -596,6 +598,25 @@ impl Checker<'_> {
                 key.chars().count(),
             ),
             _ => span,
+        }
+    }
+
+    /// The logging role ARN may come from the environment (`${env:…}`), like account roles.
+    fn logging_env(&mut self, logging: &invocation_logging::InvocationLogging, field: &str) {
+        if let Some(arn) = logging.cloudwatch.as_ref().and_then(|c| c.role_arn.as_ref()) {
+            if env::has_reference(arn) {
+                let field = format!("{field}.cloudwatch.role_arn");
+                if let Some(value) = self.resolve(arn, &field) {
+                    if parse_role_arn(&value).is_none() {
+                        self.error(
+                            arn.span(),
+                            field,
+                            format!("`{value}` (from the environment) is not an IAM role ARN"),
+                            Some("set the variable to `arn:aws:iam::<account>:role/<name>`".into()),
+                        );
+                    }
+                }
+            }
         }
     }
 
