@@ -89,9 +89,8 @@ pub fn filter_plan(mut plan: Plan, scope: &ScopeArgs) -> Result<Plan, WardenErro
     plan.accounts.retain(|a| !a.regions.is_empty());
     let kept = plan.accounts.clone();
     let in_scope = |account: &str, region: Option<&str>| {
-        kept.iter().any(|a| {
-            a.name == account && region.is_none_or(|r| a.regions.iter().any(|k| k == r))
-        })
+        kept.iter()
+            .any(|a| a.name == account && region.is_none_or(|r| a.regions.iter().any(|k| k == r)))
     };
     plan.changes
         .retain(|c| in_scope(&c.address.account, Some(&c.address.region)));

@@ -127,7 +127,10 @@ mod tests {
         assert!(outcome(&plan(every_region), true).is_err());
         assert!(outcome(&plan(vec![error("a", None), error("b", None)]), true).is_err());
         assert!(matches!(
-            outcome(&plan(vec![error("a", None), error("b", Some("us-east-1"))]), true),
+            outcome(
+                &plan(vec![error("a", None), error("b", Some("us-east-1"))]),
+                true
+            ),
             Ok(Outcome::Partial)
         ));
         assert!(matches!(outcome(&plan(vec![]), true), Ok(Outcome::Clean)));

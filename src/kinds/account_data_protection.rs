@@ -25,10 +25,15 @@ pub async fn read(scope: &Scope<'_>, project: &str) -> Result<LiveResource, Clou
         .policy_type(PolicyType::DataProtectionPolicy)
         .send()
         .await
-        .map_err(|e| classify("logs:DescribeAccountPolicies", e))?;
+        .map_err(|e| classify("logs:DescribeAccountPolicies", e));
+    // An account without one may answer ResourceNotFoundException rather than an empty list.
+    let out = match out {
+        Err(e) if e.is_not_found() => None,
+        other => Some(other?),
+    };
     let policy = out
-        .account_policies()
-        .first()
+        .as_ref()
+        .and_then(|o| o.account_policies().first())
         .map(|p| {
             let mut props = p
                 .policy_document()
@@ -60,12 +65,14 @@ pub fn explain(before: &Value, after: &Value) -> Option<String> {
     (!lines.is_empty()).then(|| format!("account data protection: {}", lines.join("; ")))
 }
 
-/// Puts the spec's policy, replacing one of another name (an account has only one).
+/// Puts the spec's policy. An account holds only one data-protection account policy, so one of
+/// another name is deleted first; if the new one is then refused, the old one is put back.
 pub async fn apply(scope: &Scope<'_>, before: &Value, after: &Value) -> Result<(), CloudError> {
     let name = after["policy"]["name"]
         .as_str()
         .unwrap_or(data_protection::DEFAULT_POLICY_NAME);
-    if let Some(old) = before["policy"]["name"].as_str().filter(|old| *old != name) {
+    let replaced = before["policy"]["name"].as_str().filter(|old| *old != name);
+    if let Some(old) = replaced {
         scope
             .client
             .delete_account_policy()
@@ -75,6 +82,25 @@ pub async fn apply(scope: &Scope<'_>, before: &Value, after: &Value) -> Result<(
             .await
             .map_err(|e| classify("logs:DeleteAccountPolicy", e))?;
     }
+    let result = put(scope, name, &after["policy"]).await;
+    match (result, replaced) {
+        (Err(error), Some(old)) if before["policy"].get("unrecognized_document").is_none() => {
+            let restored = put(scope, old, &before["policy"]).await;
+            Err(CloudError::unexpected(
+                "logs:PutAccountPolicy",
+                format!(
+                "{error}; the previous policy `{old}` {}",
+                match restored {
+                    Ok(()) => "was put back".to_string(),
+                    Err(e) => format!("could NOT be put back ({e}): the account has no data-protection account policy now"),
+                }
+            )))
+        }
+        (result, _) => result,
+    }
+}
+
+async fn put(scope: &Scope<'_>, name: &str, policy: &Value) -> Result<(), CloudError> {
     scope
         .client
         .put_account_policy()
@@ -82,7 +108,7 @@ pub async fn apply(scope: &Scope<'_>, before: &Value, after: &Value) -> Result<(
         .policy_type(PolicyType::DataProtectionPolicy)
         .scope(PolicyScope::All)
         .policy_document(data_protection::build_document(
-            &after["policy"],
+            policy,
             regions::partition(scope.region),
         ))
         .send()

@@ -60,6 +60,13 @@ pub fn expand(loaded: &LoadedSpec) -> Result<Desired, Vec<Diagnostic>> {
             }
             if let Some(protection) = effective_account_protection(spec, account, region) {
                 let fill = |t: &str| fill(t, &target, region);
+                let policy = data_protection::desired_props(protection, &fill);
+                // A findings log group in the spec is created before the policy that names it.
+                let depends_on = policy["findings"]["log_group"]
+                    .as_str()
+                    .filter(|g| group_names.iter().any(|n| n == g))
+                    .map(|g| vec![ResourceAddr::new(&target.name, region, Kind::LogGroup, g)])
+                    .unwrap_or_default();
                 resources.push(DesiredResource {
                     addr: ResourceAddr::new(
                         &target.name,
@@ -67,12 +74,8 @@ pub fn expand(loaded: &LoadedSpec) -> Result<Desired, Vec<Diagnostic>> {
                         Kind::AccountDataProtection,
                         logging::SINGLETON,
                     ),
-                    props: json!({ "policy": data_protection::desired_props(protection, &fill) }),
-                    // Findings log groups are created before the policy that names them.
-                    depends_on: group_names
-                        .iter()
-                        .map(|g| ResourceAddr::new(&target.name, region, Kind::LogGroup, g))
-                        .collect(),
+                    props: json!({ "policy": policy }),
+                    depends_on,
                     origin: None,
                 });
             }

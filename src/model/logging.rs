@@ -142,8 +142,9 @@ pub fn expand(
         let role_arn = match (&cw.role_arn, &cw.role) {
             (Some(written), _) => {
                 // `${env:…}` was checked (strict mode) before expansion.
-                let resolved = crate::spec::env::interpolate(written, crate::spec::env::from_process)
-                    .unwrap_or_else(|_| written.get().clone());
+                let resolved =
+                    crate::spec::env::interpolate(written, crate::spec::env::from_process)
+                        .unwrap_or_else(|_| written.get().clone());
                 let arn = (scope.fill)(&resolved);
                 let role_account = arn.split(':').nth(4).unwrap_or_default();
                 if role_account != account {

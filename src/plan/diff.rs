@@ -70,8 +70,18 @@ pub fn diff_scope(
     if prune {
         let wanted: std::collections::HashSet<&ResourceAddr> =
             desired.iter().map(|d| &d.addr).collect();
+        // A group the spec still points at (as an external logging destination or findings
+        // group) is in use, even when `log_groups` no longer lists it.
+        let mut referenced = std::collections::HashSet::new();
+        for want in desired {
+            log_group_references(&want.props, &mut referenced);
+        }
         for have in live {
-            if wanted.contains(&have.addr) || have.owner.as_deref() != Some(project) {
+            if wanted.contains(&have.addr)
+                || have.owner.as_deref() != Some(project)
+                || (have.addr.kind == crate::model::Kind::LogGroup
+                    && referenced.contains(have.addr.name.as_str()))
+            {
                 continue;
             }
             changes.push(ResourceChange {
@@ -87,6 +97,24 @@ pub fn diff_scope(
         }
     }
     (changes, errors)
+}
+
+/// Every string under a `log_group` key, at any depth.
+fn log_group_references<'a>(value: &'a Value, out: &mut std::collections::HashSet<&'a str>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v) {
+                    ("log_group", Value::String(name)) => {
+                        out.insert(name);
+                    }
+                    _ => log_group_references(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| log_group_references(v, out)),
+        _ => {}
+    }
 }
 
 /// Field-level differences between two normalized values, by dotted path.
@@ -217,6 +245,23 @@ mod tests {
         assert!(changes.is_empty());
         assert_eq!(errors.len(), 1);
         assert!(errors[0].message.contains("another warden project `q`"));
+    }
+
+    #[test]
+    fn groups_the_spec_still_points_at_are_not_pruned() {
+        let mut logging = desired("default", json!({"cloudwatch": {"log_group": "/in-use"}}));
+        logging.addr.kind = Kind::InvocationLogging;
+        let have = [
+            live("/in-use", group(json!(7), "p"), Some("p")),
+            live("/unused", group(json!(7), "p"), Some("p")),
+        ];
+        let (changes, _) = diff_scope("p", "1", &[&logging], &have, true);
+        let deleted: Vec<&str> = changes
+            .iter()
+            .filter(|c| c.action == Action::Delete)
+            .map(|c| c.address.name.as_str())
+            .collect();
+        assert_eq!(deleted, vec!["/unused"]);
     }
 
     #[test]

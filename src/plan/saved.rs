@@ -87,10 +87,8 @@ pub async fn stale_entries(
 ) -> Result<Vec<StaleEntry>, Vec<super::ScopeError>> {
     // What the plan changes, and the unchanged resources those changes rely on (a role
     // deleted since the plan was made would break the configuration that names it).
-    let needed: std::collections::HashSet<&crate::model::ResourceAddr> = plan
-        .pending()
-        .flat_map(|c| c.depends_on.iter())
-        .collect();
+    let needed: std::collections::HashSet<&crate::model::ResourceAddr> =
+        plan.pending().flat_map(|c| c.depends_on.iter()).collect();
     let pending: Vec<&ResourceChange> = plan
         .changes
         .iter()

@@ -48,7 +48,11 @@ pub fn text(report: &ApplyReport, verbose: bool) -> String {
             (None, Some(region)) => format!("{}/{region}", e.account),
             (None, None) => e.account.clone(),
         };
-        let _ = writeln!(out, "{ERROR}error:{ERROR:#} {place}: {} (not planned, nothing attempted)", e.message);
+        let _ = writeln!(
+            out,
+            "{ERROR}error:{ERROR:#} {place}: {} (not planned, nothing attempted)",
+            e.message
+        );
     }
     let failed = report.failed();
     let unverified = report.unverified();

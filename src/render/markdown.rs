@@ -108,11 +108,7 @@ pub fn plan(plan: &Plan, mode: Mode) -> String {
 /// backticks inside, padded when the content starts or ends with one; newlines become spaces.
 fn code(text: &str) -> String {
     let text = text.replace(['\n', '\r'], " ");
-    let longest_run = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest_run + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') {
         " "
@@ -134,11 +130,7 @@ fn cell_text(text: &str) -> String {
 
 /// A code-block fence longer than any backtick run in `text` (at least three).
 fn fence_for(text: &str) -> String {
-    let longest_run = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     "`".repeat((longest_run + 1).max(3))
 }
 

@@ -603,7 +603,11 @@ impl Checker<'_> {
 
     /// The logging role ARN may come from the environment (`${env:…}`), like account roles.
     fn logging_env(&mut self, logging: &invocation_logging::InvocationLogging, field: &str) {
-        if let Some(arn) = logging.cloudwatch.as_ref().and_then(|c| c.role_arn.as_ref()) {
+        if let Some(arn) = logging
+            .cloudwatch
+            .as_ref()
+            .and_then(|c| c.role_arn.as_ref())
+        {
             if env::has_reference(arn) {
                 let field = format!("{field}.cloudwatch.role_arn");
                 if let Some(value) = self.resolve(arn, &field) {

@@ -70,8 +70,7 @@ fn too_large(file: &SourceFile, bytes: Option<u64>) -> Diagnostic {
         ),
         None => format!("the spec is over the limit of {limit} MiB"),
     };
-    Diagnostic::error(file, None, message)
-    .help(
+    Diagnostic::error(file, None, message).help(
         "a spec is a few kilobytes: check that -f points at the spec and not at a log or data file",
     )
 }
