@@ -9,8 +9,8 @@ use crate::spec::source::Location;
 /// Tag that marks a resource as created (or adopted) by this tool for one project.
 pub const OWNER_TAG: &str = "warden:managed-by";
 
-/// How to reach one account. Saved in plan files, so it holds no secrets: values that came
-/// from the environment are kept as their `${env:…}` reference and resolved when used.
+/// How to reach one account. Saved in plan files: the external id (the one quasi-secret) is kept
+/// as written, so one from the environment stays a `${env:…}` reference resolved when used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountTarget {
     pub name: String,
