@@ -47,14 +47,19 @@ pub fn diff_scope(
                 let before = kinds::comparable(want.kind(), &want.props, &have.props);
                 match have.owner.as_deref() {
                     Some(owner) if owner == project => {
-                        let reason = kinds::explain(want.kind(), &before, &want.props);
+                        let reason = join_reasons(
+                            kinds::explain(want.kind(), &before, &want.props),
+                            protection_removed(&before, &want.props),
+                        );
                         changes.push(change(Action::Update, Some(before), reason))
                     }
-                    None => changes.push(change(
-                        Action::Adopt,
-                        Some(before),
-                        Some("exists but was not created by warden: apply tags it as managed by this project and brings it to the spec".into()),
-                    )),
+                    None => {
+                        let reason = join_reasons(
+                            Some("exists but was not created by warden: apply tags it as managed by this project and brings it to the spec".into()),
+                            protection_removed(&before, &want.props),
+                        );
+                        changes.push(change(Action::Adopt, Some(before), reason))
+                    }
                     Some(other) => errors.push(ScopeError {
                         account: want.addr.account.clone(),
                         region: Some(want.addr.region.clone()),
@@ -97,6 +102,27 @@ pub fn diff_scope(
         }
     }
     (changes, errors)
+}
+
+/// A plain warning when the change takes away encryption or a data-protection policy because
+/// the spec does not name them (absent fields are enforced as absent).
+fn protection_removed(before: &Value, after: &Value) -> Option<String> {
+    let removed = |field: &str| !before[field].is_null() && after.get(field) == Some(&Value::Null);
+    let mut lost = Vec::new();
+    if removed("kms_key_id") {
+        lost.push("its KMS key (set `kms_key_id` to keep it)");
+    }
+    if removed("data_protection") {
+        lost.push("its data-protection policy (set `data_protection` to keep it)");
+    }
+    (!lost.is_empty()).then(|| format!("this REMOVES {}", lost.join(" and ")))
+}
+
+fn join_reasons(first: Option<String>, second: Option<String>) -> Option<String> {
+    match (first, second) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
+    }
 }
 
 /// Every string under a `log_group` key, at any depth.
@@ -231,6 +257,21 @@ mod tests {
             }]
         );
         assert_eq!(changes[3].fields[0].path, "tags.warden:managed-by");
+    }
+
+    #[test]
+    fn adopting_a_group_says_when_it_loses_its_key() {
+        let want = [desired("/keyed", group(json!(30), "p"))];
+        let refs: Vec<&DesiredResource> = want.iter().collect();
+        let have = [live(
+            "/keyed",
+            json!({"retention_days": 30, "kms_key_id": "arn:aws:kms:us-east-1:1:key/k", "tags": {}}),
+            None,
+        )];
+        let (changes, _) = diff_scope("p", "1", &refs, &have, false);
+        assert_eq!(changes[0].action, Action::Adopt);
+        let reason = changes[0].reason.as_deref().unwrap_or_default();
+        assert!(reason.contains("REMOVES its KMS key"), "{reason}");
     }
 
     #[test]
