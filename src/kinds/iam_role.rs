@@ -103,8 +103,22 @@ pub async fn create(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), 
         .send()
         .await
         .map_err(|e| classify("iam:CreateRole", e))?;
-    put_inline(scope, name, &Value::Null, &props["inline_policies"]).await
+    // IAM is eventually consistent: a role just created may briefly be NoSuchEntity elsewhere.
+    let started = std::time::Instant::now();
+    let mut delay = std::time::Duration::from_millis(250);
+    loop {
+        match put_inline(scope, name, &Value::Null, &props["inline_policies"]).await {
+            Err(e) if e.is_not_found() && started.elapsed() + delay < NEW_ROLE_DEADLINE => {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(std::time::Duration::from_secs(4));
+            }
+            other => return other,
+        }
+    }
 }
+
+/// How long a role just created may read as absent before that is an error.
+const NEW_ROLE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub async fn update(
     scope: &Scope<'_>,

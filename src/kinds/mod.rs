@@ -60,6 +60,7 @@ pub async fn read_scope(
                 let scope = s3_bucket::Scope {
                     client: &client,
                     account_name,
+                    account_id: &session.account_id,
                     region,
                 };
                 live.extend(s3_bucket::read(&scope, &of_kind).await?);
@@ -188,6 +189,7 @@ pub async fn execute(session: &AccountSession, change: &ResourceChange) -> Resul
             let scope = s3_bucket::Scope {
                 client: &client,
                 account_name,
+                account_id: &session.account_id,
                 region,
             };
             match change.action {

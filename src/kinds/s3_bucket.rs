@@ -19,6 +19,7 @@ use crate::policy;
 pub struct Scope<'a> {
     pub client: &'a Client,
     pub account_name: &'a str,
+    pub account_id: &'a str,
     pub region: &'a str,
 }
 
@@ -39,12 +40,29 @@ fn absent(error: &CloudError, codes: &[&str]) -> bool {
 pub async fn read(scope: &Scope<'_>, names: &[String]) -> Result<Vec<LiveResource>, CloudError> {
     let mut live = Vec::new();
     for name in names {
-        match scope.client.head_bucket().bucket(name).send().await {
-            Ok(_) => {}
-            Err(e) => match classify("s3:HeadBucket", e) {
-                e if e.is_not_found() || e.code() == Some("NotFound") => continue,
-                e => return Err(e),
-            },
+        // With the expected owner, a bucket of that name in another account answers 403
+        // instead of being read (and later written) as if it were ours.
+        let head = scope
+            .client
+            .head_bucket()
+            .bucket(name)
+            .expected_bucket_owner(scope.account_id)
+            .send()
+            .await;
+        if let Err(e) = head {
+            let status = e.raw_response().map(|r| r.status().as_u16());
+            match (status, classify("s3:HeadBucket", e)) {
+                (_, e) if e.is_not_found() || e.code() == Some("NotFound") => continue,
+                (Some(403), _) => return Err(CloudError::unexpected(
+                    "s3:HeadBucket",
+                    format!("bucket `{name}` exists but is not this account's ({}) or may not be read by it: bucket names are global, so choose another name (e.g. with {{account}} and {{region}}), or grant s3:ListBucket", scope.account_id),
+                )),
+                (Some(301), _) => return Err(CloudError::unexpected(
+                    "s3:HeadBucket",
+                    format!("bucket `{name}` exists in another region than {}: Bedrock needs it in the same region as the logging setting; choose another name (e.g. with {{region}})", scope.region),
+                )),
+                (_, e) => return Err(e),
+            }
         }
         let policy_doc = match scope.client.get_bucket_policy().bucket(name).send().await {
             Ok(out) => Some(
@@ -120,9 +138,19 @@ async fn read_tags(client: &Client, name: &str) -> Result<BTreeMap<String, Strin
     }
 }
 
+/// Stronger default encryption than the spec asks for counts as meeting it: a bucket someone
+/// set to SSE-KMS is never "downgraded" to SSE-S3.
+const STRONGER_THAN_SSE_S3: &[&str] = &["aws:kms", "aws:kms:dsse"];
+
 pub fn comparable(desired: &Value, live: &Value) -> Value {
     let mut view = super::project_keys(desired, live, "tags");
     super::align_policy(desired, &mut view, "/policy");
+    let stronger = view["encryption"]
+        .as_str()
+        .is_some_and(|e| STRONGER_THAN_SSE_S3.contains(&e));
+    if desired["encryption"] == "AES256" && stronger {
+        view["encryption"] = desired["encryption"].clone();
+    }
     view
 }
 
@@ -246,5 +274,28 @@ pub async fn delete(scope: &Scope<'_>, name: &str) -> Result<(), CloudError> {
             e if e.is_not_found() => Ok(()),
             e => Err(e),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sse_kms_meets_the_default_encryption_and_none_does_not() {
+        let desired = json!({"policy": null, "encryption": "AES256", "public_access_block": true, "tags": {}});
+        let live = |encryption: Value| json!({"policy": null, "encryption": encryption, "public_access_block": true, "tags": {}});
+        assert_eq!(
+            comparable(&desired, &live(json!("aws:kms")))["encryption"],
+            "AES256"
+        );
+        assert_eq!(
+            comparable(&desired, &live(json!("aws:kms:dsse")))["encryption"],
+            "AES256"
+        );
+        assert_eq!(
+            comparable(&desired, &live(Value::Null))["encryption"],
+            Value::Null
+        );
     }
 }

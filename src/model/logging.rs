@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::addr::{Kind, ResourceAddr};
 use super::desired::{AccountTarget, DesiredResource};
 use crate::policy;
-use crate::spec::invocation_logging::{InvocationLogging, S3Location};
+use crate::spec::invocation_logging::{is_bucket_name, InvocationLogging, S3Location};
 use crate::spec::source::SourceFile;
 use crate::spec::{regions, Diagnostic};
 
@@ -82,6 +82,21 @@ pub fn expand(
     );
     for location in &locations {
         let name = (scope.fill)(location.bucket.get());
+        // Checked offline with sample values; the real account name may still break S3's rules.
+        if !is_bucket_name(&name) {
+            problems.push(
+                Diagnostic::error(
+                    scope.source,
+                    Some(&location.bucket.span()),
+                    format!(
+                        "`{name}` (for account `{}`) is not a valid S3 bucket name",
+                        scope.target.name
+                    ),
+                )
+                .field("invocation_logging")
+                .help("bucket names are 3-63 lowercase letters, digits, `-` and `.`; use {account} rather than {account_name} if account names have capitals or `_`"),
+            );
+        }
         let prefix = location
             .key_prefix
             .as_ref()
