@@ -482,3 +482,68 @@ invocation_logging:
         .warden(&["plan", "-f", path_str(&spec), "--detailed-exitcode"])
         .expect_code(0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_log_group_of_another_project_blocks_the_logging_that_needs_it() {
+    let cloud = LocalCloud::start();
+    let logs = cloud.logs(DIRECT_ACCOUNT, "us-east-1").await;
+    logs.create_log_group()
+        .log_group_name("/aws/bedrock/invocations")
+        .tags("warden:managed-by", "someone-else")
+        .send()
+        .await
+        .unwrap();
+    let spec = cloud.write("spec.yaml", SPEC);
+    let scope = ["--account", "ops", "--region", "us-east-1"];
+    let apply = cloud
+        .warden(
+            &[
+                &["apply", "-f", path_str(&spec), "--auto-approve"][..],
+                &scope[..],
+            ]
+            .concat(),
+        )
+        .expect_code(3);
+    assert!(
+        apply.stdout.contains(
+            "skipped: depends on ops/us-east-1/log_group//aws/bedrock/invocations, which is in error in the plan"
+        ),
+        "{}",
+        apply.stdout
+    );
+    assert!(
+        apply
+            .stdout
+            .contains("another warden project `someone-else`"),
+        "{}",
+        apply.stdout
+    );
+    // The configuration was not put; the rest of the chain was.
+    let config = cloud
+        .bedrock(DIRECT_ACCOUNT, "us-east-1")
+        .await
+        .get_model_invocation_logging_configuration()
+        .send()
+        .await
+        .unwrap();
+    let unset = |c: &aws_sdk_bedrock::types::LoggingConfig| {
+        c.s3_config().is_none() && c.cloud_watch_config().is_none()
+    };
+    assert!(config.logging_config().is_none_or(unset), "{config:?}");
+    cloud
+        .iam(DIRECT_ACCOUNT)
+        .await
+        .get_role()
+        .role_name("warden-bedrock-logging-us-east-1")
+        .send()
+        .await
+        .unwrap();
+    // The other project's group is untouched.
+    let group = logs
+        .describe_log_groups()
+        .log_group_name_prefix("/aws/bedrock/invocations")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(group.log_groups()[0].retention_in_days(), None);
+}
