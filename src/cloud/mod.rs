@@ -199,14 +199,17 @@ impl AccountSession {
         aws_sdk_iam::Client::from_conf(conf)
     }
 
-    /// S3 with path-style addressing when a custom endpoint is configured (`AWS_ENDPOINT_URL`):
-    /// S3-compatible endpoints on an address rather than a domain cannot serve virtual hosts.
+    /// S3 with path-style addressing when a custom endpoint is configured (`AWS_ENDPOINT_URL`
+    /// or the S3-only `AWS_ENDPOINT_URL_S3`): S3-compatible endpoints on an address rather than
+    /// a domain cannot serve virtual hosts.
     pub fn s3(&self, region: &str) -> aws_sdk_s3::Client {
+        let custom_endpoint = self.config.endpoint_url().is_some()
+            || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some_and(|v| !v.is_empty());
         let conf = aws_sdk_s3::config::Builder::from(&self.config)
             .region(Region::new(region.to_string()))
             .retry_partition(partition("s3", &self.account_id))
             .interceptor(self.counter.clone())
-            .force_path_style(self.config.endpoint_url().is_some())
+            .force_path_style(custom_endpoint)
             .build();
         aws_sdk_s3::Client::from_conf(conf)
     }
