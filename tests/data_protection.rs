@@ -329,3 +329,74 @@ account_data_protection:
     assert!(account_policy(CUSTOMER, "us-east-1").await.is_some());
     cloud.warden(&["drift", "-f", spec]).expect_code(0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn renaming_the_account_policy_puts_the_old_one_back_when_the_new_one_is_refused() {
+    // The first PutAccountPolicy (the setup below) goes through; warden's put of the new
+    // policy is refused; its put of the old one back goes through.
+    let faults = json!({
+        "logs:PutAccountPolicy": {"after": 1, "times": 1, "code": "InvalidParameterException", "message": "refused for the test"}
+    });
+    let cloud = LocalCloud::start_with_env(&[("WARDEN_MOTO_FAULTS", &faults.to_string())]);
+    let logs = cloud.logs(DIRECT_ACCOUNT, "us-east-1").await;
+    let mask = |sid: &str, op: Value| json!({"Sid": sid, "DataIdentifier": ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"], "Operation": op});
+    let theirs = json!({
+        "Name": "theirs",
+        "Version": "2021-06-01",
+        "Statement": [
+            mask("audit", json!({"Audit": {"FindingsDestination": {}}})),
+            mask("redact", json!({"Deidentify": {"MaskConfig": {}}})),
+        ]
+    });
+    let data_protection = aws_sdk_cloudwatchlogs::types::PolicyType::DataProtectionPolicy;
+    logs.put_account_policy()
+        .policy_name("theirs")
+        .policy_type(data_protection.clone())
+        .policy_document(theirs.to_string())
+        .send()
+        .await
+        .unwrap();
+    let spec = cloud.write(
+        "spec.yaml",
+        r#"
+version: 1
+defaults:
+  regions: [us-east-1]
+accounts:
+  - name: ops
+    id: "123456789012"
+account_data_protection:
+  identifiers: [EmailAddress, AwsSecretKey]
+"#,
+    );
+    let apply = cloud
+        .warden(&["apply", "-f", path_str(&spec), "--auto-approve"])
+        .expect_code(1);
+    assert!(
+        apply.stdout.contains("refused for the test")
+            && apply
+                .stdout
+                .contains("the previous policy `theirs` was put back"),
+        "{}",
+        apply.stdout
+    );
+    let now = logs
+        .describe_account_policies()
+        .policy_type(data_protection.clone())
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<&str> = now
+        .account_policies()
+        .iter()
+        .filter_map(|p| p.policy_name())
+        .collect();
+    assert_eq!(names, vec!["theirs"]);
+    // The refusal is over: the next apply renames it and the plan is empty after.
+    cloud
+        .warden(&["apply", "-f", path_str(&spec), "--auto-approve"])
+        .expect_code(0);
+    cloud
+        .warden(&["plan", "-f", path_str(&spec), "--detailed-exitcode"])
+        .expect_code(0);
+}

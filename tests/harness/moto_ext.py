@@ -724,6 +724,8 @@ class FaultInjector:
       ``bedrock``, ``sts``, ``iam``, ``kms``, ``s3``... (the botocore client
       name is accepted too). ``"*:<Operation>"`` matches any service.
     * ``<Operation>`` is the API operation name as in the botocore model.
+    * ``after``: how many calls go through to moto before the failing ones
+      (default 0), so a test can set state up before the fault hits.
     * ``times``: how many calls fail (default 1; a negative number: every call).
       Later calls fall through to moto. Counters are per key, thread-safe, and
       last for the life of the server process.
@@ -753,9 +755,10 @@ class FaultInjector:
             if ":" not in key or not isinstance(fault, dict) or not fault.get("code"):
                 raise ValueError(
                     f"{FAULTS_ENV}: entry {key!r} must be 'service:Operation' -> "
-                    '{"code": ..., "message": ..., "status": ..., "times": ...}'
+                    '{"code": ..., "message": ..., "status": ..., "times": ..., "after": ...}'
                 )
             self._faults[key] = {
+                "after": int(fault.get("after", 0)),
                 "times": int(fault.get("times", 1)),
                 "status": int(fault.get("status", 400)),
                 "code": str(fault["code"]),
@@ -787,7 +790,8 @@ class FaultInjector:
                 if fault is None:
                     continue
                 self._calls[key] = n = self._calls.get(key, 0) + 1
-                if fault["times"] < 0 or n <= fault["times"]:
+                n -= fault["after"]
+                if n >= 1 and (fault["times"] < 0 or n <= fault["times"]):
                     return fault
                 return None
         return None

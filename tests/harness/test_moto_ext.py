@@ -63,6 +63,8 @@ FAULTS = {
     },
     "sts:GetCallerIdentity": {"times": 1, "status": 403, "code": "ExpiredToken", "message": "expired"},
     "s3:GetBucketPolicy": {"times": 1, "status": 403, "code": "AccessDenied", "message": "Access Denied"},
+    # ``after``: the first call goes through, the second fails, the third goes through.
+    "logs:TagResource": {"after": 1, "times": 1, "code": "InvalidParameterException", "message": "no"},
 }
 
 
@@ -548,6 +550,12 @@ def test_fault_injection_and_stdin_eof(_: Server) -> None:
         assert err.response["ResponseMetadata"]["HTTPStatusCode"] == 503
         logs.put_retention_policy(logGroupName="/f/a", retentionInDays=7)
         assert logs.describe_log_groups(logGroupNamePrefix="/f/a")["logGroups"][0]["retentionInDays"] == 7
+
+        arn = f"arn:aws:logs:{REGION}:{DEFAULT_ACCOUNT}:log-group:/f/a"
+        logs.tag_resource(resourceArn=arn, tags={"n": "1"})  # after: 1 lets this one through
+        expect_error("InvalidParameterException", logs.tag_resource, resourceArn=arn, tags={"n": "2"})
+        logs.tag_resource(resourceArn=arn, tags={"n": "3"})
+        assert logs.list_tags_for_resource(resourceArn=arn)["tags"] == {"n": "3"}
 
         sts = srv.client("sts")  # query protocol (XML error)
         err = expect_error("ExpiredToken", sts.get_caller_identity)
