@@ -3,14 +3,17 @@
 # against the local cloud, for a generated spec of ACCOUNTS × REGIONS × GROUPS log groups.
 # Prints figures; asserts nothing (speed is measured here, never in tests).
 #
-#   scripts/bench.sh [ACCOUNTS] [REGIONS] [GROUPS]      (default 5 2 20 → 200 resources)
+#   scripts/bench.sh [ACCOUNTS] [REGIONS] [GROUPS] [chain]   (default 5 2 20 → 200 resources)
+#
+# With `chain`, every account and region also gets the invocation-logging chain (role, large-data
+# bucket, logging configuration) and a log group with a data-protection policy.
 #
 # Accounts after the first are reached by AssumeRole, as in a real multi-account setup.
 # Figures from the local cloud measure warden's work and call counts; AWS latency differs.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-ACCOUNTS=${1:-5}; REGIONS=${2:-2}; LOG_GROUPS=${3:-20}
+ACCOUNTS=${1:-5}; REGIONS=${2:-2}; LOG_GROUPS=${3:-20}; CHAIN=${4:-}
 
 cargo build --quiet --release --bin warden
 WARDEN="$ROOT/target/release/warden"
@@ -21,9 +24,10 @@ source "$ENV_FILE"
 
 WORK=$(mktemp -d)
 SPEC="$WORK/bench.yaml"
-python3 - "$ACCOUNTS" "$REGIONS" "$LOG_GROUPS" > "$SPEC" <<'PY'
+python3 - "$ACCOUNTS" "$REGIONS" "$LOG_GROUPS" "$CHAIN" > "$SPEC" <<'PY'
 import sys
 accounts, regions, groups = (int(a) for a in sys.argv[1:4])
+chain = sys.argv[4] == "chain"
 all_regions = ["us-east-1", "eu-west-1", "eu-central-1", "us-west-2", "ap-southeast-2", "ap-northeast-1"]
 print("version: 1\nproject: bench\ndefaults:\n  regions: [%s]\n  tags: {owner: bench}" % ", ".join(all_regions[:regions]))
 print("accounts:")
@@ -35,19 +39,24 @@ for i in range(accounts):
 print("log_groups:")
 for g in range(groups):
     print(f"  - name: /bench/group-{g:03d}\n    retention_days: 30\n    tags: {{index: \"{g}\"}}")
+if chain:
+    print("  - name: /bench/invocations\n    retention_days: 1827\n    data_protection:\n"
+          "      identifiers: [EmailAddress, AwsSecretKey, IpAddress]")
+    print("invocation_logging:\n  cloudwatch:\n    log_group: /bench/invocations\n    role: {}\n"
+          "    large_data:\n      bucket: bench-large-{account}-{region}")
 PY
 
-RESOURCES=$((ACCOUNTS * REGIONS * LOG_GROUPS))
 run() { # run LABEL args... → prints a figure line from the JSON plan/report and /usr/bin/time
     local label=$1; shift
     local out="$WORK/$label.json" timing="$WORK/$label.time"
     set +e
     /usr/bin/time -f "%e %M" -o "$timing" "$WARDEN" "$@" --format json > "$out"
     set -e
-    python3 - "$label" "$out" "$timing" "$RESOURCES" <<'PY'
+    python3 - "$label" "$out" "$timing" <<'PY'
 import json, sys
-label, out, timing, resources = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+label, out, timing = sys.argv[1], sys.argv[2], sys.argv[3]
 data = json.load(open(out))
+resources = len((data.get("plan") or data)["changes"])
 calls = (data.get("report") or data.get("plan") or data)["api_calls"] if "report" in data else data["api_calls"]
 secs, rss_kb = open(timing).read().split()[-2:]
 ops = ", ".join(f"{o['service']}:{o['operation']}={o['calls']}" for o in calls["operations"])
@@ -58,7 +67,7 @@ print(f"{'':<14} {ops}")
 PY
 }
 
-echo "bench: $ACCOUNTS accounts × $REGIONS regions × $LOG_GROUPS log groups = $RESOURCES resources (release build, local cloud)"
+echo "bench: $ACCOUNTS accounts × $REGIONS regions × $LOG_GROUPS log groups${CHAIN:+ + invocation-logging chain and a protected group per scope} (release build, local cloud)"
 run plan-empty  plan  -f "$SPEC" --parallelism 8
 run apply       apply -f "$SPEC" --auto-approve --parallelism 8
 run plan-steady plan  -f "$SPEC" --parallelism 8
