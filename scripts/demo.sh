@@ -52,7 +52,10 @@ boto3.client("logs").put_retention_policy(logGroupName="/aws/bedrock/invocations
 print("retention of /aws/bedrock/invocations is now 30 days")
 PY
 
-step "warden drift -f $SPEC   (2 = drifted)"
+step "warden plan -f $SPEC --detailed-exitcode   (2 = the accounts drifted from the spec)"
+expect_exit 2 "$WARDEN" plan -f "$SPEC" --detailed-exitcode
+
+step "warden drift -f $SPEC   (the scheduled job's report: 2 = drifted)"
 expect_exit 2 "$WARDEN" drift -f "$SPEC"
 
 step "warden apply -f $SPEC --auto-approve   (repair)"

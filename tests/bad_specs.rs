@@ -1,6 +1,7 @@
 //! The bad-input corpus: every file in `tests/data/bad-specs/` has exactly one problem, and
 //! `warden validate` must reject it with exit code 1 and a located, readable error (never a
-//! panic). The rendered stderr of each file is an insta snapshot in `tests/snapshots/`.
+//! panic). The rendered stderr of each file is an insta snapshot in `tests/snapshots/`. `plan`,
+//! `drift` and `apply` give the same error without opening a connection.
 //!
 //! After changing a message: `INSTA_UPDATE=always cargo test --test bad_specs`, then read the
 //! changed `tests/snapshots/bad_specs__*.snap` files as a user would.
@@ -129,6 +130,50 @@ fn every_bad_spec_is_rejected_with_a_located_error() {
 }
 
 #[test]
+fn a_bad_spec_never_reaches_aws() {
+    // A listener stands in for AWS: any connection to it means a bad spec reached the network.
+    let aws = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    aws.set_nonblocking(true).expect("nonblocking");
+    let endpoint = format!("http://{}", aws.local_addr().expect("address"));
+    let mut failures = Vec::new();
+    for file in corpus() {
+        let rel = format!("{CORPUS}/{file}");
+        let offline = warden(&["validate", "-f", &rel]);
+        for command in [
+            vec!["plan", "-f", &rel],
+            vec!["drift", "-f", &rel],
+            vec!["apply", "-f", &rel, "--auto-approve"],
+        ] {
+            let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+                .args(&command)
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .env_clear()
+                .env("NO_COLOR", "1")
+                .env("AWS_ENDPOINT_URL", &endpoint)
+                .env("AWS_ACCESS_KEY_ID", "testing")
+                .env("AWS_SECRET_ACCESS_KEY", "testing")
+                .env("AWS_REGION", "us-east-1")
+                .stdin(Stdio::null())
+                .output()
+                .expect("run warden");
+            if out.status.code() != Some(1) || out.stderr != offline.stderr {
+                failures.push(format!(
+                    "{rel}: `warden {}` exit {:?}, stderr differs from validate's:\n{}",
+                    command[0],
+                    out.status.code(),
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    match aws.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("a bad spec reached the network: {other:?}"),
+    }
+}
+
+#[test]
 fn every_bad_spec_says_what_is_wrong_in_its_first_line() {
     let mut failures = Vec::new();
     for file in corpus() {
@@ -182,6 +227,29 @@ fn a_ten_megabyte_spec_is_refused_with_a_size_error() {
         "no clear size error: {stderr}"
     );
     assert!(!stderr.contains("panicked"), "stderr: {stderr}");
+}
+
+#[test]
+fn cloudwatch_only_logging_is_valid_with_a_warning_about_large_bodies() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("cloudwatch-only.yaml");
+    std::fs::write(
+        &path,
+        "version: 1\naccounts:\n  - name: ops\n    id: \"123456789012\"\n    regions: [us-east-1]\nlog_groups:\n  - name: /aws/bedrock/invocations\n    retention_days: 1827\ninvocation_logging:\n  cloudwatch:\n    log_group: /aws/bedrock/invocations\n    role: {}\n",
+    )
+    .expect("write spec");
+    let shown = path.to_string_lossy().into_owned();
+    let out = warden(&["validate", "-f", &shown]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is valid"));
+    assert!(
+        stderr.contains("invocation_logging.cloudwatch.large_data")
+            && stderr.contains("over ~100 KB")
+            && stderr.contains("will be lost")
+            && stderr.contains(&format!("{shown}:11:16")),
+        "no located warning: {stderr}"
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Data-protection policies end to end against the local cloud (with the harness's extension for
-//! the operations moto lacks), through the binary, in two accounts: apply, empty re-plan, an
-//! identifier removed and a policy deleted behind the tool's back, an equivalent rewrite.
+//! the operations moto lacks), through the binary, in two accounts: apply (on the group that
+//! invocation logging writes to), empty re-plan, an identifier removed and a policy deleted
+//! behind the tool's back, an equivalent rewrite.
 
 mod common;
 
@@ -20,6 +21,12 @@ accounts:
   - name: customer-a
     id: "111111111111"
     role_arn: arn:aws:iam::111111111111:role/warden
+invocation_logging:
+  cloudwatch:
+    log_group: /aws/bedrock/invocations
+    role: {}
+  s3:
+    bucket: bedrock-logs-{account}-{region}
 log_groups:
   - name: /aws/bedrock/data-protection-findings
     retention_days: 365
@@ -87,6 +94,20 @@ async fn policies_are_applied_compared_by_meaning_and_repaired() {
         "arn:aws:dataprotection::aws:data-identifier/IpAddress".into(),
     ];
     for account in [DIRECT_ACCOUNT, CUSTOMER] {
+        // The protected group is the one Bedrock writes invocation logs to.
+        let logging = cloud
+            .bedrock(account, "us-east-1")
+            .await
+            .get_model_invocation_logging_configuration()
+            .send()
+            .await
+            .unwrap()
+            .logging_config
+            .expect("invocation logging configured");
+        assert_eq!(
+            logging.cloud_watch_config().unwrap().log_group_name(),
+            GROUP
+        );
         let doc = policy(&cloud, account)
             .await
             .expect("policy on the invocation log group");

@@ -47,6 +47,18 @@ fn decode(text: &str) -> Value {
     serde_json::from_str(&decoded).unwrap()
 }
 
+/// A policy element that may be one string or a list, as a list.
+fn strings(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().unwrap().to_string())
+            .collect(),
+        other => panic!("not a string or list: {other}"),
+    }
+}
+
 fn drifted(run: &Run) -> Vec<(String, Vec<String>, String)> {
     run.json()["changes"]
         .as_array()
@@ -82,6 +94,22 @@ async fn the_whole_chain_is_created_checked_and_repaired() {
         .filter(|l| l.trim_start().starts_with("address: ops/us-east-1/"))
         .collect();
     assert_eq!(ops_east.len(), 5, "{}", plan.stdout);
+    let kinds: Vec<&str> = ops_east
+        .iter()
+        .map(|l| l.trim_start().split('/').nth(2).unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "s3_bucket",
+            "s3_bucket",
+            "iam_role",
+            "log_group",
+            "invocation_logging"
+        ],
+        "what is needed comes first: {}",
+        plan.stdout
+    );
 
     let applied = cloud
         .warden(&["apply", "-f", spec, "--auto-approve"])
@@ -163,47 +191,81 @@ async fn the_whole_chain_is_created_checked_and_repaired() {
                 "arn:aws:logs:{region}:{account}:log-group:/aws/bedrock/invocations:log-stream:aws/bedrock/modelinvocations"
             )));
 
-            // The bucket policy grants only Bedrock, only on the right prefix, with both conditions.
+            // Both buckets (S3 destination and large data): the policy grants only Bedrock,
+            // only PutObject, only on the right prefix, with both conditions; default
+            // encryption is on and public access is blocked.
             let s3c = cloud.s3(account, region).await;
-            let bucket = format!("bedrock-logs-{account}-{region}");
-            let policy: Value = serde_json::from_str(
-                s3c.get_bucket_policy()
+            for (bucket, prefix) in [
+                (format!("bedrock-logs-{account}-{region}"), "invocations"),
+                (format!("bedrock-large-{account}-{region}"), "large"),
+            ] {
+                let policy: Value = serde_json::from_str(
+                    s3c.get_bucket_policy()
+                        .bucket(&bucket)
+                        .send()
+                        .await
+                        .unwrap()
+                        .policy()
+                        .unwrap(),
+                )
+                .unwrap();
+                let statements = policy["Statement"].as_array().unwrap();
+                assert_eq!(statements.len(), 1, "{bucket}: {policy:#}");
+                let s = &statements[0];
+                assert_eq!(s["Principal"], json!({"Service": "bedrock.amazonaws.com"}));
+                assert_eq!(s["Effect"], "Allow");
+                assert_eq!(strings(&s["Action"]), vec!["s3:PutObject"], "{bucket}");
+                assert_eq!(
+                    strings(&s["Resource"]),
+                    vec![format!(
+                        "arn:aws:s3:::{bucket}/{prefix}/AWSLogs/{account}/BedrockModelInvocationLogs/*"
+                    )],
+                    "{bucket}"
+                );
+                assert_eq!(
+                    s["Condition"]["StringEquals"]["aws:SourceAccount"],
+                    *account
+                );
+                assert_eq!(
+                    s["Condition"]["ArnLike"]["aws:SourceArn"],
+                    format!("arn:aws:bedrock:{region}:{account}:*")
+                );
+                let pab = s3c
+                    .get_public_access_block()
                     .bucket(&bucket)
                     .send()
                     .await
+                    .unwrap();
+                let pab = pab.public_access_block_configuration().unwrap();
+                assert_eq!(
+                    (
+                        pab.block_public_acls(),
+                        pab.ignore_public_acls(),
+                        pab.block_public_policy(),
+                        pab.restrict_public_buckets()
+                    ),
+                    (Some(true), Some(true), Some(true), Some(true)),
+                    "{bucket}"
+                );
+                let encryption = s3c
+                    .get_bucket_encryption()
+                    .bucket(&bucket)
+                    .send()
+                    .await
+                    .unwrap();
+                let rule = &encryption
+                    .server_side_encryption_configuration()
                     .unwrap()
-                    .policy()
-                    .unwrap(),
-            )
-            .unwrap();
-            let statements = policy["Statement"].as_array().unwrap();
-            assert_eq!(statements.len(), 1, "{policy:#}");
-            let s = &statements[0];
-            assert_eq!(s["Principal"], json!({"Service": "bedrock.amazonaws.com"}));
-            assert_eq!(s["Effect"], "Allow");
-            let resources = s["Resource"].to_string();
-            assert!(
-                resources.contains(&format!(
-                "arn:aws:s3:::{bucket}/invocations/AWSLogs/{account}/BedrockModelInvocationLogs/*"
-            )),
-                "{resources}"
-            );
-            assert_eq!(
-                s["Condition"]["StringEquals"]["aws:SourceAccount"],
-                *account
-            );
-            let pab = s3c
-                .get_public_access_block()
-                .bucket(&bucket)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(
-                pab.public_access_block_configuration()
-                    .unwrap()
-                    .block_public_policy(),
-                Some(true)
-            );
+                    .rules()[0];
+                assert_eq!(
+                    rule.apply_server_side_encryption_by_default()
+                        .unwrap()
+                        .sse_algorithm()
+                        .as_str(),
+                    "AES256",
+                    "{bucket}"
+                );
+            }
         }
     }
 
@@ -412,6 +474,28 @@ async fn enabled_false_deletes_only_the_configuration_and_removing_the_section_c
         .warden(&["plan", "-f", path_str(&without_spec), "--detailed-exitcode"])
         .expect_code(0);
     assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
+    // ... and the plan says so for each scope where logging is still on (not for the one that
+    // was turned off).
+    for scope in ["ops/us-east-1", "ops/eu-west-1", "customer-a/us-east-1"] {
+        assert!(
+            plan.stdout.contains(&format!(
+                "note: {scope}: invocation logging is on here (to CloudWatch log group /aws/bedrock/invocations and S3 bucket "
+            )),
+            "{scope}: {}",
+            plan.stdout
+        );
+    }
+    assert!(
+        !plan.stdout.contains("customer-a/eu-west-1:"),
+        "{}",
+        plan.stdout
+    );
+    assert!(plan.stdout.contains("warden leaves it as it is"));
+    let json = cloud
+        .warden(&["plan", "-f", path_str(&without_spec), "--format", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(json["notes"].as_array().unwrap().len(), 3, "{json}");
     let still = cloud
         .bedrock(DIRECT_ACCOUNT, "us-east-1")
         .await

@@ -73,6 +73,15 @@ async fn apply_plan_drift_repair_across_three_accounts_and_two_regions() {
         .expect_code(2);
     let plan = plan.json();
     assert_eq!(plan["summary"]["create"], 12, "{plan:#}");
+    // One AssumeRole per assumed account (two), shared by both of its regions.
+    let assume = plan["api_calls"]["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["operation"] == "AssumeRole")
+        .cloned()
+        .unwrap();
+    assert_eq!(assume["calls"], 2, "{assume}");
 
     cloud
         .warden_with_env(&["apply", "-f", spec, "--auto-approve"], ENV)
@@ -605,7 +614,9 @@ log_groups:
         .warden(&["plan", "-f", path_str(&spec), "-v"])
         .expect_code(0);
     assert!(
-        text.stdout.contains("AWS API calls: 2 (0 retries)"),
+        // GetCallerIdentity, DescribeLogGroups, and the look at invocation logging (not in
+        // this spec) that lets the plan say it is left alone.
+        text.stdout.contains("AWS API calls: 3 (0 retries)"),
         "{}",
         text.stdout
     );
@@ -664,5 +675,85 @@ log_groups:
     assert_eq!(
         assume["calls"], 1,
         "one AssumeRole per account, shared by its regions"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn log_groups_are_read_fifty_per_call() {
+    let cloud = LocalCloud::start();
+    let mut spec = String::from(
+        "version: 1\naccounts:\n  - name: ops\n    id: \"123456789012\"\n    regions: [us-east-1]\nlog_groups:\n",
+    );
+    for i in 0..51 {
+        spec.push_str(&format!(
+            "  - name: /bench/group-{i:02}\n    retention_days: 30\n"
+        ));
+    }
+    let spec = cloud.write("spec.yaml", &spec);
+    let describes = |plan: &serde_json::Value| {
+        plan["api_calls"]["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["operation"] == "DescribeLogGroups")
+            .map(|o| o["calls"].as_u64().unwrap())
+    };
+    let plan = cloud
+        .warden(&["plan", "-f", path_str(&spec), "--format", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(plan["summary"]["create"], 51);
+    assert_eq!(describes(&plan), Some(2), "51 groups: two batches");
+    cloud
+        .warden(&["apply", "-f", path_str(&spec), "--auto-approve"])
+        .expect_code(0);
+    let plan = cloud
+        .warden(&[
+            "plan",
+            "-f",
+            path_str(&spec),
+            "--format",
+            "json",
+            "--detailed-exitcode",
+        ])
+        .expect_code(0)
+        .json();
+    assert_eq!(plan["summary"]["no_op"], 51);
+    assert_eq!(
+        describes(&plan),
+        Some(2),
+        "existing groups: still two batches"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_refuses_to_prompt_when_not_on_a_terminal() {
+    let cloud = LocalCloud::start();
+    let spec = cloud.write(
+        "spec.yaml",
+        "version: 1\naccounts:\n  - name: ops\n    id: \"123456789012\"\n    regions: [us-east-1]\nlog_groups:\n  - name: /aws/bedrock/invocations\n    retention_days: 30\n",
+    );
+    // The test runs warden with standard input closed: no terminal to ask on.
+    let run = cloud
+        .warden(&["apply", "-f", path_str(&spec)])
+        .expect_code(1);
+    assert!(
+        run.stderr
+            .contains("refusing to ask for confirmation: standard input is not a terminal"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--auto-approve"), "{}", run.stderr);
+    let logs = cloud.logs(DIRECT_ACCOUNT, "us-east-1").await;
+    assert!(
+        group_state(
+            &logs,
+            DIRECT_ACCOUNT,
+            "us-east-1",
+            "/aws/bedrock/invocations"
+        )
+        .await
+        .is_none(),
+        "nothing was created"
     );
 }

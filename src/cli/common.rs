@@ -96,6 +96,7 @@ pub fn filter_plan(mut plan: Plan, scope: &ScopeArgs) -> Result<Plan, WardenErro
         .retain(|c| in_scope(&c.address.account, Some(&c.address.region)));
     plan.errors
         .retain(|e| in_scope(&e.account, e.region.as_deref()));
+    plan.notes.retain(|n| in_scope(&n.account, Some(&n.region)));
     plan.summary = Plan::summarize(&plan.changes, plan.errors.len());
     Ok(plan)
 }

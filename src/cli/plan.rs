@@ -105,6 +105,7 @@ mod tests {
             summary: Default::default(),
             changes: vec![],
             errors,
+            notes: vec![],
             api_calls: Default::default(),
         }
     }

@@ -339,6 +339,30 @@ fn the_largest_valid_document_fits_the_api_limit() {
     assert!(size < MAX_DOCUMENT_CHARS, "{size}");
 }
 
+#[test]
+fn a_document_over_the_limit_is_refused_at_its_first_identifier() {
+    let yaml = "data_protection:\n  identifiers: [EmailAddress, IpAddress, AwsSecretKey]\n  findings:\n    log_group: /aws/bedrock/findings\n";
+    let (source, spec) = parse(yaml);
+    let fits = super::checks::check_size(
+        &spec,
+        &source,
+        "log_groups[0].data_protection",
+        MAX_DOCUMENT_CHARS,
+    );
+    assert!(fits.is_empty());
+    let found = super::checks::check_size(&spec, &source, "log_groups[0].data_protection", 300);
+    assert_eq!(found.len(), 1);
+    let shown = found[0].render(&source, false);
+    assert!(shown.contains("log_groups[0].data_protection"), "{shown}");
+    assert!(
+        shown.contains("the policy document would be about"),
+        "{shown}"
+    );
+    assert!(shown.contains("Logs accepts 300"), "{shown}");
+    assert!(shown.contains("spec.yaml:2:17"), "{shown}");
+    assert!(shown.contains("audit fewer identifiers"), "{shown}");
+}
+
 // ---------------------------------------------------------------------------------------
 // Reading live documents
 

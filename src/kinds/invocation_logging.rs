@@ -73,6 +73,28 @@ pub fn normalize(config: Option<&LoggingConfig>) -> Value {
     })
 }
 
+/// What to tell the user about a live setting in a scope whose spec has no `invocation_logging`:
+/// nothing when logging is off, otherwise where it goes and that it is left as it is.
+pub fn unmanaged_note(live: &Value) -> Option<String> {
+    if live["enabled"].as_bool() != Some(true) {
+        return None;
+    }
+    let mut goes_to = Vec::new();
+    if let Some(group) = live
+        .pointer("/cloudwatch/log_group")
+        .and_then(Value::as_str)
+    {
+        goes_to.push(format!("CloudWatch log group {group}"));
+    }
+    if let Some(bucket) = live.pointer("/s3/bucket").and_then(Value::as_str) {
+        goes_to.push(format!("S3 bucket {bucket}"));
+    }
+    Some(format!(
+        "invocation logging is on here (to {}) but the spec has no `invocation_logging` for this account and region: warden leaves it as it is; to turn it off, set `invocation_logging: {{enabled: false}}`",
+        goes_to.join(" and ")
+    ))
+}
+
 /// How the live setting differs from the spec, in the words a security reviewer would use.
 pub fn explain(before: &Value, after: &Value) -> Option<String> {
     let on = |v: &Value| v["enabled"].as_bool() == Some(true);

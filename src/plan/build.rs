@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::diff::diff_scope;
 use super::order::execution_order;
 use super::read::{names_by_scope, Reader, ScopeKey};
-use super::{Plan, ResourceChange, PLAN_FORMAT_VERSION};
+use super::{Plan, ResourceChange, ScopeNote, PLAN_FORMAT_VERSION};
 use crate::model::Kind;
 use crate::model::{Desired, DesiredResource};
 
@@ -45,6 +45,7 @@ pub async fn build_plan(reader: &Reader<'_>, desired: &Desired, options: &PlanOp
         changes.extend(c);
         errors.extend(e);
     }
+    let notes = unmanaged_logging_notes(reader, desired, &read.live).await;
     let changes = in_dependency_order(changes);
     let summary = Plan::summarize(&changes, errors.len());
     Plan {
@@ -58,8 +59,43 @@ pub async fn build_plan(reader: &Reader<'_>, desired: &Desired, options: &PlanOp
         summary,
         changes,
         errors,
+        notes,
         api_calls: reader.api_calls(),
     }
+}
+
+/// Notes for scopes that were read but whose spec does not manage invocation logging: if it is
+/// on there, the user learns it is left alone (removing the section never turns it off).
+async fn unmanaged_logging_notes(
+    reader: &Reader<'_>,
+    desired: &Desired,
+    read: &std::collections::BTreeMap<ScopeKey, Vec<crate::model::LiveResource>>,
+) -> Vec<ScopeNote> {
+    let unmanaged: Vec<ScopeKey> = read
+        .keys()
+        .filter(|(account, region)| {
+            !desired.resources.iter().any(|r| {
+                r.kind() == Kind::InvocationLogging
+                    && &r.addr.account == account
+                    && &r.addr.region == region
+            })
+        })
+        .cloned()
+        .collect();
+    let mut notes: Vec<ScopeNote> = reader
+        .observe_invocation_logging(&unmanaged)
+        .await
+        .into_iter()
+        .filter_map(|((account, region), live)| {
+            crate::kinds::invocation_logging::unmanaged_note(&live).map(|message| ScopeNote {
+                account,
+                region,
+                message,
+            })
+        })
+        .collect();
+    notes.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
+    notes
 }
 
 /// Scopes by account and region; within a scope, what is needed first comes first (buckets and

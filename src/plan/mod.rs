@@ -81,6 +81,15 @@ pub struct ScopeError {
     pub message: String,
 }
 
+/// Something the plan did not change but a reader should know about one scope (for example a
+/// live setting the spec does not manage and that is left as it is).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScopeNote {
+    pub account: String,
+    pub region: String,
+    pub message: String,
+}
+
 /// Counts per action.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
@@ -106,6 +115,9 @@ pub struct Plan {
     /// Every resource in scope, by account and region, each scope in dependency order; no-ops included.
     pub changes: Vec<ResourceChange>,
     pub errors: Vec<ScopeError>,
+    /// Informational, never a change: what was seen and deliberately left alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<ScopeNote>,
     pub api_calls: ApiCallReport,
 }
 

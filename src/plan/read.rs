@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use futures::{stream, StreamExt};
+use serde_json::Value;
 use tokio::sync::OnceCell;
 
 use super::ScopeError;
@@ -99,6 +100,30 @@ impl<'a> Reader<'a> {
         names: &HashMap<ScopeKey, Vec<(Kind, String)>>,
     ) -> LiveRead {
         self.read_scopes(scopes, names, None, false).await
+    }
+
+    /// The invocation logging setting of scopes whose spec does not manage it, so the plan can
+    /// say it is left alone. Best effort: a scope whose read fails (no permission, Bedrock not
+    /// offered in the region) is left out, since nothing depends on it.
+    pub async fn observe_invocation_logging(&self, scopes: &[ScopeKey]) -> Vec<(ScopeKey, Value)> {
+        stream::iter(scopes.iter().cloned())
+            .map(|key| async move {
+                let session = self.session(&key.0).await.ok()?;
+                let client = session.bedrock(&key.1);
+                let scope = kinds::invocation_logging::Scope {
+                    client: &client,
+                    account_name: &key.0,
+                    region: &key.1,
+                };
+                let live = kinds::invocation_logging::read(&scope, &self.project)
+                    .await
+                    .ok()?;
+                Some((key, live.props))
+            })
+            .buffer_unordered(self.parallelism)
+            .filter_map(|found| async move { found })
+            .collect()
+            .await
     }
 
     async fn read_scopes(

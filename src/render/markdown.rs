@@ -96,6 +96,13 @@ pub fn plan(plan: &Plan, mode: Mode) -> String {
             let _ = writeln!(out, "- {}: {}", code(&place), e.message.replace('\n', " "));
         }
     }
+    if !plan.notes.is_empty() {
+        let _ = writeln!(out, "\n### Notes\n");
+        for n in &plan.notes {
+            let place = format!("{}/{}", n.account, n.region);
+            let _ = writeln!(out, "- {}: {}", code(&place), n.message.replace('\n', " "));
+        }
+    }
     let _ = writeln!(
         out,
         "\n<sub>AWS API calls: {} · project `{}` · {}</sub>",

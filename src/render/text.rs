@@ -43,6 +43,7 @@ pub fn plan(plan: &Plan, mode: Mode, verbose: bool) -> String {
         out.push('\n');
     }
     errors(&mut out, plan);
+    notes(&mut out, plan);
     let s = &plan.summary;
     if plan.changes.is_empty() && !plan.errors.is_empty() {
         out.push_str(&format!("{ERROR}Nothing could be compared:{ERROR:#} every scope failed (see the errors above).\n"));
@@ -147,6 +148,19 @@ fn errors(out: &mut String, plan: &Plan) {
         let _ = writeln!(out, "{ERROR}error:{ERROR:#} {place}: {}", e.message);
     }
     if !plan.errors.is_empty() {
+        out.push('\n');
+    }
+}
+
+fn notes(out: &mut String, plan: &Plan) {
+    for n in &plan.notes {
+        let _ = writeln!(
+            out,
+            "{BOLD}note:{BOLD:#} {}/{}: {}",
+            n.account, n.region, n.message
+        );
+    }
+    if !plan.notes.is_empty() {
         out.push('\n');
     }
 }

@@ -132,7 +132,8 @@ pub fn check(
             ),
             (Some(arn), Some(_)) => found.push(
                 Diagnostic::error(source, Some(&arn.span()), "give either `role_arn` (an existing role) or `role` (created by the tool), not both")
-                    .field(format!("{cfield}.role_arn")),
+                    .field(format!("{cfield}.role_arn"))
+                    .help("remove `role` to use the existing role, or remove `role_arn` to let warden create one"),
             ),
             (Some(arn), None) => {
                 if !super::env::has_reference(arn) && super::check::parse_role_arn(arn).is_none() {
