@@ -624,15 +624,30 @@ log_groups:
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_assume_role_fails_that_account_only() {
-    let faults = serde_json::json!({
-        "sts:AssumeRole": {"times": -1, "status": 403, "code": "AccessDenied",
-            "message": "User is not authorized to perform: sts:AssumeRole (external id does not match)"}
-    })
-    .to_string();
-    let cloud = LocalCloud::start_with_env(&[("WARDEN_MOTO_FAULTS", &faults)]);
-    let spec = cloud.write(
-        "spec.yaml",
-        r#"
+    // The role in customer-a trusts the caller only with external id `right-id` (the harness
+    // enforces a trust policy's sts:ExternalId condition, as AWS does).
+    let cloud = LocalCloud::start();
+    let trust = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": "right-id"}}
+        }]
+    });
+    cloud
+        .iam("111111111111")
+        .await
+        .create_role()
+        .role_name("warden")
+        .assume_role_policy_document(trust.to_string())
+        .send()
+        .await
+        .unwrap();
+    let spec_with = |external_id: &str| {
+        format!(
+            r#"
 version: 1
 defaults:
   regions: [us-east-1, eu-west-1]
@@ -642,12 +657,23 @@ accounts:
   - name: customer-a
     id: "111111111111"
     role_arn: arn:aws:iam::111111111111:role/warden
-    external_id: wrong-id
+    external_id: {external_id}
 log_groups:
   - name: /aws/bedrock/invocations
     retention_days: 30
-"#,
-    );
+"#
+        )
+    };
+    // The right external id reaches STS: both accounts plan.
+    let right = cloud.write("right.yaml", &spec_with("right-id"));
+    let plan = cloud
+        .warden(&["plan", "-f", path_str(&right), "--format", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(plan["summary"]["create"], 4, "{plan:#}");
+    assert_eq!(plan["errors"], serde_json::json!([]));
+
+    let spec = cloud.write("spec.yaml", &spec_with("wrong-id"));
     let plan = cloud
         .warden(&["plan", "-f", path_str(&spec), "--format", "json"])
         .expect_code(3)
@@ -668,6 +694,13 @@ log_groups:
             .as_str()
             .unwrap()
             .contains("access denied"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`external_id` must match"),
         "{errors:?}"
     );
     let api = plan["api_calls"]["operations"].as_array().unwrap();

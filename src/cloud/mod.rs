@@ -119,10 +119,14 @@ impl CloudContext {
                     external_id,
                     "bedrock-warden".to_string(),
                 );
-                let actual = role
-                    .assume()
-                    .await
-                    .map_err(|e| credentials_error(e.to_string()))?;
+                let actual = role.assume().await.map_err(|e| {
+                    let hint = matches!(e, CloudError::AccessDenied { .. }).then(|| {
+                        format!(
+                            "\n  help: the trust policy of {role_arn} must allow your current credentials to assume it; if it requires an external id, the account's `external_id` must match"
+                        )
+                    });
+                    credentials_error(format!("{e}{}", hint.unwrap_or_default()))
+                })?;
                 let config = self
                     .base
                     .to_builder()

@@ -24,6 +24,13 @@ the first request is served (``moto_server.py`` does so). Two independent parts:
    which moto instantiates per account and region, and go with a reset too.
 
 2. A fault-injection hook (``WARDEN_MOTO_FAULTS``), see ``FaultInjector`` below.
+
+3. ``sts:AssumeRole`` honours a role's ``sts:ExternalId`` condition. moto lets any
+   caller assume any role ARN (the role need not exist). Where the role does
+   exist in the target account and every ``Allow`` statement of its trust policy
+   requires ``StringEquals: {sts:ExternalId: …}``, a call without a matching
+   ``ExternalId`` is refused with ``AccessDenied`` (HTTP 403), as AWS does; roles
+   that do not exist behave as moto always did.
 """
 
 from __future__ import annotations
@@ -894,6 +901,74 @@ def _s3_with_faults(original: Any) -> Any:
     return wrapper
 
 
+# --------------------------------------------------------------------------
+# Part 3: sts:AssumeRole checks the external id a role's trust policy requires
+# --------------------------------------------------------------------------
+
+
+def required_external_ids(trust_policy: Any) -> set[str] | None:
+    """The external ids a trust policy accepts, or None when some ``Allow``
+    statement lets the role be assumed without one."""
+    if isinstance(trust_policy, str):
+        from urllib.parse import unquote
+
+        text = trust_policy if trust_policy.lstrip().startswith("{") else unquote(trust_policy)
+        trust_policy = json.loads(text)
+    statements = trust_policy.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    accepted: set[str] = set()
+    for statement in statements:
+        if statement.get("Effect") != "Allow":
+            continue
+        wanted = statement.get("Condition", {}).get("StringEquals", {}).get("sts:ExternalId")
+        if wanted is None:
+            return None
+        accepted.update([wanted] if isinstance(wanted, str) else wanted)
+    return accepted or None
+
+
+def _refusal(response: Any) -> tuple[str, dict[str, Any]] | None:
+    """The AccessDenied response for this AssumeRole request, or None to go on."""
+    from moto.iam.models import iam_backends
+    from moto.utilities.utils import get_partition
+
+    role_arn = response._get_param("RoleArn") or ""
+    parts = role_arn.split(":", 5)
+    if len(parts) != 6 or not parts[5].startswith("role/"):
+        return None
+    partition = get_partition(response.region or "us-east-1")
+    try:
+        role = iam_backends[parts[4]][partition].get_role(parts[5].rsplit("/", 1)[-1])
+    except Exception:  # the role does not exist: moto's behaviour
+        return None
+    accepted = required_external_ids(role.assume_role_policy_document)
+    if not accepted or response._get_param("ExternalId") in accepted:
+        return None
+    caller = f"arn:{partition}:iam::{response.current_account}:root"
+    status, headers, body = FaultInjector.render(
+        "query",
+        "",
+        {
+            "status": 403,
+            "code": "AccessDenied",
+            "message": f"User: {caller} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+        },
+    )
+    return body, dict(headers, status=status)
+
+
+def _install_sts() -> None:
+    from moto.sts.responses import TokenResponse
+
+    original = TokenResponse.assume_role
+
+    def assume_role(self: Any) -> Any:
+        return _refusal(self) or original(self)
+
+    TokenResponse.assume_role = assume_role  # type: ignore[method-assign]
+
+
 def _install_faults() -> None:
     from moto.s3.responses import S3Response
 
@@ -911,6 +986,7 @@ def install() -> None:
     if not _installed:
         _install_logs()
         _install_faults()
+        _install_sts()
         _installed = True
 
 

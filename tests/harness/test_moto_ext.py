@@ -513,6 +513,43 @@ def test_assume_role_switches_account(srv: Server) -> None:
     assert srv.client("logs").describe_log_groups(logGroupNamePrefix="/acct/")["logGroups"] == []
 
 
+def test_assume_role_honours_the_trust_policys_external_id(srv: Server) -> None:
+    sts = srv.client("sts")
+    creds = sts.assume_role(RoleArn="arn:aws:iam::222222222222:role/admin", RoleSessionName="setup")["Credentials"]
+    admin = {
+        "aws_access_key_id": creds["AccessKeyId"],
+        "aws_secret_access_key": creds["SecretAccessKey"],
+        "aws_session_token": creds["SessionToken"],
+    }
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{DEFAULT_ACCOUNT}:root"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": "right-id"}},
+        }],
+    }
+    srv.client("iam", admin).create_role(RoleName="warden", AssumeRolePolicyDocument=json.dumps(trust))
+    arn = "arn:aws:iam::222222222222:role/warden"
+    for kwargs in ({}, {"ExternalId": "wrong-id"}):
+        try:
+            sts.assume_role(RoleArn=arn, RoleSessionName="warden", **kwargs)
+        except ClientError as e:
+            assert e.response["Error"]["Code"] == "AccessDenied", e.response
+            assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 403, e.response
+            assert f"sts:AssumeRole on resource: {arn}" in e.response["Error"]["Message"], e.response
+        else:
+            raise AssertionError(f"assumed without the right external id: {kwargs}")
+    ok = sts.assume_role(RoleArn=arn, RoleSessionName="warden", ExternalId="right-id")
+    assert ok["AssumedRoleUser"]["Arn"] == "arn:aws:sts::222222222222:assumed-role/warden/warden", ok
+    # A role that does not exist, or one without the condition, behaves as moto always did.
+    sts.assume_role(RoleArn="arn:aws:iam::222222222222:role/missing", RoleSessionName="warden")
+    open_trust = dict(trust, Statement=[dict(trust["Statement"][0], Condition={})])
+    srv.client("iam", admin).create_role(RoleName="open", AssumeRolePolicyDocument=json.dumps(open_trust))
+    sts.assume_role(RoleArn="arn:aws:iam::222222222222:role/open", RoleSessionName="warden")
+
+
 # ---------------------------------------------------------------------------
 # Fault injection and stdin-EOF exit use a server of their own.
 # ---------------------------------------------------------------------------
