@@ -204,21 +204,36 @@ pub async fn apply(scope: &Scope<'_>, after: &Value) -> Result<(), CloudError> {
         return Ok(());
     }
     let config = logging_config(after)?;
-    let started = Instant::now();
-    let mut delay = Duration::from_secs(1);
-    loop {
-        let result = scope
+    retry_while_propagating(PROPAGATION_DEADLINE, Duration::from_secs(1), || async {
+        scope
             .client
             .put_model_invocation_logging_configuration()
             .logging_config(config.clone())
             .send()
             .await
-            .map_err(|e| classify("bedrock:PutModelInvocationLoggingConfiguration", e));
-        match result {
-            Ok(_) => return Ok(()),
-            Err(e)
-                if is_propagation_error(&e) && started.elapsed() + delay < PROPAGATION_DEADLINE =>
-            {
+            .map(|_| ())
+            .map_err(|e| classify("bedrock:PutModelInvocationLoggingConfiguration", e))
+    })
+    .await
+}
+
+/// Runs `attempt` until it succeeds, fails with another error, or the IAM propagation error
+/// outlasts `deadline` (waits double from `first_delay`, at most 15 s each).
+async fn retry_while_propagating<F, Fut>(
+    deadline: Duration,
+    first_delay: Duration,
+    mut attempt: F,
+) -> Result<(), CloudError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), CloudError>>,
+{
+    let started = Instant::now();
+    let mut delay = first_delay;
+    loop {
+        match attempt().await {
+            Ok(()) => return Ok(()),
+            Err(e) if is_propagation_error(&e) && started.elapsed() + delay < deadline => {
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(15));
             }
@@ -240,6 +255,76 @@ pub async fn apply(scope: &Scope<'_>, after: &Value) -> Result<(), CloudError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn propagation() -> CloudError {
+        CloudError::Service {
+            operation: "bedrock:PutModelInvocationLoggingConfiguration".into(),
+            code: "ValidationException".into(),
+            message: "Failed to validate permissions for log group: /g, with role: arn:aws:iam::123456789012:role/r".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn propagation_errors_are_retried_until_they_clear() {
+        let calls = AtomicUsize::new(0);
+        let result =
+            retry_while_propagating(Duration::from_secs(5), Duration::from_millis(1), || {
+                let n = calls.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if n < 3 {
+                        Err(propagation())
+                    } else {
+                        Ok(())
+                    }
+                }
+            })
+            .await;
+        assert!(result.is_ok());
+        assert_eq!(calls.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn the_propagation_retry_gives_up_at_its_deadline_and_says_so() {
+        let calls = AtomicUsize::new(0);
+        let result =
+            retry_while_propagating(Duration::from_millis(60), Duration::from_millis(5), || {
+                calls.fetch_add(1, Ordering::SeqCst);
+                async { Err(propagation()) }
+            })
+            .await;
+        let message = result.unwrap_err().to_string();
+        assert!(message.contains("still failing after"), "{message}");
+        assert!(
+            message.contains("waiting for IAM to propagate"),
+            "{message}"
+        );
+        assert!(
+            message.contains("Failed to validate permissions"),
+            "{message}"
+        );
+        // Retried at least once (5 ms fits in 60 ms), and stopped: at most 5 + 10 + 20 ms fit.
+        let calls = calls.load(Ordering::SeqCst);
+        assert!((2..=4).contains(&calls), "{calls} calls");
+    }
+
+    #[tokio::test]
+    async fn other_errors_are_not_retried() {
+        let calls = AtomicUsize::new(0);
+        let result =
+            retry_while_propagating(Duration::from_secs(5), Duration::from_millis(1), || {
+                calls.fetch_add(1, Ordering::SeqCst);
+                async {
+                    Err(CloudError::AccessDenied {
+                        operation: "bedrock:PutModelInvocationLoggingConfiguration".into(),
+                        message: "no".into(),
+                    })
+                }
+            })
+            .await;
+        assert!(matches!(result, Err(CloudError::AccessDenied { .. })));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
 
     #[test]
     fn an_empty_configuration_means_logging_is_off() {
