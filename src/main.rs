@@ -14,7 +14,19 @@ const EXIT_CHANGES: u8 = 2;
 const EXIT_PARTIAL: u8 = 3;
 
 fn main() -> ExitCode {
-    let args = cli::parse();
+    let args = match cli::parse() {
+        Ok(args) => args,
+        Err(usage) => {
+            let _ = usage.print();
+            // --help and --version are not errors; a bad argument is (1, never 2, which
+            // means "changes present").
+            return ExitCode::from(if usage.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_OK
+            });
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -111,3 +111,127 @@ fn schema_describes_the_spec_for_editors() {
     let text = schema.to_string();
     assert!(text.contains("1827"), "retention values are listed");
 }
+
+#[test]
+fn an_unset_environment_value_is_located_and_stops_plan_before_any_call() {
+    let cloud = LocalCloud::start();
+    let only_b = &[("CUSTOMER_B_EXTERNAL_ID", "example-b")];
+    let run = cloud
+        .warden_with_env(&["plan", "-f", "examples/multi-account.yaml"], only_b)
+        .expect_code(1);
+    assert!(
+        run.stderr.contains(
+            "accounts[1].external_id: environment variable `CUSTOMER_A_EXTERNAL_ID` is not set"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("examples/multi-account.yaml:36:18"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("export CUSTOMER_A_EXTERNAL_ID="));
+    assert!(
+        !run.stderr.contains("CUSTOMER_B_EXTERNAL_ID"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    // Offline, the same reference is only a warning: CI can validate without the secret.
+    let validate = cloud
+        .warden_with_env(&["validate", "-f", "examples/multi-account.yaml"], only_b)
+        .expect_code(0);
+    assert!(
+        validate.stderr.contains("is checked when `plan` runs"),
+        "{}",
+        validate.stderr
+    );
+}
+
+#[test]
+fn help_teaches_the_commands_and_parallelism_changes_only_speed() {
+    let cloud = LocalCloud::start();
+    let help = cloud.warden(&["--help"]).expect_code(0).stdout;
+    for text in [
+        "validate",
+        "plan",
+        "apply",
+        "drift",
+        "schema",
+        "Exit codes:",
+        "3  partial",
+        "AWS_ENDPOINT_URL",
+    ] {
+        assert!(help.contains(text), "--help lacks {text}: {help}");
+    }
+    let plan_help = cloud.warden(&["plan", "--help"]).expect_code(0).stdout;
+    for flag in [
+        "--file",
+        "--out",
+        "--detailed-exitcode",
+        "--prune",
+        "--format",
+        "--account",
+        "--region",
+        "--parallelism",
+    ] {
+        assert!(
+            plan_help.contains(flag),
+            "plan --help lacks {flag}: {plan_help}"
+        );
+    }
+    let apply_help = cloud.warden(&["apply", "--help"]).expect_code(0).stdout;
+    assert!(apply_help.contains("--auto-approve"), "{apply_help}");
+
+    let actions = |parallelism: &str| {
+        let plan = cloud
+            .warden_with_env(
+                &[
+                    "plan",
+                    "-f",
+                    "examples/multi-account.yaml",
+                    "--format",
+                    "json",
+                    "--parallelism",
+                    parallelism,
+                ],
+                ENV,
+            )
+            .expect_code(0)
+            .json();
+        let mut pairs: Vec<(String, String)> = plan["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["address"].as_str().unwrap().to_string(),
+                    c["action"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        pairs.sort();
+        (pairs, plan["api_calls"]["total_calls"].clone())
+    };
+    let (one_at_a_time, calls_one) = actions("1");
+    let (all_at_once, calls_all) = actions("16");
+    assert_eq!(one_at_a_time.len(), 35);
+    assert_eq!(one_at_a_time, all_at_once);
+    assert_eq!(
+        calls_one, calls_all,
+        "the same calls, only concurrency differs"
+    );
+    // A bad argument is an error (1), never "changes present" (2).
+    let bad = cloud
+        .warden(&[
+            "plan",
+            "-f",
+            "examples/quickstart.yaml",
+            "--parallelism",
+            "0",
+        ])
+        .expect_code(1);
+    assert!(bad.stderr.contains("invalid value '0'"), "{}", bad.stderr);
+    cloud.warden(&["plan", "--no-such-flag"]).expect_code(1);
+}

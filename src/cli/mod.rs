@@ -99,6 +99,8 @@ pub struct PlanArgs {
     /// Also delete resources this project manages that are no longer in the spec.
     #[arg(long)]
     pub prune: bool,
+    /// Output: text for people, json for bots (format in the README), markdown for a pull
+    /// request comment or $GITHUB_STEP_SUMMARY.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     #[command(flatten)]
@@ -147,21 +149,25 @@ pub struct DriftArgs {
     /// Also report resources this project manages that are no longer in the spec.
     #[arg(long)]
     pub prune: bool,
+    /// Output: text for people, json for bots (format in the README), markdown for a report
+    /// to post or archive.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     #[command(flatten)]
     pub scope: ScopeArgs,
 }
 
-pub fn parse() -> Cli {
-    let cli = Cli::parse();
+/// Parses the command line; `--help`, `--version` and usage errors come back as the error
+/// for `main` to print and map to an exit code.
+pub fn parse() -> Result<Cli, clap::Error> {
+    let cli = Cli::try_parse()?;
     let choice = match cli.color {
         ColorWhen::Auto => anstream::ColorChoice::Auto,
         ColorWhen::Always => anstream::ColorChoice::Always,
         ColorWhen::Never => anstream::ColorChoice::Never,
     };
     choice.write_global();
-    cli
+    Ok(cli)
 }
 
 pub async fn run(cli: Cli) -> Result<Outcome, WardenError> {
