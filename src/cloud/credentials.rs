@@ -75,13 +75,8 @@ impl AssumedRole {
     async fn current(&self) -> Result<Credentials, CloudError> {
         {
             let cached = self.cached.lock().await;
-            if let Some(c) = cached.as_ref() {
-                let fresh = c
-                    .expiry()
-                    .is_none_or(|e| e > SystemTime::now() + RENEW_BEFORE);
-                if fresh {
-                    return Ok(c.clone());
-                }
+            if let Some(c) = cached.as_ref().filter(|c| is_fresh(c, SystemTime::now())) {
+                return Ok(c.clone());
             }
         }
         self.assume().await?;
@@ -91,6 +86,14 @@ impl AssumedRole {
             .clone()
             .ok_or_else(|| CloudError::unexpected("sts:AssumeRole", "no credentials cached"))
     }
+}
+
+/// Whether cached credentials can still be handed out at `now`: they are renewed
+/// `RENEW_BEFORE` their expiry, so a call never starts with credentials about to lapse.
+fn is_fresh(credentials: &Credentials, now: SystemTime) -> bool {
+    credentials
+        .expiry()
+        .is_none_or(|expiry| expiry > now + RENEW_BEFORE)
 }
 
 impl ProvideCredentials for AssumedRole {
@@ -103,5 +106,31 @@ impl ProvideCredentials for AssumedRole {
                 .await
                 .map_err(CredentialsError::provider_error)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expiring_in(now: SystemTime, seconds: u64) -> Credentials {
+        Credentials::new(
+            "AKID",
+            "secret",
+            Some("token".into()),
+            Some(now + Duration::from_secs(seconds)),
+            "test",
+        )
+    }
+
+    #[test]
+    fn credentials_are_renewed_five_minutes_before_they_expire() {
+        let now = SystemTime::now();
+        assert!(is_fresh(&expiring_in(now, 3600), now));
+        assert!(is_fresh(&expiring_in(now, 301), now));
+        assert!(!is_fresh(&expiring_in(now, 299), now));
+        assert!(!is_fresh(&expiring_in(now, 0), now));
+        let forever = Credentials::new("AKID", "secret", None, None, "test");
+        assert!(is_fresh(&forever, now));
     }
 }
