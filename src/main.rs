@@ -1,7 +1,7 @@
 //! Entry point: parse arguments, run the command, and map the result to an exit code
 //! (the only place that does).
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use bedrock_warden::cli;
@@ -51,7 +51,7 @@ fn main() -> ExitCode {
 }
 
 fn report(error: &WardenError) {
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = cli::stderr_color();
     let mut stderr = anstream::stderr();
     let text = match error {
         WardenError::Spec(errors) => {

@@ -174,6 +174,19 @@ fn a_bad_spec_never_reaches_aws() {
 }
 
 #[test]
+fn errors_are_plain_when_piped_and_colored_when_asked() {
+    let rel = format!("{CORPUS}/retention-1825.yaml");
+    let piped = warden(&["validate", "-f", &rel]);
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains('\u{1b}'));
+    // `--color always` wins over NO_COLOR (which the helper sets), as for the plan output.
+    let asked = warden(&["validate", "-f", &rel, "--color", "always"]);
+    let stderr = String::from_utf8_lossy(&asked.stderr);
+    assert_eq!(asked.status.code(), Some(1));
+    assert!(stderr.contains("\u{1b}["), "{stderr}");
+    assert!(stderr.contains("retention-1825.yaml:17:21"), "{stderr}");
+}
+
+#[test]
 fn every_bad_spec_says_what_is_wrong_in_its_first_line() {
     let mut failures = Vec::new();
     for file in corpus() {

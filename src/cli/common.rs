@@ -11,8 +11,16 @@ use crate::progress::{Progress, Silent};
 use crate::render::progress::Bars;
 use crate::spec::{self, Diagnostic, EnvMode, LoadedSpec, SourceFile};
 
+/// Whether diagnostics on stderr are colored: `--color always|never` decides; with `auto`,
+/// only on a terminal and without `NO_COLOR`.
 pub fn stderr_color() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+    match anstream::ColorChoice::global() {
+        anstream::ColorChoice::Always | anstream::ColorChoice::AlwaysAnsi => true,
+        anstream::ColorChoice::Never => false,
+        anstream::ColorChoice::Auto => {
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    }
 }
 
 /// Every diagnostic with its source snippet, then a one-line count.

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-pub use common::render_diagnostics;
+pub use common::{render_diagnostics, stderr_color};
 
 use crate::error::{Outcome, WardenError};
 use crate::render::Format;
