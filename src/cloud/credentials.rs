@@ -21,6 +21,7 @@ pub struct AssumedRole {
     external_id: Option<String>,
     session_name: String,
     cached: Mutex<Option<Credentials>>,
+    renewing: Mutex<()>,
 }
 
 impl AssumedRole {
@@ -36,6 +37,7 @@ impl AssumedRole {
             external_id,
             session_name,
             cached: Mutex::new(None),
+            renewing: Mutex::new(()),
         }
     }
 
@@ -72,12 +74,23 @@ impl AssumedRole {
         Ok(account)
     }
 
+    async fn fresh_cached(&self) -> Option<Credentials> {
+        let cached = self.cached.lock().await;
+        cached
+            .as_ref()
+            .filter(|c| is_fresh(c, SystemTime::now()))
+            .cloned()
+    }
+
     async fn current(&self) -> Result<Credentials, CloudError> {
-        {
-            let cached = self.cached.lock().await;
-            if let Some(c) = cached.as_ref().filter(|c| is_fresh(c, SystemTime::now())) {
-                return Ok(c.clone());
-            }
+        if let Some(c) = self.fresh_cached().await {
+            return Ok(c);
+        }
+        // One renewal at a time: clients of every region wait for it instead of each
+        // calling AssumeRole.
+        let _renewing = self.renewing.lock().await;
+        if let Some(c) = self.fresh_cached().await {
+            return Ok(c);
         }
         self.assume().await?;
         self.cached
