@@ -235,3 +235,33 @@ fn help_teaches_the_commands_and_parallelism_changes_only_speed() {
     assert!(bad.stderr.contains("invalid value '0'"), "{}", bad.stderr);
     cloud.warden(&["plan", "--no-such-flag"]).expect_code(1);
 }
+
+#[test]
+fn on_a_terminal_a_multi_account_run_shows_progress_per_account_in_color() {
+    let cloud = LocalCloud::start();
+    let run = cloud
+        .warden_on_terminal(
+            &[
+                "apply",
+                "-f",
+                "examples/multi-account.yaml",
+                "--auto-approve",
+            ],
+            ENV,
+        )
+        .expect_code(0);
+    let screen = &run.stdout;
+    for account in ["ops", "customer-a", "customer-b"] {
+        assert!(
+            screen
+                .lines()
+                .any(|l| l.contains(account) && l.contains("done")),
+            "no finished progress bar for {account}:\n{screen}"
+        );
+    }
+    assert!(
+        screen.contains("\u{1b}["),
+        "no color on a terminal:\n{screen}"
+    );
+    assert!(screen.contains("Apply complete"), "{screen}");
+}

@@ -152,6 +152,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn notes_are_listed_and_are_not_changes() {
+        let plan = Plan {
+            format_version: 1,
+            warden_version: "0.1.0".into(),
+            created_at: "2026-12-02T00:00:00Z".into(),
+            spec_file: "spec.yaml".into(),
+            project: "p".into(),
+            prune: false,
+            accounts: vec![],
+            summary: Default::default(),
+            changes: vec![],
+            errors: vec![],
+            notes: vec![crate::plan::ScopeNote {
+                account: "ops".into(),
+                region: "us-east-1".into(),
+                message: "invocation logging is on here (to S3 bucket b) but the spec has no `invocation_logging` for this account and region: warden leaves it as it is".into(),
+            }],
+            api_calls: Default::default(),
+        };
+        let md = super::plan(&plan, Mode::Drift);
+        assert!(
+            md.contains("No changes: the live accounts match the spec."),
+            "{md}"
+        );
+        assert!(
+            md.contains("### Notes\n\n- `ops/us-east-1`: invocation logging is on here"),
+            "{md}"
+        );
+    }
+
+    #[test]
     fn values_with_pipes_and_backticks_stay_in_their_cell() {
         assert_eq!(code("plain"), "`plain`");
         assert_eq!(code("a`b"), "``a`b``");

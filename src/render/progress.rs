@@ -56,8 +56,16 @@ impl Progress for Bars {
     }
 
     fn account_finished(&self, account: &str, ok: bool) {
-        if let Some(bar) = self.bars.lock().ok().and_then(|mut b| b.remove(account)) {
+        let Ok(mut bars) = self.bars.lock() else {
+            return;
+        };
+        if let Some(bar) = bars.remove(account) {
             bar.finish_with_message(if ok { "done" } else { "failed" });
+        }
+        // When the phase is over, the bars make room for what is printed next (the plan, the
+        // report), which would otherwise be drawn over the last bar's line.
+        if bars.is_empty() {
+            let _ = self.multi.clear();
         }
     }
 }

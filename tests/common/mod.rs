@@ -82,6 +82,33 @@ impl LocalCloud {
         self.warden_with_env(args, &[])
     }
 
+    /// Runs warden on a pseudo-terminal (through `script`, from util-linux), as on a laptop:
+    /// what it draws on stdout and stderr comes back merged in `stdout`.
+    pub fn warden_on_terminal(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_warden"))
+            .chain(args.iter().copied())
+            .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+            .collect();
+        let output = Command::new("script")
+            .args(["-qec", &quoted.join(" "), "/dev/null"])
+            .current_dir(repo_root())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("TERM", "xterm-256color")
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run warden under script (util-linux)");
+        Run::from(output)
+    }
+
     pub fn warden_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_warden"))
             .args(args)
