@@ -265,3 +265,41 @@ fn on_a_terminal_a_multi_account_run_shows_progress_per_account_in_color() {
     );
     assert!(screen.contains("Apply complete"), "{screen}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_terminal_apply_asks_and_only_yes_applies() {
+    let cloud = LocalCloud::start();
+    let args = ["apply", "-f", "examples/quickstart.yaml"];
+    let declined = cloud
+        .warden_on_terminal_typing(&args, &[], "y\n")
+        .expect_code(1);
+    assert!(
+        declined.stdout.contains("Only 'yes' is accepted"),
+        "{}",
+        declined.stdout
+    );
+    assert!(
+        declined
+            .stdout
+            .contains("apply cancelled: nothing was changed"),
+        "{}",
+        declined.stdout
+    );
+    let logs = cloud.logs(common::DIRECT_ACCOUNT, "us-east-1").await;
+    let groups = logs.describe_log_groups().send().await.unwrap();
+    assert!(
+        groups.log_groups().is_empty(),
+        "nothing is applied without `yes`"
+    );
+
+    let accepted = cloud
+        .warden_on_terminal_typing(&args, &[], "yes\n")
+        .expect_code(0);
+    assert!(
+        accepted.stdout.contains("Apply complete"),
+        "{}",
+        accepted.stdout
+    );
+    let groups = logs.describe_log_groups().send().await.unwrap();
+    assert_eq!(groups.log_groups().len(), 2);
+}

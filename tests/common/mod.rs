@@ -85,11 +85,21 @@ impl LocalCloud {
     /// Runs warden on a pseudo-terminal (through `script`, from util-linux), as on a laptop:
     /// what it draws on stdout and stderr comes back merged in `stdout`.
     pub fn warden_on_terminal(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        self.warden_on_terminal_typing(args, env, "")
+    }
+
+    /// The same, with `typed` entered on the terminal's keyboard.
+    pub fn warden_on_terminal_typing(
+        &self,
+        args: &[&str],
+        env: &[(&str, &str)],
+        typed: &str,
+    ) -> Run {
         let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_warden"))
             .chain(args.iter().copied())
             .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
             .collect();
-        let output = Command::new("script")
+        let mut child = Command::new("script")
             .args(["-qec", &quoted.join(" "), "/dev/null"])
             .current_dir(repo_root())
             .env_clear()
@@ -103,10 +113,17 @@ impl LocalCloud {
             .env("AWS_CONFIG_FILE", "/nonexistent")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
             .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .output()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .expect("run warden under script (util-linux)");
-        Run::from(output)
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().expect("stdin");
+            let _ = stdin.write_all(typed.as_bytes());
+        }
+        Run::from(child.wait_with_output().expect("wait for script"))
     }
 
     pub fn warden_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
