@@ -77,6 +77,24 @@ impl LocalCloud {
         path
     }
 
+    /// `program` in the repo root with a clean environment that points the AWS SDK at this
+    /// cloud (and nowhere else: no profiles, no instance metadata).
+    fn command(&self, program: &str) -> Command {
+        let mut command = Command::new(program);
+        command
+            .current_dir(repo_root())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent");
+        command
+    }
+
     /// Runs `warden` against this cloud, without a terminal.
     pub fn warden(&self, args: &[&str]) -> Run {
         self.warden_with_env(args, &[])
@@ -99,19 +117,10 @@ impl LocalCloud {
             .chain(args.iter().copied())
             .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
             .collect();
-        let mut child = Command::new("script")
+        let mut child = self
+            .command("script")
             .args(["-qec", &quoted.join(" "), "/dev/null"])
-            .current_dir(repo_root())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("TERM", "xterm-256color")
-            .env("AWS_ENDPOINT_URL", &self.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", "/nonexistent")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -127,18 +136,9 @@ impl LocalCloud {
     }
 
     pub fn warden_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_warden"))
+        let output = self
+            .command(env!("CARGO_BIN_EXE_warden"))
             .args(args)
-            .current_dir(repo_root())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("AWS_ENDPOINT_URL", &self.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", "/nonexistent")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
             .env("NO_COLOR", "1")
             .envs(env.iter().copied())
             .stdin(Stdio::null())
