@@ -1,13 +1,13 @@
 //! Builds a plan: read every scope of the desired state, then diff each scope.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::diff::diff_scope;
 use super::order::execution_order;
 use super::read::{names_by_scope, Reader, ScopeKey};
 use super::{Plan, ResourceChange, ScopeNote, PLAN_FORMAT_VERSION};
 use crate::model::Kind;
-use crate::model::{Desired, DesiredResource};
+use crate::model::{Desired, DesiredResource, LiveResource};
 
 #[derive(Debug, Clone)]
 pub struct PlanOptions {
@@ -24,7 +24,21 @@ pub async fn build_plan(reader: &Reader<'_>, desired: &Desired, options: &PlanOp
         .collect();
     let names = names_by_scope(desired.resources.iter().map(|r| &r.addr));
     let discover = options.prune.then_some(desired.project.as_str());
-    let read = reader.read(&scopes, &names, discover).await;
+    // Where the spec has no invocation logging, its live setting is looked at alongside the
+    // main read (a different service), so the plan can say it is left alone.
+    let unmanaged: Vec<ScopeKey> = scopes
+        .iter()
+        .filter(|key| {
+            !names
+                .get(*key)
+                .is_some_and(|n| n.iter().any(|(kind, _)| *kind == Kind::InvocationLogging))
+        })
+        .cloned()
+        .collect();
+    let (read, observed) = tokio::join!(
+        reader.read(&scopes, &names, discover),
+        reader.observe_invocation_logging(&unmanaged)
+    );
 
     let mut by_scope: HashMap<ScopeKey, Vec<&DesiredResource>> = HashMap::new();
     for r in &desired.resources {
@@ -45,7 +59,7 @@ pub async fn build_plan(reader: &Reader<'_>, desired: &Desired, options: &PlanOp
         changes.extend(c);
         errors.extend(e);
     }
-    let notes = unmanaged_logging_notes(reader, desired, &read.live).await;
+    let notes = unmanaged_logging_notes(observed, &read.live);
     let changes = in_dependency_order(changes);
     let summary = Plan::summarize(&changes, errors.len());
     Plan {
@@ -66,26 +80,13 @@ pub async fn build_plan(reader: &Reader<'_>, desired: &Desired, options: &PlanOp
 
 /// Notes for scopes that were read but whose spec does not manage invocation logging: if it is
 /// on there, the user learns it is left alone (removing the section never turns it off).
-async fn unmanaged_logging_notes(
-    reader: &Reader<'_>,
-    desired: &Desired,
-    read: &std::collections::BTreeMap<ScopeKey, Vec<crate::model::LiveResource>>,
+fn unmanaged_logging_notes(
+    observed: Vec<(ScopeKey, serde_json::Value)>,
+    read: &BTreeMap<ScopeKey, Vec<LiveResource>>,
 ) -> Vec<ScopeNote> {
-    let unmanaged: Vec<ScopeKey> = read
-        .keys()
-        .filter(|(account, region)| {
-            !desired.resources.iter().any(|r| {
-                r.kind() == Kind::InvocationLogging
-                    && &r.addr.account == account
-                    && &r.addr.region == region
-            })
-        })
-        .cloned()
-        .collect();
-    let mut notes: Vec<ScopeNote> = reader
-        .observe_invocation_logging(&unmanaged)
-        .await
+    let mut notes: Vec<ScopeNote> = observed
         .into_iter()
+        .filter(|(key, _)| read.contains_key(key))
         .filter_map(|((account, region), live)| {
             crate::kinds::invocation_logging::unmanaged_note(&live).map(|message| ScopeNote {
                 account,
