@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{path_str, LocalCloud, Run, DIRECT_ACCOUNT};
+use common::{api_operation, path_str, LocalCloud, Run, DIRECT_ACCOUNT};
 use serde_json::{json, Value};
 
 const CUSTOMER: &str = "111111111111";
@@ -546,13 +546,7 @@ invocation_logging:
         ])
         .expect_code(0);
     let report = applied.json();
-    let puts = report["report"]["api_calls"]["operations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["operation"] == "PutModelInvocationLoggingConfiguration")
-        .cloned()
-        .unwrap();
+    let puts = api_operation(&report["report"], "PutModelInvocationLoggingConfiguration");
     assert_eq!(puts["calls"], 3, "two refusals, then success: {puts}");
     let outcome = report["report"]["outcomes"]
         .as_array()

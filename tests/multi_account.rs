@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{group_state, path_str, LocalCloud, DIRECT_ACCOUNT};
+use common::{api_operation, group_state, path_str, LocalCloud, DIRECT_ACCOUNT};
 
 const SPEC: &str = r#"
 version: 1
@@ -74,13 +74,7 @@ async fn apply_plan_drift_repair_across_three_accounts_and_two_regions() {
     let plan = plan.json();
     assert_eq!(plan["summary"]["create"], 12, "{plan:#}");
     // One AssumeRole per assumed account (two), shared by both of its regions.
-    let assume = plan["api_calls"]["operations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["operation"] == "AssumeRole")
-        .cloned()
-        .unwrap();
+    let assume = api_operation(&plan, "AssumeRole");
     assert_eq!(assume["calls"], 2, "{assume}");
 
     cloud
@@ -598,13 +592,7 @@ log_groups:
         .expect_code(2)
         .json();
     assert_eq!(plan["summary"]["create"], 1);
-    let describe = plan["api_calls"]["operations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["operation"] == "DescribeLogGroups")
-        .cloned()
-        .unwrap();
+    let describe = api_operation(&plan, "DescribeLogGroups");
     assert_eq!(
         (describe["calls"].as_u64(), describe["attempts"].as_u64()),
         (Some(1), Some(4)),
@@ -703,8 +691,7 @@ log_groups:
             .contains("`external_id` must match"),
         "{errors:?}"
     );
-    let api = plan["api_calls"]["operations"].as_array().unwrap();
-    let assume = api.iter().find(|o| o["operation"] == "AssumeRole").unwrap();
+    let assume = api_operation(&plan, "AssumeRole");
     assert_eq!(
         assume["calls"], 1,
         "one AssumeRole per account, shared by its regions"
@@ -723,14 +710,8 @@ async fn log_groups_are_read_fifty_per_call() {
         ));
     }
     let spec = cloud.write("spec.yaml", &spec);
-    let describes = |plan: &serde_json::Value| {
-        plan["api_calls"]["operations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|o| o["operation"] == "DescribeLogGroups")
-            .map(|o| o["calls"].as_u64().unwrap())
-    };
+    let describes =
+        |plan: &serde_json::Value| api_operation(plan, "DescribeLogGroups")["calls"].as_u64();
     let plan = cloud
         .warden(&["plan", "-f", path_str(&spec), "--format", "json"])
         .expect_code(0)

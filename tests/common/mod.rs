@@ -292,6 +292,18 @@ pub async fn group_state(
     })
 }
 
+/// One operation's entry (`{service, operation, calls, attempts}`) in the `api_calls` of a
+/// JSON plan or apply report; panics when the run made no such call.
+pub fn api_operation(report: &serde_json::Value, operation: &str) -> serde_json::Value {
+    report["api_calls"]["operations"]
+        .as_array()
+        .expect("api_calls.operations")
+        .iter()
+        .find(|o| o["operation"] == operation)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {operation} call in {report:#}"))
+}
+
 pub fn path_str(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
