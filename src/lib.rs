@@ -5,6 +5,7 @@ pub mod apply;
 pub mod cli;
 pub mod cloud;
 pub mod data_protection;
+pub mod deadline;
 pub mod error;
 pub mod kinds;
 pub mod model;

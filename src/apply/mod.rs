@@ -24,6 +24,11 @@ pub enum Status {
     Unverified {
         remaining: Vec<FieldChange>,
     },
+    /// Done, but the re-read that would verify it failed: whether AWS holds the spec's values
+    /// is unknown (a later `plan` tells).
+    NotVerified {
+        error: String,
+    },
     Failed {
         error: String,
     },
@@ -56,11 +61,16 @@ impl ApplyReport {
             .count()
     }
 
-    /// Done, but the re-read still differs.
+    /// Done, but the re-read still differs or could not be made.
     pub fn unverified(&self) -> usize {
         self.outcomes
             .iter()
-            .filter(|o| matches!(o.status, Status::Unverified { .. }))
+            .filter(|o| {
+                matches!(
+                    o.status,
+                    Status::Unverified { .. } | Status::NotVerified { .. }
+                )
+            })
             .count()
     }
 
@@ -131,9 +141,22 @@ async fn apply_scope(
     changes: &[ResourceChange],
     in_error: &HashSet<ResourceAddr>,
 ) -> Vec<Outcome> {
-    let session = match reader.session(&key.0).await {
-        Ok(s) => s,
-        Err(e) => {
+    let deadline = *reader.deadline();
+    let session = match deadline.run(reader.session(&key.0)).await {
+        Ok(Ok(s)) => s,
+        Err(reached) => {
+            return changes
+                .iter()
+                .map(|c| Outcome {
+                    address: c.address.clone(),
+                    action: c.action,
+                    status: Status::Skipped {
+                        because: format!("not started: {reached}"),
+                    },
+                })
+                .collect()
+        }
+        Ok(Err(e)) => {
             return changes
                 .iter()
                 .map(|c| Outcome {
@@ -157,10 +180,18 @@ async fn apply_scope(
             Some(dep) => Status::Skipped {
                 because: format!("depends on {dep}, which did not apply"),
             },
-            None => match kinds::execute(&session, change).await {
-                Ok(()) => Status::Applied,
-                Err(e) => Status::Failed {
+            None if deadline.passed() => Status::Skipped {
+                because: format!("not started: {}", deadline.reached()),
+            },
+            None => match deadline.run(kinds::execute(&session, change)).await {
+                Ok(Ok(())) => Status::Applied,
+                Ok(Err(e)) => Status::Failed {
                     error: e.to_string(),
+                },
+                Err(reached) => Status::Failed {
+                    error: format!(
+                        "interrupted: {reached} while this change was being made; it may be partly done (`warden plan` shows what is left)"
+                    ),
                 },
             },
         };
@@ -214,17 +245,13 @@ async fn verify(
             continue;
         }
         if let Some(o) = outcomes.iter_mut().find(|o| o.address == change.address) {
-            o.status = if read.errors.is_empty() {
-                Status::Unverified { remaining }
-            } else {
-                Status::Unverified {
-                    remaining: vec![FieldChange {
-                        path: "(re-read failed)".into(),
-                        before: Value::String(read.errors[0].message.clone()),
-                        after: Value::Null,
-                    }],
-                }
+            o.status = match read.errors.first() {
+                None => Status::Unverified { remaining },
+                Some(error) => Status::NotVerified {
+                    error: error.message.clone(),
+                },
             };
         }
     }
 }
+

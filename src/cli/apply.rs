@@ -14,7 +14,7 @@ use crate::plan::{saved, Plan};
 use crate::render::{self, apply_report, Format, Mode};
 
 pub async fn run(args: &ApplyArgs, verbose: bool) -> Result<Outcome, WardenError> {
-    let ctx = cloud_context().await;
+    let ctx = cloud_context(&args.scope).await;
     match (&args.file, &args.plan) {
         (Some(file), None) => {
             let desired = load_for_aws(file, &args.scope)?;

@@ -4,6 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use super::ScopeArgs;
 use crate::cloud::{ApiCounter, ClientSettings, CloudContext};
+use crate::deadline::Deadline;
 use crate::error::WardenError;
 use crate::model::{self, Desired};
 use crate::plan::Plan;
@@ -144,8 +145,13 @@ fn region_selected(region: &str, scope: &ScopeArgs) -> bool {
     scope.regions.is_empty() || scope.regions.iter().any(|r| r == region)
 }
 
-pub async fn cloud_context() -> CloudContext {
-    CloudContext::from_environment(ApiCounter::new(), &ClientSettings::default()).await
+/// The AWS context of a run: the credential chain, the call counter and the run's time limit
+/// (`--timeout`, counted from here).
+pub async fn cloud_context(scope: &ScopeArgs) -> CloudContext {
+    let deadline = Deadline::after(scope.timeout);
+    CloudContext::from_environment(ApiCounter::new(), &ClientSettings::default())
+        .await
+        .with_deadline(deadline)
 }
 
 /// Progress bars for multi-account runs on a terminal, nothing otherwise.

@@ -83,6 +83,20 @@ pub struct ScopeArgs {
     /// How many account/region scopes to work on at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub parallelism: u16,
+    /// Stop cleanly after this long (e.g. 90s, 10m, 2h) and report what was done; what did not
+    /// run is listed as not done.
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_timeout)]
+    pub timeout: std::time::Duration,
+}
+
+/// A `--timeout` value: a humantime duration (`90s`, `10m`, `1h 30m`) of at least one second.
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let limit = humantime::parse_duration(text)
+        .map_err(|e| format!("{e} (write e.g. 90s, 10m or 2h)"))?;
+    if limit < std::time::Duration::from_secs(1) {
+        return Err("the time limit must be at least 1s".into());
+    }
+    Ok(limit)
 }
 
 #[derive(Debug, Args)]

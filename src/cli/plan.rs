@@ -29,7 +29,7 @@ pub async fn plan_from_spec(
     prune: bool,
 ) -> Result<Plan, WardenError> {
     let desired = load_for_aws(file, scope)?;
-    let ctx = cloud_context().await;
+    let ctx = cloud_context(scope).await;
     let bars = progress(desired.accounts.len(), "reading");
     let reader = Reader::new(
         &ctx,

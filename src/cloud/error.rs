@@ -32,6 +32,9 @@ pub enum CloudError {
     },
     #[error("{operation}: {message}")]
     Unexpected { operation: String, message: String },
+    /// The run's time limit passed before or while the work ran.
+    #[error("not read: {0}")]
+    Deadline(#[from] crate::deadline::DeadlineReached),
 }
 
 impl CloudError {

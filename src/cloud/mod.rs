@@ -3,6 +3,7 @@
 
 pub mod counter;
 pub mod credentials;
+pub mod endpoint;
 pub mod error;
 
 use std::time::Duration;
@@ -17,6 +18,7 @@ pub use counter::{ApiCallReport, ApiCounter};
 use credentials::AssumedRole;
 pub use error::{classify, CloudError};
 
+use crate::deadline::Deadline;
 use crate::model::AccountTarget;
 use crate::spec::env;
 
@@ -45,6 +47,7 @@ impl Default for ClientSettings {
 pub struct CloudContext {
     base: SdkConfig,
     counter: ApiCounter,
+    deadline: Deadline,
 }
 
 impl CloudContext {
@@ -64,11 +67,25 @@ impl CloudContext {
             .timeout_config(timeouts)
             .load()
             .await;
-        CloudContext { base, counter }
+        CloudContext {
+            base,
+            counter,
+            deadline: Deadline::none(),
+        }
+    }
+
+    /// The same context with the run's time limit, which every read and change respects.
+    pub fn with_deadline(mut self, deadline: Deadline) -> Self {
+        self.deadline = deadline;
+        self
     }
 
     pub fn counter(&self) -> &ApiCounter {
         &self.counter
+    }
+
+    pub fn deadline(&self) -> &Deadline {
+        &self.deadline
     }
 
     fn sts(&self, config: &SdkConfig, account_id: &str, region: &str) -> aws_sdk_sts::Client {
@@ -76,6 +93,7 @@ impl CloudContext {
             .region(Region::new(region.to_string()))
             .retry_partition(partition("sts", account_id))
             .interceptor(self.counter.clone())
+            .interceptor(endpoint::NameEndpoint)
             .build();
         aws_sdk_sts::Client::from_conf(conf)
     }
@@ -180,6 +198,7 @@ impl AccountSession {
             .region(Region::new(region.to_string()))
             .retry_partition(partition("logs", &self.account_id))
             .interceptor(self.counter.clone())
+            .interceptor(endpoint::NameEndpoint)
             .build();
         aws_sdk_cloudwatchlogs::Client::from_conf(conf)
     }
@@ -189,6 +208,7 @@ impl AccountSession {
             .region(Region::new(region.to_string()))
             .retry_partition(partition("bedrock", &self.account_id))
             .interceptor(self.counter.clone())
+            .interceptor(endpoint::NameEndpoint)
             .build();
         aws_sdk_bedrock::Client::from_conf(conf)
     }
@@ -199,6 +219,7 @@ impl AccountSession {
             .region(Region::new(region.to_string()))
             .retry_partition(partition("iam", &self.account_id))
             .interceptor(self.counter.clone())
+            .interceptor(endpoint::NameEndpoint)
             .build();
         aws_sdk_iam::Client::from_conf(conf)
     }
@@ -213,6 +234,7 @@ impl AccountSession {
             .region(Region::new(region.to_string()))
             .retry_partition(partition("s3", &self.account_id))
             .interceptor(self.counter.clone())
+            .interceptor(endpoint::NameEndpoint)
             .force_path_style(custom_endpoint)
             .build();
         aws_sdk_s3::Client::from_conf(conf)

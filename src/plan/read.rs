@@ -61,6 +61,11 @@ impl<'a> Reader<'a> {
         self.ctx.counter().report()
     }
 
+    /// The run's time limit.
+    pub fn deadline(&self) -> &crate::deadline::Deadline {
+        self.ctx.deadline()
+    }
+
     pub fn parallelism(&self) -> usize {
         self.parallelism
     }
@@ -146,19 +151,27 @@ impl<'a> Reader<'a> {
         let results: Vec<(ScopeKey, ScopeRead)> = stream::iter(scopes.iter().cloned())
             .map(|key| async move {
                 let wanted = names.get(&key).map(Vec::as_slice).unwrap_or(&[]);
-                let result = match self.session(&key.0).await {
-                    Err(e) => Err((true, e)),
-                    Ok(session) => kinds::read_scope(
-                        &session,
-                        &key.0,
-                        &key.1,
-                        wanted,
-                        &self.project,
-                        discover_owner,
-                    )
-                    .await
-                    .map_err(|e| (false, e)),
+                let work = async {
+                    match self.session(&key.0).await {
+                        Err(e) => Err((true, e)),
+                        Ok(session) => kinds::read_scope(
+                            &session,
+                            &key.0,
+                            &key.1,
+                            wanted,
+                            &self.project,
+                            discover_owner,
+                        )
+                        .await
+                        .map_err(|e| (false, e)),
+                    }
                 };
+                // At the time limit a scope's read stops; the scope is reported as not read.
+                let result = self
+                    .deadline()
+                    .run(work)
+                    .await
+                    .unwrap_or_else(|reached| Err((false, reached.into())));
                 progress.advanced(&key.0, &key.1);
                 (key, result)
             })

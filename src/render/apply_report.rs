@@ -30,6 +30,10 @@ pub fn text(report: &ApplyReport, verbose: bool) -> String {
                         .join("; ")
                 ),
             ),
+            Status::NotVerified { error } => (
+                format!("{ERROR}?{ERROR:#}"),
+                format!(" — applied, but the re-read to verify it failed: {error}"),
+            ),
             Status::Failed { error } => (format!("{ERROR}✗{ERROR:#}"), format!(" — {error}")),
             Status::Skipped { because } => {
                 (format!("{DIM}-{DIM:#}"), format!(" — skipped: {because}"))
@@ -66,7 +70,7 @@ pub fn text(report: &ApplyReport, verbose: bool) -> String {
         },
         report.succeeded(),
         if unverified > 0 {
-            format!("{unverified} applied but not yet matching (run `warden plan` to see), ")
+            format!("{unverified} applied but not verified (run `warden plan` to see), ")
         } else {
             String::new()
         },

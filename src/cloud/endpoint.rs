@@ -1,0 +1,153 @@
+//! Names the endpoint in connection failures and timeouts ("could not reach
+//! https://logs.eu-west-1.amazonaws.com: connection refused"): the SDK's own message says only
+//! that a connection failed, which leaves a user guessing between a wrong `AWS_ENDPOINT_URL`, a
+//! proxy and an outage.
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextMut,
+};
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::OrchestratorError;
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
+
+/// The scheme, host and port the last attempt was sent to.
+#[derive(Debug, Clone)]
+struct AttemptEndpoint(String);
+
+impl Storable for AttemptEndpoint {
+    type Storer = StoreReplace<Self>;
+}
+
+/// A failure to reach `endpoint`, with the SDK's account of it (flattened to text: the
+/// original error cannot be moved out of the context).
+#[derive(Debug, thiserror::Error)]
+#[error("{endpoint}: {cause}")]
+pub struct EndpointFailure {
+    pub endpoint: String,
+    cause: String,
+}
+
+/// The interceptor: remembers where each attempt goes, and puts it in front of a final
+/// connection error or timeout.
+#[derive(Debug, Clone, Default)]
+pub struct NameEndpoint;
+
+/// `https://host:port` of a request URI (no path or query: those can hold names, not secrets,
+/// but add nothing to "where").
+fn endpoint_of(uri: &str) -> String {
+    match uri.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority = rest.split(['/', '?']).next().unwrap_or(rest);
+            format!("{scheme}://{authority}")
+        }
+        None => uri.to_string(),
+    }
+}
+
+/// The same kind of connector error, with the endpoint named.
+fn rewrap(error: &ConnectorError, endpoint: &str) -> ConnectorError {
+    // The connector error's own text is its kind ("io error"), which the new one repeats.
+    let cause = std::error::Error::source(error)
+        .map(error_chain)
+        .unwrap_or_else(|| error.to_string());
+    let named: BoxError = Box::new(EndpointFailure {
+        endpoint: endpoint.to_string(),
+        cause,
+    });
+    if error.is_timeout() {
+        ConnectorError::timeout(named)
+    } else if error.is_io() {
+        ConnectorError::io(named)
+    } else if error.is_user() {
+        ConnectorError::user(named)
+    } else {
+        ConnectorError::other(named, error.as_other())
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut current = error.source();
+    while let Some(cause) = current {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p == &text) {
+            parts.push(text);
+        }
+        current = cause.source();
+    }
+    parts.join(": ")
+}
+
+impl Intercept for NameEndpoint {
+    fn name(&self) -> &'static str {
+        "WardenNameEndpoint"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let endpoint = endpoint_of(context.request().uri());
+        cfg.interceptor_state().store_put(AttemptEndpoint(endpoint));
+        Ok(())
+    }
+
+    fn modify_before_completion(
+        &self,
+        context: &mut FinalizerInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let Some(AttemptEndpoint(endpoint)) = cfg.load::<AttemptEndpoint>().cloned() else {
+            return Ok(());
+        };
+        let Some(Err(error)) = context.output_or_error_mut() else {
+            return Ok(());
+        };
+        if let Some(connector) = error.as_connector_error() {
+            *error = OrchestratorError::connector(rewrap(connector, &endpoint));
+        } else if error.is_timeout_error() {
+            let named = EndpointFailure {
+                endpoint,
+                cause: error_chain(&*error),
+            };
+            *error = OrchestratorError::timeout(Box::new(named));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_endpoint_is_scheme_host_and_port_only() {
+        assert_eq!(
+            endpoint_of("https://logs.eu-west-1.amazonaws.com/?Action=X"),
+            "https://logs.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            endpoint_of("http://127.0.0.1:4566/bucket/key"),
+            "http://127.0.0.1:4566"
+        );
+    }
+
+    #[test]
+    fn a_rewrapped_error_keeps_its_kind_and_names_the_endpoint() {
+        let io = ConnectorError::io("connection refused".into());
+        let named = rewrap(&io, "http://127.0.0.1:9");
+        assert!(named.is_io());
+        assert_eq!(
+            error_chain(&named),
+            "io error: http://127.0.0.1:9: connection refused"
+        );
+        let timeout = rewrap(&ConnectorError::timeout("slow".into()), "https://x");
+        assert!(timeout.is_timeout());
+    }
+}
