@@ -68,7 +68,9 @@ mod tests {
     async fn work_that_outlives_the_limit_is_stopped_and_later_work_never_starts() {
         let deadline = Deadline::after(Duration::from_secs(10));
         assert_eq!(deadline.run(async { 1 }).await, Ok(1));
-        let slow = deadline.run(tokio::time::sleep(Duration::from_secs(60))).await;
+        let slow = deadline
+            .run(tokio::time::sleep(Duration::from_secs(60)))
+            .await;
         assert_eq!(
             slow,
             Err(DeadlineReached {

@@ -35,7 +35,8 @@ pub enum WardenError {
     /// Already rendered for the user.
     #[error("{0}")]
     StalePlan(String),
-    #[error("no account could be reached: {0}")]
+    /// Nothing could be read (every scope failed), or a saved plan could not be checked.
+    #[error("{0}")]
     Unreachable(String),
     #[error("apply cancelled: nothing was changed")]
     Cancelled,

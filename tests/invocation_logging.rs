@@ -596,6 +596,19 @@ async fn a_log_group_of_another_project_blocks_the_logging_that_needs_it() {
         "{}",
         apply.stdout
     );
+    // Issue 9 (5): an ownership conflict is not summarised as a scope that could not be read.
+    assert!(
+        apply
+            .stdout
+            .contains("Incomplete: 1 resource(s) are in error and will not be changed;"),
+        "{}",
+        apply.stdout
+    );
+    assert!(
+        !apply.stdout.contains("could not be read"),
+        "{}",
+        apply.stdout
+    );
     // The configuration was not put; the rest of the chain was.
     let config = cloud
         .bedrock(DIRECT_ACCOUNT, "us-east-1")
@@ -624,4 +637,104 @@ async fn a_log_group_of_another_project_blocks_the_logging_that_needs_it() {
         .await
         .unwrap();
     assert_eq!(group.log_groups()[0].retention_in_days(), None);
+}
+
+/// Issue 9 (5): a black-holed endpoint mid-apply took 481 s to fail. With `--timeout` the run
+/// stops at the limit, says which change was cut off and what was not started, and the next
+/// plan shows what is left.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_black_holed_endpoint_mid_apply_stops_at_the_time_limit() {
+    let faults = json!({
+        "bedrock:PutModelInvocationLoggingConfiguration": {"times": -1, "hang": 600}
+    })
+    .to_string();
+    let cloud = LocalCloud::start_with_env(&[("WARDEN_MOTO_FAULTS", &faults)]);
+    let spec = cloud.write(
+        "spec.yaml",
+        r#"
+version: 1
+accounts:
+  - name: ops
+    id: "123456789012"
+    regions: [us-east-1]
+log_groups:
+  - name: /aws/bedrock/invocations
+    retention_days: 1827
+invocation_logging:
+  cloudwatch:
+    log_group: /aws/bedrock/invocations
+    role: {}
+    large_data:
+      bucket: bedrock-large-{account}-{region}
+"#,
+    );
+    let started = std::time::Instant::now();
+    let applied = cloud
+        .warden(&[
+            "apply",
+            "-f",
+            path_str(&spec),
+            "--auto-approve",
+            "--timeout",
+            "8s",
+            "--format",
+            "json",
+        ])
+        .expect_code(3);
+    // A functional bound, not a benchmark: without the limit the SDK's own timeouts and
+    // retries hold the run for minutes.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(90),
+        "the run was not stopped at its time limit: {:?}",
+        started.elapsed()
+    );
+    let report = applied.json();
+    let outcomes = report["report"]["outcomes"].as_array().unwrap();
+    let status = |address: &str| {
+        outcomes
+            .iter()
+            .find(|o| o["address"] == address)
+            .unwrap_or_else(|| panic!("no outcome for {address}: {outcomes:?}"))
+            .clone()
+    };
+    let logging = status("ops/us-east-1/invocation_logging/default");
+    assert_eq!(logging["status"], "failed", "{logging}");
+    assert!(
+        logging["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("interrupted: the run's time limit (--timeout 8s) was reached"),
+        "{logging}"
+    );
+    // What ran before the limit was done; the limit also cut off its verification, which is
+    // said as such rather than shown as a live value.
+    let group = status("ops/us-east-1/log_group//aws/bedrock/invocations");
+    assert_eq!(group["status"], "not-verified", "{group}");
+    assert!(
+        group["error"]
+            .as_str()
+            .unwrap()
+            .contains("the run's time limit (--timeout 8s) was reached"),
+        "{group}"
+    );
+    let logs = cloud.logs(common::DIRECT_ACCOUNT, "us-east-1").await;
+    let groups = logs
+        .describe_log_groups()
+        .log_group_name_prefix("/aws/bedrock/invocations")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(groups.log_groups().len(), 1, "the group was created");
+    // The text report of the same situation, and the next plan shows only what is left.
+    let text = cloud
+        .warden(&["plan", "-f", path_str(&spec), "--format", "json"])
+        .expect_code(0);
+    let pending: Vec<String> = text.json()["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] != "no-op")
+        .map(|c| c["address"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(pending, vec!["ops/us-east-1/invocation_logging/default"]);
 }

@@ -254,4 +254,3 @@ async fn verify(
         }
     }
 }
-

@@ -38,7 +38,8 @@ pub async fn run(args: &ApplyArgs, verbose: bool) -> Result<Outcome, WardenError
                         .map(|e| format!("  {}: {}", e.account, e.message))
                         .collect();
                     return Err(WardenError::Unreachable(format!(
-                        "{}\n(the saved plan could not be checked against live state, so nothing was applied)",
+                        "the saved plan could not be checked against live state in {} place(s), so nothing was applied:\n{}",
+                        list.len(),
                         list.join("\n")
                     )));
                 }

@@ -91,8 +91,8 @@ pub struct ScopeArgs {
 
 /// A `--timeout` value: a humantime duration (`90s`, `10m`, `1h 30m`) of at least one second.
 fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
-    let limit = humantime::parse_duration(text)
-        .map_err(|e| format!("{e} (write e.g. 90s, 10m or 2h)"))?;
+    let limit =
+        humantime::parse_duration(text).map_err(|e| format!("{e} (write e.g. 90s, 10m or 2h)"))?;
     if limit < std::time::Duration::from_secs(1) {
         return Err("the time limit must be at least 1s".into());
     }

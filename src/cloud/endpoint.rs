@@ -13,6 +13,8 @@ use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 
+use super::error::source_chain;
+
 /// The scheme, host and port the last attempt was sent to.
 #[derive(Debug, Clone)]
 struct AttemptEndpoint(String);
@@ -51,7 +53,7 @@ fn endpoint_of(uri: &str) -> String {
 fn rewrap(error: &ConnectorError, endpoint: &str) -> ConnectorError {
     // The connector error's own text is its kind ("io error"), which the new one repeats.
     let cause = std::error::Error::source(error)
-        .map(error_chain)
+        .map(source_chain)
         .unwrap_or_else(|| error.to_string());
     let named: BoxError = Box::new(EndpointFailure {
         endpoint: endpoint.to_string(),
@@ -66,19 +68,6 @@ fn rewrap(error: &ConnectorError, endpoint: &str) -> ConnectorError {
     } else {
         ConnectorError::other(named, error.as_other())
     }
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut parts = vec![error.to_string()];
-    let mut current = error.source();
-    while let Some(cause) = current {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p == &text) {
-            parts.push(text);
-        }
-        current = cause.source();
-    }
-    parts.join(": ")
 }
 
 impl Intercept for NameEndpoint {
@@ -114,7 +103,7 @@ impl Intercept for NameEndpoint {
         } else if error.is_timeout_error() {
             let named = EndpointFailure {
                 endpoint,
-                cause: error_chain(&*error),
+                cause: source_chain(&*error),
             };
             *error = OrchestratorError::timeout(Box::new(named));
         }
@@ -144,10 +133,39 @@ mod tests {
         let named = rewrap(&io, "http://127.0.0.1:9");
         assert!(named.is_io());
         assert_eq!(
-            error_chain(&named),
+            source_chain(&named),
             "io error: http://127.0.0.1:9: connection refused"
         );
         let timeout = rewrap(&ConnectorError::timeout("slow".into()), "https://x");
         assert!(timeout.is_timeout());
+    }
+
+    /// A real client against a closed port: the classified error names where it tried.
+    #[tokio::test]
+    async fn a_refused_connection_names_the_endpoint() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let endpoint = format!("http://{}", closed.local_addr().unwrap());
+        drop(closed);
+        let conf = aws_sdk_cloudwatchlogs::Config::builder()
+            .behavior_version(aws_sdk_cloudwatchlogs::config::BehaviorVersion::latest())
+            .region(aws_sdk_cloudwatchlogs::config::Region::new("eu-west-1"))
+            .credentials_provider(aws_credential_types::Credentials::for_tests())
+            .endpoint_url(&endpoint)
+            .retry_config(aws_sdk_cloudwatchlogs::config::retry::RetryConfig::disabled())
+            .interceptor(NameEndpoint)
+            .build();
+        let error = aws_sdk_cloudwatchlogs::Client::from_conf(conf)
+            .describe_log_groups()
+            .send()
+            .await
+            .expect_err("nothing listens there");
+        let classified = crate::cloud::classify("logs:DescribeLogGroups", error);
+        assert!(
+            matches!(classified, crate::cloud::CloudError::Network { .. }),
+            "{classified:?}"
+        );
+        let text = classified.to_string();
+        assert!(text.contains(&endpoint), "{text}");
+        assert!(text.contains("Connection refused"), "{text}");
     }
 }

@@ -106,12 +106,17 @@ where
 }
 
 /// The error and its causes on one line (SDK errors keep the useful part in `source()`).
-fn source_chain(error: &dyn std::error::Error) -> String {
-    let mut parts = vec![error.to_string()];
+/// Many errors repeat their cause in their own text: a cause already said is not said again.
+pub(crate) fn source_chain(error: &dyn std::error::Error) -> String {
+    let mut line = error.to_string();
     let mut current = error.source();
     while let Some(cause) = current {
-        parts.push(cause.to_string());
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
         current = cause.source();
     }
-    parts.join(": ")
+    line
 }

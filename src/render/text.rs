@@ -72,10 +72,23 @@ pub fn plan(plan: &Plan, mode: Mode, verbose: bool) -> String {
     out.push_str(&line);
     out.push('\n');
     if !plan.errors.is_empty() {
+        // A scope that could not be read and a resource that could not be settled (owned by
+        // another project, say) are different troubles: each is counted as what it is.
+        let unread = plan.errors.iter().filter(|e| e.address.is_none()).count();
+        let unsettled = plan.errors.len() - unread;
+        let mut parts = Vec::new();
+        if unread > 0 {
+            parts.push(format!("{unread} scope(s) could not be read"));
+        }
+        if unsettled > 0 {
+            parts.push(format!(
+                "{unsettled} resource(s) are in error and will not be changed"
+            ));
+        }
         let _ = writeln!(
             out,
-            "{ERROR}Incomplete:{ERROR:#} {} scope(s) could not be read; see errors above.",
-            plan.errors.len()
+            "{ERROR}Incomplete:{ERROR:#} {}; see errors above.",
+            parts.join(", ")
         );
     }
     api_calls(&mut out, &plan.api_calls, verbose);

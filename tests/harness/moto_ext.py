@@ -736,7 +736,10 @@ class FaultInjector:
     * ``times``: how many calls fail (default 1; a negative number: every call).
       Later calls fall through to moto. Counters are per key, thread-safe, and
       last for the life of the server process.
-    * ``status`` (default 400), ``code`` (required), ``message`` (default "").
+    * ``status`` (default 400), ``code``, ``message`` (default "").
+    * ``hang``: seconds the call waits before it is answered (a black-holed or
+      overloaded endpoint); with a ``code`` the error follows, without one the
+      call then goes through to moto. One of ``code`` and ``hang`` is required.
 
     The hook wraps ``moto.core.responses.BaseResponse.call_action``, the single
     place through which moto dispatches every operation of every service whose
@@ -759,17 +762,22 @@ class FaultInjector:
         self._faults: dict[str, dict[str, Any]] = {}
         self._calls: dict[str, int] = {}
         for key, fault in (spec or {}).items():
-            if ":" not in key or not isinstance(fault, dict) or not fault.get("code"):
+            if (
+                ":" not in key
+                or not isinstance(fault, dict)
+                or not (fault.get("code") or fault.get("hang"))
+            ):
                 raise ValueError(
                     f"{FAULTS_ENV}: entry {key!r} must be 'service:Operation' -> "
-                    '{"code": ..., "message": ..., "status": ..., "times": ..., "after": ...}'
+                    '{"code": ..., "message": ..., "status": ..., "times": ..., "after": ..., "hang": ...}'
                 )
             self._faults[key] = {
                 "after": int(fault.get("after", 0)),
                 "times": int(fault.get("times", 1)),
                 "status": int(fault.get("status", 400)),
-                "code": str(fault["code"]),
+                "code": str(fault["code"]) if fault.get("code") else None,
                 "message": str(fault.get("message", "")),
+                "hang": float(fault.get("hang", 0)),
             }
 
     @classmethod
@@ -857,6 +865,10 @@ def _injected_fault(response: BaseResponse, operation: str | None) -> Any:
     services = [response.service_name or "", response.boto3_service_name]
     fault = FAULTS.take(services, operation)
     if fault is None:
+        return None
+    if fault["hang"] > 0:
+        time.sleep(fault["hang"])
+    if fault["code"] is None:
         return None
     protocol, json_version = "json", "1.1"
     try:

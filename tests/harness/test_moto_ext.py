@@ -613,6 +613,26 @@ def test_fault_injection_and_stdin_eof(_: Server) -> None:
         srv.kill()
 
 
+def test_hang_delays_then_answers(_: Server) -> None:
+    faults = {"logs:DescribeLogGroups": {"hang": 2, "times": 1},
+              "logs:CreateLogGroup": {"hang": 1, "code": "ServiceUnavailableException", "status": 400}}
+    srv = Server({"WARDEN_MOTO_FAULTS": json.dumps(faults)})
+    try:
+        logs = srv.client("logs")
+        started = time.monotonic()
+        assert logs.describe_log_groups()["logGroups"] == []  # waited, then moto answered
+        assert time.monotonic() - started >= 2, "the call was not held"
+        started = time.monotonic()
+        expect_error("ServiceUnavailableException", logs.create_log_group, logGroupName="/h")
+        assert time.monotonic() - started >= 1, "the call was not held"
+        assert logs.describe_log_groups()["logGroups"] == []  # the faulted create changed nothing
+        started = time.monotonic()
+        logs.create_log_group(logGroupName="/h")  # times: 1 — the next call is immediate
+        assert time.monotonic() - started < 1
+    finally:
+        srv.kill()
+
+
 def test_reset_clears_account_policies(_: Server) -> None:
     srv = Server()
     try:
