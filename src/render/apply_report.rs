@@ -96,7 +96,12 @@ pub fn stale(entries: &[StaleEntry]) -> String {
         } else {
             format!("{} planned, {} now", action(e.planned), action(e.now))
         };
-        let _ = writeln!(out, "  {} ({label}): {}", e.address, e.note);
+        let _ = writeln!(
+            out,
+            "  {} ({label}): {}",
+            printable(&e.address.to_string()),
+            e.note
+        );
         let (then, now) = if e.live_moved {
             ("at plan time", "now")
         } else {
@@ -118,4 +123,17 @@ pub fn stale(entries: &[StaleEntry]) -> String {
         out.push_str("  help: a saved plan is applied only as `warden plan --out` wrote it; make a new plan from the spec, review it, and apply that\n");
     }
     out
+}
+
+/// Control characters (a NUL written into a plan file) shown escaped, never sent raw to the terminal.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
