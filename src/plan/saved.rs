@@ -221,34 +221,46 @@ pub fn compare(saved: &Plan, fresh: &Plan) -> Result<(), Mismatch> {
     if !unreadable.is_empty() {
         return Err(Mismatch::Unverifiable(unreadable));
     }
-    let by_addr = |plan: &Plan| -> HashMap<ResourceAddr, ResourceChange> {
-        plan.changes
-            .iter()
-            .map(|c| (c.address.clone(), c.clone()))
-            .collect()
-    };
-    let errors_by_addr = |plan: &Plan| -> HashMap<ResourceAddr, String> {
-        plan.errors
-            .iter()
-            .filter_map(|e| Some((e.address.clone()?, e.message.clone())))
-            .collect()
-    };
     let (saved_changes, fresh_changes) = (by_addr(saved), by_addr(fresh));
     let (saved_errors, fresh_errors) = (errors_by_addr(saved), errors_by_addr(fresh));
     let addresses: BTreeSet<&ResourceAddr> = saved
         .pending()
         .chain(fresh.pending())
         .map(|c| &c.address)
-        .chain(saved_errors.keys())
-        .chain(fresh_errors.keys())
+        .chain(saved_errors.keys().copied())
+        .chain(fresh_errors.keys().copied())
         .collect();
+    // Scopes the saved plan could not read: what a fresh plan finds there is news, not an edit.
+    let unread_when_planned = |addr: &ResourceAddr| {
+        saved.errors.iter().any(|e| {
+            e.address.is_none()
+                && e.account == addr.account
+                && e.region.as_ref().is_none_or(|r| *r == addr.region)
+        })
+    };
     let mut entries = Vec::new();
     for addr in addresses {
-        let s = saved_changes.get(addr);
-        let f = fresh_changes.get(addr);
-        if let Some(entry) = differs(addr, s, f, saved_errors.get(addr), fresh_errors.get(addr)) {
-            entries.push(entry);
-        }
+        let s = saved_changes.get(addr).copied();
+        let f = fresh_changes.get(addr).copied();
+        let entry = if s.is_none() && unread_when_planned(addr) {
+            pending(f).map(|f| StaleEntry {
+                address: addr.clone(),
+                planned: None,
+                now: Some(f.action),
+                moved: Vec::new(),
+                note: "its account or region could not be read when planned; a fresh plan has a change here".into(),
+                live_moved: true,
+            })
+        } else {
+            differs(
+                addr,
+                s,
+                f,
+                saved_errors.get(addr).copied(),
+                fresh_errors.get(addr).copied(),
+            )
+        };
+        entries.extend(entry);
     }
     if entries.is_empty() {
         Ok(())
@@ -259,6 +271,17 @@ pub fn compare(saved: &Plan, fresh: &Plan) -> Result<(), Mismatch> {
 
 fn pending(c: Option<&ResourceChange>) -> Option<&ResourceChange> {
     c.filter(|c| c.action.is_change())
+}
+
+fn by_addr(plan: &Plan) -> HashMap<&ResourceAddr, &ResourceChange> {
+    plan.changes.iter().map(|c| (&c.address, c)).collect()
+}
+
+fn errors_by_addr(plan: &Plan) -> HashMap<&ResourceAddr, &String> {
+    plan.errors
+        .iter()
+        .filter_map(|e| Some((e.address.as_ref()?, &e.message)))
+        .collect()
 }
 
 /// What must be equal for a pending change to be the same change.
@@ -515,6 +538,23 @@ mod tests {
         let mut saved = saved;
         saved.errors = fresh.errors.clone();
         assert_eq!(compare(&saved, &fresh), Ok(()));
+    }
+
+    #[test]
+    fn a_change_found_where_the_plan_could_not_read_is_news_not_an_edit() {
+        let mut saved = plan(vec![]);
+        saved.errors.push(ScopeError {
+            account: "ops".into(),
+            region: Some("us-east-1".into()),
+            address: None,
+            message: "throttled".into(),
+        });
+        let fresh = plan(vec![change("/a", Action::Create, None, Some(json!({})))]);
+        let Err(Mismatch::Differs(entries)) = compare(&saved, &fresh) else {
+            panic!("a change the plan did not show must be refused");
+        };
+        assert!(entries[0].live_moved);
+        assert!(entries[0].note.contains("could not be read when planned"));
     }
 
     #[test]
