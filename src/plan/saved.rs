@@ -13,9 +13,10 @@ use super::diff::field_changes;
 use super::{Action, FieldChange, Plan, ResourceChange, ScopeError, PLAN_FORMAT_VERSION};
 use crate::model::ResourceAddr;
 
-/// Larger plan files are refused before parsing. A plan holds its spec (at most 4 MiB, see
-/// `spec::parse::MAX_SPEC_BYTES`) and about 1 KB per resource in scope, so 64 MiB is ample for
-/// tens of thousands of resources while bounding memory (parsing costs ~2–3× the file size).
+/// Larger plan files are refused before parsing (and `plan --out` does not write them). A plan
+/// holds its spec (at most 4 MiB, see `spec::parse::MAX_SPEC_BYTES`) and about 0.7 KB per
+/// resource in scope, so 64 MiB holds some 85,000 resources; loaded, a plan takes about 5× its
+/// file size in memory (a 58 MiB plan: 0.3 GB), which this bounds.
 pub const MAX_PLAN_BYTES: u64 = 64 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
@@ -41,10 +42,10 @@ pub enum SavedPlanError {
 }
 
 /// A plan as saved by `plan --out`: the plan, plus the spec text it was made from, exactly as
-/// read (`${env:…}` references stay references, so no resolved secret is written).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// read (`${env:…}` references stay references, so no resolved secret is written). In the file,
+/// `spec_text` is one more top-level key of the plan document.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SavedPlan {
-    #[serde(flatten)]
     pub plan: Plan,
     pub spec_text: String,
 }
@@ -64,6 +65,13 @@ pub fn save(plan: &Plan, spec_text: &str, path: &Path) -> Result<(), SavedPlanEr
     };
     let text = serde_json::to_string_pretty(&Out { plan, spec_text })
         .map_err(|e| err(std::io::Error::other(e)))?;
+    // A plan `apply` would refuse is not written.
+    if text.len() as u64 >= MAX_PLAN_BYTES {
+        return Err(SavedPlanError::TooLarge {
+            path: path.display().to_string(),
+            size: Some(text.len() as u64 + 1),
+        });
+    }
     let tmp = path.with_extension("tmp-warden");
     std::fs::write(&tmp, text + "\n").map_err(err)?;
     std::fs::rename(&tmp, path).map_err(err)
@@ -106,7 +114,7 @@ pub fn load(path: &Path) -> Result<SavedPlan, SavedPlanError> {
     #[derive(Deserialize)]
     struct Header {
         format_version: Option<Value>,
-        spec_text: Option<Value>,
+        spec_text: Option<String>,
     }
     let header: Header = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
     let found = header
@@ -120,12 +128,15 @@ pub fn load(path: &Path) -> Result<SavedPlan, SavedPlanError> {
             found: u32::try_from(found).unwrap_or(u32::MAX),
         });
     }
-    if header.spec_text.is_none() {
+    let Some(spec_text) = header.spec_text else {
         return Err(SavedPlanError::NoSpec { path: shown });
-    }
-    let saved: SavedPlan = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-    check_within_accounts(&saved.plan).map_err(invalid)?;
-    Ok(saved)
+    };
+    // Straight into the plan (its unknown `spec_text` key skipped): no intermediate copy of
+    // the whole document, so memory stays near the file size plus the plan itself.
+    let plan: Plan = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+    drop(text);
+    check_within_accounts(&plan).map_err(invalid)?;
+    Ok(SavedPlan { plan, spec_text })
 }
 
 /// Every change, error and note must be in an account and region the plan names: otherwise a
