@@ -37,6 +37,8 @@ pub enum SavedPlanError {
     Version { path: String, found: u32 },
     #[error("{path} is over the limit of {} MiB for a plan file{}; a saved plan is far smaller: check the path, or make a new plan with `warden plan --out`", MAX_PLAN_BYTES / (1024 * 1024), .size.map(|s| format!(" ({s} bytes)")).unwrap_or_default())]
     TooLarge { path: String, size: Option<u64> },
+    #[error("the plan is {size} bytes, over the limit of {} MiB for a plan file, so it was not saved to {path}: narrow it with --account/--region and save one plan per part", MAX_PLAN_BYTES / (1024 * 1024))]
+    TooLargeToSave { path: String, size: u64 },
     #[error("{path} does not hold the spec it was made from (made by an older warden), so it cannot be checked against live state: make a new plan with `warden plan --out`")]
     NoSpec { path: String },
 }
@@ -67,9 +69,9 @@ pub fn save(plan: &Plan, spec_text: &str, path: &Path) -> Result<(), SavedPlanEr
         .map_err(|e| err(std::io::Error::other(e)))?;
     // A plan `apply` would refuse is not written.
     if text.len() as u64 >= MAX_PLAN_BYTES {
-        return Err(SavedPlanError::TooLarge {
+        return Err(SavedPlanError::TooLargeToSave {
             path: path.display().to_string(),
-            size: Some(text.len() as u64 + 1),
+            size: text.len() as u64 + 1,
         });
     }
     let tmp = path.with_extension("tmp-warden");
