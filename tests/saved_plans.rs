@@ -329,22 +329,54 @@ log_groups:
         missing.stderr
     );
 
+    // `--account` narrows the saved plan: only customer-a's part is planned again and applied.
     let applied = cloud
         .warden_with_env(
-            &["apply", plan_file, "--auto-approve", "--format", "json"],
+            &[
+                "apply",
+                plan_file,
+                "--account",
+                "customer-a",
+                "--auto-approve",
+                "--format",
+                "json",
+            ],
             env,
         )
         .expect_code(0);
     assert!(!applied.stdout.contains(secret) && !applied.stderr.contains(secret));
     let applied = applied.json();
-    assert_eq!(applied["report"]["outcomes"].as_array().unwrap().len(), 4);
-    // Planned again: every group was read (one batched describe per scope before applying,
-    // one after to verify), and one AssumeRole for customer-a.
+    let outcomes = applied["report"]["outcomes"].as_array().unwrap();
+    assert_eq!(outcomes.len(), 2, "{applied:#}");
+    assert!(outcomes.iter().all(
+        |o| o["address"].as_str().unwrap().starts_with("customer-a/") && o["status"] == "applied"
+    ));
+    // Planned again: its groups read in one batched describe before applying and one after to
+    // verify, through one AssumeRole.
     assert_eq!(
         api_operation(&applied["report"], "DescribeLogGroups")["calls"],
-        4
+        2
     );
     assert_eq!(api_operation(&applied["report"], "AssumeRole")["calls"], 1);
+
+    // The whole plan is now stale in customer-a; ops alone still applies.
+    let stale = cloud
+        .warden_with_env(&["apply", plan_file, "--auto-approve"], env)
+        .expect_code(1);
+    assert!(
+        stale.stderr.contains("the saved plan is stale: 2 resource(s) changed")
+            && stale.stderr.contains(
+                "customer-a/us-east-1/log_group//aws/bedrock/invocations (create planned): was absent when planned; it exists now"
+            ),
+        "{}",
+        stale.stderr
+    );
+    cloud
+        .warden_with_env(
+            &["apply", plan_file, "--account", "ops", "--auto-approve"],
+            env,
+        )
+        .expect_code(0);
     cloud
         .warden_with_env(&["plan", "-f", path_str(&spec), "--detailed-exitcode"], env)
         .expect_code(0);
