@@ -383,12 +383,14 @@ log_groups:
 }
 
 /// Between the plan shown and the `yes` typed, another project tags the group about to be
-/// pruned and the group about to be adopted: neither is touched, the rest applies.
+/// pruned and the group about to be adopted, and someone removes the tag of another group about
+/// to be pruned: none of them is touched, the rest applies.
 #[tokio::test(flavor = "multi_thread")]
 async fn ownership_is_read_again_right_before_a_delete_or_an_adopt() {
     let cloud = LocalCloud::start();
     let logs = cloud.logs(DIRECT_ACCOUNT, "us-east-1").await;
     create_group(&logs, "/old/managed", Some("governance")).await;
+    create_group(&logs, "/old/untagged-since", Some("governance")).await;
     create_group(&logs, "/legacy/untagged", None).await;
     let spec = cloud.write(
         "spec.yaml",
@@ -463,6 +465,14 @@ log_groups:
             .await
             .unwrap();
     }
+    logs.untag_resource()
+        .resource_arn(format!(
+            "arn:aws:logs:us-east-1:{DIRECT_ACCOUNT}:log-group:/old/untagged-since"
+        ))
+        .tag_keys("warden:managed-by")
+        .send()
+        .await
+        .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"yes\n").unwrap();
     stdin.flush().unwrap();
@@ -476,6 +486,16 @@ log_groups:
     assert!(
         report.contains("delete ops/us-east-1/log_group//old/managed — it is now managed by another warden project `other-project`: not deleted"),
         "{report}"
+    );
+    assert!(
+        report.contains("delete ops/us-east-1/log_group//old/untagged-since — it is not managed by warden (no warden:managed-by tag): not deleted"),
+        "{report}"
+    );
+    assert!(
+        group_state(&logs, DIRECT_ACCOUNT, "us-east-1", "/old/untagged-since")
+            .await
+            .is_some(),
+        "a group whose tag was removed is not deleted"
     );
     assert!(
         report.contains("adopt ops/us-east-1/log_group//legacy/untagged — it is now managed by another warden project `other-project`: not adopted"),
