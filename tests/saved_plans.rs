@@ -70,21 +70,28 @@ async fn a_hand_edited_saved_plan_is_refused_and_changes_nothing() {
         );
         run.stderr
     };
-    let delete_of = |name: &str| {
+    // A delete as the old staleness check would have accepted it: `before` is the live state.
+    let delete_of = |name: &str, tags: Value| {
         json!({
             "address": format!("ops/us-east-1/log_group/{name}"),
             "account_id": DIRECT_ACCOUNT,
             "action": "delete",
-            "before": {"retention_days": null, "kms_key_id": null, "tags": {}},
+            "before": {"retention_days": null, "kms_key_id": null, "tags": tags, "data_protection": null},
             "after": null,
             "fields": []
         })
     };
 
     // `action: delete` added for an untagged group, and for another project's group.
-    for group in ["/legacy/untagged", "/other/app"] {
+    for (group, tags) in [
+        ("/legacy/untagged", json!({})),
+        ("/other/app", json!({"warden:managed-by": "other-project"})),
+    ] {
         let stderr = apply("delete.json", &|p| {
-            p["changes"].as_array_mut().unwrap().push(delete_of(group));
+            p["changes"]
+                .as_array_mut()
+                .unwrap()
+                .push(delete_of(group, tags.clone()));
             p["prune"] = json!(true);
         });
         assert!(
