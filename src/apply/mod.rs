@@ -109,9 +109,10 @@ pub async fn apply(reader: &Reader<'_>, plan: &Plan) -> ApplyReport {
         .filter_map(|e| e.address.clone())
         .collect();
     let in_error = &in_error;
+    let project = plan.project.as_str();
     let results: Vec<(String, Vec<Outcome>)> = stream::iter(by_scope)
         .map(|(key, changes)| async move {
-            let outcomes = apply_scope(reader, &key, &changes, in_error).await;
+            let outcomes = apply_scope(reader, &key, &changes, in_error, project).await;
             (key.0, outcomes)
         })
         .buffer_unordered(reader.parallelism())
@@ -140,6 +141,7 @@ async fn apply_scope(
     key: &ScopeKey,
     changes: &[ResourceChange],
     in_error: &HashSet<ResourceAddr>,
+    project: &str,
 ) -> Vec<Outcome> {
     let deadline = *reader.deadline();
     let session = match deadline.run(reader.session(&key.0)).await {
@@ -183,15 +185,22 @@ async fn apply_scope(
             None if deadline.passed() => Status::Skipped {
                 because: format!("not started: {}", deadline.reached()),
             },
-            None => match deadline.run(kinds::execute(&session, change)).await {
-                Ok(Ok(())) => Status::Applied,
-                Ok(Err(e)) => Status::Failed {
-                    error: e.to_string(),
+            None => match deadline.run(ownership_now(reader, key, change, project)).await {
+                Err(reached) => Status::Skipped {
+                    because: format!("not started: {reached}"),
                 },
-                Err(reached) => Status::Failed {
-                    error: format!(
-                        "interrupted: {reached} while this change was being made; it may be partly done (`warden plan` shows what is left)"
-                    ),
+                Ok(Recheck::Refuse(error)) => Status::Failed { error },
+                Ok(Recheck::Gone) => Status::Applied,
+                Ok(Recheck::Proceed) => match deadline.run(kinds::execute(&session, change)).await {
+                    Ok(Ok(())) => Status::Applied,
+                    Ok(Err(e)) => Status::Failed {
+                        error: e.to_string(),
+                    },
+                    Err(reached) => Status::Failed {
+                        error: format!(
+                            "interrupted: {reached} while this change was being made; it may be partly done (`warden plan` shows what is left)"
+                        ),
+                    },
                 },
             },
         };
@@ -207,6 +216,57 @@ async fn apply_scope(
     }
     verify(reader, key, changes, &mut outcomes).await;
     outcomes
+}
+
+/// What the ownership re-read before a delete or adopt allows.
+enum Recheck {
+    Proceed,
+    /// A delete whose resource is already gone: nothing to do.
+    Gone,
+    Refuse(String),
+}
+
+/// Re-reads the owner of the resource immediately before a delete or an adopt (one batched
+/// read of that address): whatever the plan says, only what this project owns is deleted, and
+/// only what no other project owns is adopted. Other actions need no re-read.
+async fn ownership_now(
+    reader: &Reader<'_>,
+    key: &ScopeKey,
+    change: &ResourceChange,
+    project: &str,
+) -> Recheck {
+    let verb = match change.action {
+        Action::Delete => "deleted",
+        Action::Adopt => "adopted",
+        _ => return Recheck::Proceed,
+    };
+    let names = names_by_scope([&change.address]);
+    let read = reader.read_quietly(std::slice::from_ref(key), &names).await;
+    if let Some(e) = read.errors.first() {
+        return Recheck::Refuse(format!(
+            "its owner could not be re-read ({}): not {verb}",
+            e.message
+        ));
+    }
+    let live = read
+        .live
+        .get(key)
+        .and_then(|l| l.iter().find(|r| r.addr == change.address));
+    let owner = live.and_then(|l| l.owner.as_deref());
+    match (change.action, live, owner) {
+        (Action::Delete, None, _) => Recheck::Gone,
+        (_, None, _) => Recheck::Refuse(format!("it no longer exists: not {verb}")),
+        (Action::Delete, Some(_), Some(o)) if o == project => Recheck::Proceed,
+        (Action::Adopt, Some(_), None) => Recheck::Proceed,
+        (Action::Adopt, Some(_), Some(o)) if o == project => Recheck::Proceed,
+        (_, Some(_), None) => Recheck::Refuse(format!(
+            "it is not managed by warden (no {} tag): not {verb}",
+            crate::model::OWNER_TAG
+        )),
+        (_, Some(_), Some(other)) => Recheck::Refuse(format!(
+            "it is now managed by another warden project `{other}`: not {verb}"
+        )),
+    }
 }
 
 /// Re-reads what was applied and downgrades outcomes whose live state still differs.

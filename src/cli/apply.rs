@@ -1,17 +1,21 @@
-//! `warden apply`: plan from a spec (or load a saved plan and prove it is still current),
-//! confirm, execute, and report.
+//! `warden apply`: plan from a spec (or plan a saved plan's spec again and refuse unless the
+//! result is the saved plan), confirm, execute, and report.
 
 use serde_json::json;
 
-use super::common::{cloud_context, confirm, filter_plan, load_for_aws, print_stdout, progress};
+use super::common::{
+    cloud_context, confirm, desired_from_source, filter_plan, load_for_aws, print_stdout, progress,
+};
 use super::plan::outcome;
-use super::{ApplyArgs, ApplyFormat};
+use super::{ApplyArgs, ApplyFormat, ScopeArgs};
 use crate::apply::{self as executor, ApplyReport};
 use crate::error::{Outcome, WardenError};
 use crate::plan::build::{build_plan, PlanOptions};
 use crate::plan::read::Reader;
-use crate::plan::{saved, Plan};
+use crate::plan::saved::{self, Mismatch};
+use crate::plan::Plan;
 use crate::render::{self, apply_report, Format, Mode};
+use crate::spec::SourceFile;
 
 pub async fn run(args: &ApplyArgs, verbose: bool) -> Result<Outcome, WardenError> {
     let ctx = cloud_context(&args.scope).await;
@@ -27,33 +31,83 @@ pub async fn run(args: &ApplyArgs, verbose: bool) -> Result<Outcome, WardenError
             let plan = build_plan(&reader, &desired, &options).await;
             execute(args, &reader, plan, verbose).await
         }
-        (None, Some(path)) => {
-            let plan = filter_plan(saved::load(path)?, &args.scope)?;
-            let bars = progress(plan.accounts.len(), "checking");
-            let reader = Reader::new(&ctx, &plan.accounts, &plan.project, args.scope.parallelism.into(), bars.as_ref());
-            match saved::stale_entries(&reader, &plan).await {
-                Err(errors) => {
-                    let list: Vec<String> = errors
-                        .iter()
-                        .map(|e| format!("  {}: {}", e.account, e.message))
-                        .collect();
-                    return Err(WardenError::Unreachable(format!(
-                        "the saved plan could not be checked against live state in {} place(s), so nothing was applied:\n{}",
-                        list.len(),
-                        list.join("\n")
-                    )));
-                }
-                Ok(stale) if !stale.is_empty() => {
-                    return Err(WardenError::StalePlan(apply_report::stale(&stale)));
-                }
-                Ok(_) => {}
-            }
-            execute(args, &reader, plan, verbose).await
-        }
+        (None, Some(path)) => apply_saved(args, &ctx, path, verbose).await,
         _ => Err(WardenError::usage(
             "apply needs a spec (-f SPEC) or a saved plan (PLAN)",
             Some("`warden apply -f spec.yaml`, or `warden plan -f spec.yaml --out plan.json` then `warden apply plan.json`"),
         )),
+    }
+}
+
+/// `apply PLAN`: the file is not trusted. Its embedded spec goes through every check, is
+/// planned again against live state over the file's accounts and regions (and any
+/// `--account`/`--region`), and only if that fresh plan is the saved one is it carried out:
+/// the fresh plan, never the file's values.
+async fn apply_saved(
+    args: &ApplyArgs,
+    ctx: &crate::cloud::CloudContext,
+    path: &std::path::Path,
+    verbose: bool,
+) -> Result<Outcome, WardenError> {
+    let saved = saved::load(path)?;
+    let plan = filter_plan(saved.plan, &args.scope)?;
+    let source = SourceFile::new(
+        format!("{} (embedded spec from {})", path.display(), plan.spec_file),
+        saved.spec_text,
+    );
+    let mut desired = desired_from_source(source, &ScopeArgs::default())?;
+    // The plan's scope: its accounts and regions, as filtered at plan time and now.
+    desired.accounts.retain_mut(|a| {
+        let Some(kept) = plan.accounts.iter().find(|k| k.name == a.name) else {
+            return false;
+        };
+        a.regions.retain(|r| kept.regions.contains(r));
+        !a.regions.is_empty()
+    });
+    let kept = desired.accounts.clone();
+    desired.resources.retain(|r| {
+        kept.iter()
+            .any(|a| a.name == r.addr.account && a.regions.contains(&r.addr.region))
+    });
+    let bars = progress(desired.accounts.len(), "checking");
+    let reader = Reader::new(
+        ctx,
+        &desired.accounts,
+        &desired.project,
+        args.scope.parallelism.into(),
+        bars.as_ref(),
+    );
+    let options = PlanOptions {
+        prune: plan.prune,
+        spec_file: plan.spec_file.clone(),
+    };
+    let fresh = build_plan(&reader, &desired, &options).await;
+    match saved::compare(&plan, &fresh) {
+        Ok(()) => execute(args, &reader, fresh, verbose).await,
+        Err(Mismatch::Unverifiable(errors)) => {
+            let list: Vec<String> = errors
+                .iter()
+                .map(|e| match &e.region {
+                    Some(region) => format!("  {}/{region}: {}", e.account, e.message),
+                    None => format!("  {}: {}", e.account, e.message),
+                })
+                .collect();
+            Err(WardenError::Unreachable(format!(
+                "the saved plan could not be checked against live state in {} place(s), so nothing was applied:\n{}",
+                list.len(),
+                list.join("\n")
+            )))
+        }
+        Err(Mismatch::Project { file, spec }) => Err(WardenError::usage(
+            format!(
+                "{} says project `{file}` but its embedded spec says `{spec}`; nothing was applied",
+                path.display()
+            ),
+            Some("a saved plan is applied only as `warden plan --out` wrote it: make a new plan"),
+        )),
+        Err(Mismatch::Differs(entries)) => {
+            Err(WardenError::StalePlan(apply_report::stale(&entries)))
+        }
     }
 }
 

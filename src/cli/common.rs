@@ -58,7 +58,28 @@ pub fn expand(loaded: &LoadedSpec) -> Result<Desired, WardenError> {
 
 /// Loads a spec for a command that talks to AWS: every `${env:…}` must resolve.
 pub fn load_for_aws(path: &str, scope: &ScopeArgs) -> Result<Desired, WardenError> {
-    let loaded = spec::load(path, EnvMode::Strict).map_err(WardenError::Spec)?;
+    load_for_aws_with_source(path, scope).map(|(desired, _)| desired)
+}
+
+/// The same, also returning the spec text as read (for a saved plan to carry).
+pub fn load_for_aws_with_source(
+    path: &str,
+    scope: &ScopeArgs,
+) -> Result<(Desired, SourceFile), WardenError> {
+    let source = spec::parse::read_source(path).map_err(|d| {
+        WardenError::Spec(spec::SpecErrors {
+            source_file: SourceFile::new(path, ""),
+            diagnostics: vec![d],
+        })
+    })?;
+    let desired = desired_from_source(source.clone(), scope)?;
+    Ok((desired, source))
+}
+
+/// Parses, checks (every offline check; `${env:…}` must resolve), expands and filters spec
+/// text already read: a spec file, or the spec embedded in a saved plan.
+pub fn desired_from_source(source: SourceFile, scope: &ScopeArgs) -> Result<Desired, WardenError> {
+    let loaded = spec::load_source(source, EnvMode::Strict).map_err(WardenError::Spec)?;
     if !loaded.warnings.is_empty() {
         eprint!(
             "{}",

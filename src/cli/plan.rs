@@ -1,17 +1,18 @@
 //! `warden plan`: read live state, show the differences, optionally save the plan.
 
-use super::common::{cloud_context, load_for_aws, print_stdout, progress};
+use super::common::{cloud_context, load_for_aws_with_source, print_stdout, progress};
 use super::{PlanArgs, ScopeArgs};
 use crate::error::{Outcome, WardenError};
 use crate::plan::build::{build_plan, PlanOptions};
 use crate::plan::read::Reader;
 use crate::plan::{saved, Plan};
 use crate::render::{self, Mode};
+use crate::spec::SourceFile;
 
 pub async fn run(args: &PlanArgs, verbose: bool) -> Result<Outcome, WardenError> {
-    let plan = plan_from_spec(&args.file, &args.scope, args.prune).await?;
+    let (plan, source) = plan_with_source(&args.file, &args.scope, args.prune).await?;
     if let Some(path) = &args.out {
-        saved::save(&plan, path)?;
+        saved::save(&plan, &source.text, path)?;
         eprintln!(
             "Saved the plan to {}; apply it with `warden apply {}`.",
             path.display(),
@@ -28,7 +29,18 @@ pub async fn plan_from_spec(
     scope: &ScopeArgs,
     prune: bool,
 ) -> Result<Plan, WardenError> {
-    let desired = load_for_aws(file, scope)?;
+    plan_with_source(file, scope, prune)
+        .await
+        .map(|(plan, _)| plan)
+}
+
+/// The same, with the spec text as read (`${env:…}` unresolved), which `--out` saves.
+async fn plan_with_source(
+    file: &str,
+    scope: &ScopeArgs,
+    prune: bool,
+) -> Result<(Plan, SourceFile), WardenError> {
+    let (desired, source) = load_for_aws_with_source(file, scope)?;
     let ctx = cloud_context(scope).await;
     let bars = progress(desired.accounts.len(), "reading");
     let reader = Reader::new(
@@ -42,7 +54,7 @@ pub async fn plan_from_spec(
         prune,
         spec_file: file.to_string(),
     };
-    Ok(build_plan(&reader, &desired, &options).await)
+    Ok((build_plan(&reader, &desired, &options).await, source))
 }
 
 /// Exit semantics shared by plan and drift: an error when no account and region could be

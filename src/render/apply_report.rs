@@ -80,29 +80,64 @@ pub fn text(report: &ApplyReport, verbose: bool) -> String {
     out
 }
 
+/// Why a saved plan was refused: each address where it and a fresh plan of its spec differ.
 pub fn stale(entries: &[StaleEntry]) -> String {
-    let mut out = format!(
-        "{ERROR}error:{ERROR:#} the saved plan is stale: {} resource(s) changed since it was made; nothing was applied.\n",
-        entries.len()
-    );
+    let mut out = if entries.iter().all(|e| e.live_moved) {
+        format!(
+            "{ERROR}error:{ERROR:#} the saved plan is stale: {} resource(s) changed since it was made; nothing was applied.\n",
+            entries.len()
+        )
+    } else {
+        format!(
+            "{ERROR}error:{ERROR:#} the saved plan does not match a fresh plan of its own spec against live state: {} resource(s) differ; nothing was applied.\n",
+            entries.len()
+        )
+    };
     for e in entries {
+        let action = |a: Option<crate::plan::Action>| a.map_or("no change", |a| a.as_str());
+        let label = if e.live_moved || e.planned == e.now || e.now.is_none() {
+            format!("{} planned", action(e.planned))
+        } else {
+            format!("{} planned, {} now", action(e.planned), action(e.now))
+        };
         let _ = writeln!(
             out,
-            "  {} ({} planned): {}",
-            e.change.address,
-            e.change.action.as_str(),
+            "  {} ({label}): {}",
+            printable(&e.address.to_string()),
             e.note
         );
+        let (then, now) = if e.live_moved {
+            ("at plan time", "now")
+        } else {
+            ("in the plan file", "from its spec")
+        };
         for f in &e.moved {
             let _ = writeln!(
                 out,
-                "      {}: {} at plan time, {} now",
+                "      {}: {} {then}, {} {now}",
                 f.path,
                 show(&f.before),
                 show(&f.after)
             );
         }
     }
-    out.push_str("  help: run `warden plan` again, review it, and apply the new plan\n");
+    if entries.iter().all(|e| e.live_moved) {
+        out.push_str("  help: run `warden plan` again, review it, and apply the new plan\n");
+    } else {
+        out.push_str("  help: a saved plan is applied only as `warden plan --out` wrote it; make a new plan from the spec, review it, and apply that\n");
+    }
     out
+}
+
+/// Control characters (a NUL written into a plan file) shown escaped, never sent raw to the terminal.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
