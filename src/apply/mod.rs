@@ -159,6 +159,9 @@ async fn apply_scope(
             },
             None => match kinds::execute(&session, change).await {
                 Ok(()) => Status::Applied,
+                Err(e) if e.is_already_exists() && change.action == Action::Create => {
+                    converge_existing(reader, &session, change).await
+                }
                 Err(e) => Status::Failed {
                     error: e.to_string(),
                 },
@@ -176,6 +179,63 @@ async fn apply_scope(
     }
     verify(reader, key, changes, &mut outcomes).await;
     outcomes
+}
+
+/// A create that found its resource already there (created meanwhile, e.g. by another run of
+/// this spec): re-read it; if this project owns it, bring it to the spec as an update and count
+/// the create as done (its dependants proceed); otherwise it is not ours, and nothing is written.
+async fn converge_existing(
+    reader: &Reader<'_>,
+    session: &crate::cloud::AccountSession,
+    change: &ResourceChange,
+) -> Status {
+    let addr = &change.address;
+    let names = [(addr.kind, addr.name.clone())];
+    let live = match kinds::read_scope(
+        session,
+        &addr.account,
+        &addr.region,
+        &names,
+        reader.project(),
+        None,
+    )
+    .await
+    {
+        Ok(live) => live.into_iter().find(|l| l.addr == *addr),
+        Err(e) => {
+            return Status::Failed {
+                error: format!("it was created meanwhile, and the re-read failed: {e}"),
+            }
+        }
+    };
+    let Some(live) = live else {
+        return Status::Failed {
+            error: "the create said it exists, but a re-read does not find it; run apply again"
+                .into(),
+        };
+    };
+    match live.owner.as_deref() {
+        Some(owner) if owner == reader.project() => {
+            let after = change.after.clone().unwrap_or(Value::Null);
+            let update = ResourceChange {
+                action: Action::Update,
+                before: Some(kinds::comparable(addr.kind, &after, &live.props)),
+                ..change.clone()
+            };
+            match kinds::execute(session, &update).await {
+                Ok(()) => Status::Applied,
+                Err(e) => Status::Failed {
+                    error: format!("created meanwhile by another run of this project; updating it failed: {e}"),
+                },
+            }
+        }
+        Some(other) => Status::Failed {
+            error: format!("created meanwhile by another warden project `{other}` (tag warden:managed-by); left alone"),
+        },
+        None => Status::Failed {
+            error: "created meanwhile outside warden (no warden:managed-by tag); left alone: run plan again, which offers to adopt it".into(),
+        },
+    }
 }
 
 /// Re-reads what was applied and downgrades outcomes whose live state still differs.

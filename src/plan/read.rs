@@ -61,6 +61,10 @@ impl<'a> Reader<'a> {
         self.ctx.counter().report()
     }
 
+    pub fn project(&self) -> &str {
+        &self.project
+    }
+
     pub fn parallelism(&self) -> usize {
         self.parallelism
     }
