@@ -1,6 +1,8 @@
 //! The executor: carries out a plan scope by scope (concurrently, bounded), in dependency
 //! order, skipping what depends on a failure, then re-reads to verify the result.
 
+pub mod lease;
+
 use std::collections::{BTreeMap, HashSet};
 
 use futures::{stream, StreamExt};
@@ -146,6 +148,18 @@ async fn apply_scope(
                 .collect()
         }
     };
+    if let Some(because) = lease::blocked(reader, key) {
+        return changes
+            .iter()
+            .map(|c| Outcome {
+                address: c.address.clone(),
+                action: c.action,
+                status: Status::Skipped {
+                    because: because.clone(),
+                },
+            })
+            .collect();
+    }
     let mut outcomes = Vec::new();
     let mut broken: HashSet<ResourceAddr> = in_error.clone();
     for change in crate::plan::order::execution_order(changes) {
@@ -178,6 +192,7 @@ async fn apply_scope(
         });
     }
     verify(reader, key, changes, &mut outcomes).await;
+    lease::release_scope(reader, key).await;
     outcomes
 }
 

@@ -6,10 +6,11 @@ use serde_json::json;
 use super::common::{cloud_context, confirm, filter_plan, load_for_aws, print_stdout, progress};
 use super::plan::outcome;
 use super::{ApplyArgs, ApplyFormat};
+use crate::apply::lease;
 use crate::apply::{self as executor, ApplyReport};
 use crate::error::{Outcome, WardenError};
 use crate::plan::build::{build_plan, PlanOptions};
-use crate::plan::read::Reader;
+use crate::plan::read::{Reader, ScopeKey};
 use crate::plan::{saved, Plan};
 use crate::render::{self, apply_report, Format, Mode};
 
@@ -24,36 +25,63 @@ pub async fn run(args: &ApplyArgs, verbose: bool) -> Result<Outcome, WardenError
                 prune: args.prune,
                 spec_file: file.clone(),
             };
+            // The leases come first, so the plan is made from state no other apply is changing.
+            let scopes: Vec<ScopeKey> = desired
+                .scopes()
+                .into_iter()
+                .map(|(a, r)| (a.name.clone(), r.to_string()))
+                .collect();
+            lease::take_all(&reader, &scopes, args.lease_wait).await;
             let plan = build_plan(&reader, &desired, &options).await;
-            execute(args, &reader, plan, verbose).await
+            let result = execute(args, &reader, plan, verbose).await;
+            lease::release_all(&reader).await;
+            result
         }
         (None, Some(path)) => {
             let plan = filter_plan(saved::load(path)?, &args.scope)?;
             let bars = progress(plan.accounts.len(), "checking");
             let reader = Reader::new(&ctx, &plan.accounts, &plan.project, args.scope.parallelism.into(), bars.as_ref());
-            match saved::stale_entries(&reader, &plan).await {
-                Err(errors) => {
-                    let list: Vec<String> = errors
-                        .iter()
-                        .map(|e| format!("  {}: {}", e.account, e.message))
-                        .collect();
-                    return Err(WardenError::Unreachable(format!(
-                        "{}\n(the saved plan could not be checked against live state, so nothing was applied)",
-                        list.join("\n")
-                    )));
-                }
-                Ok(stale) if !stale.is_empty() => {
-                    return Err(WardenError::StalePlan(apply_report::stale(&stale)));
-                }
-                Ok(_) => {}
-            }
-            execute(args, &reader, plan, verbose).await
+            let scopes: std::collections::BTreeSet<ScopeKey> = plan
+                .pending()
+                .map(|c| (c.address.account.clone(), c.address.region.clone()))
+                .collect();
+            let scopes: Vec<ScopeKey> = scopes.into_iter().collect();
+            lease::take_all(&reader, &scopes, args.lease_wait).await;
+            let result = apply_saved(args, &reader, plan, verbose).await;
+            lease::release_all(&reader).await;
+            result
         }
         _ => Err(WardenError::usage(
             "apply needs a spec (-f SPEC) or a saved plan (PLAN)",
             Some("`warden apply -f spec.yaml`, or `warden plan -f spec.yaml --out plan.json` then `warden apply plan.json`"),
         )),
     }
+}
+
+/// Applies a saved plan once its leases are taken: refused if live state moved since planning.
+async fn apply_saved(
+    args: &ApplyArgs,
+    reader: &Reader<'_>,
+    plan: Plan,
+    verbose: bool,
+) -> Result<Outcome, WardenError> {
+    match saved::stale_entries(reader, &plan).await {
+        Err(errors) => {
+            let list: Vec<String> = errors
+                .iter()
+                .map(|e| format!("  {}: {}", e.account, e.message))
+                .collect();
+            return Err(WardenError::Unreachable(format!(
+                "{}\n(the saved plan could not be checked against live state, so nothing was applied)",
+                list.join("\n")
+            )));
+        }
+        Ok(stale) if !stale.is_empty() => {
+            return Err(WardenError::StalePlan(apply_report::stale(&stale)));
+        }
+        Ok(_) => {}
+    }
+    execute(args, reader, plan, verbose).await
 }
 
 async fn execute(

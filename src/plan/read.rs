@@ -27,6 +27,7 @@ pub struct Reader<'a> {
     sessions: HashMap<String, OnceCell<Result<AccountSession, CloudError>>>,
     parallelism: usize,
     progress: &'a dyn Progress,
+    leases: crate::apply::lease::Leases,
 }
 
 /// The result of reading some scopes.
@@ -54,11 +55,17 @@ impl<'a> Reader<'a> {
                 .collect(),
             parallelism: parallelism.max(1),
             progress,
+            leases: Default::default(),
         }
     }
 
     pub fn api_calls(&self) -> crate::cloud::ApiCallReport {
         self.ctx.counter().report()
+    }
+
+    /// The apply leases this run took or found held (see `apply::lease`).
+    pub fn leases(&self) -> &crate::apply::lease::Leases {
+        &self.leases
     }
 
     pub fn project(&self) -> &str {
