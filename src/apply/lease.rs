@@ -410,9 +410,15 @@ impl Leases {
     }
 }
 
-/// Takes the lease of every scope (concurrently), waiting up to `wait` where another run holds
-/// one. Scopes whose account cannot be reached get no slot: they fail on their own.
+/// Takes the lease of every scope, waiting up to `wait` where another run holds one. Scopes whose
+/// account cannot be reached get no slot: they fail on their own.
+///
+/// First every scope is tried at once, without waiting. If some are held and `wait` is not zero,
+/// the ones taken are given back and all are taken again one by one in a fixed order, each
+/// waiting: a run never holds some scopes while it waits for others out of that order, so two
+/// waiting runs cannot each hold what the other waits for.
 pub async fn take_all(reader: &Reader<'_>, scopes: &[ScopeKey], wait: Duration) {
+    let deadline = std::time::Instant::now() + wait;
     let run_id = new_run_id();
     let run_id = &run_id;
     reader
@@ -421,26 +427,52 @@ pub async fn take_all(reader: &Reader<'_>, scopes: &[ScopeKey], wait: Duration) 
         .store(true, std::sync::atomic::Ordering::SeqCst);
     let results: Vec<(ScopeKey, Option<Slot>)> = stream::iter(scopes.iter().cloned())
         .map(|key| async move {
-            let Ok(session) = reader.session(&key.0).await else {
-                return (key, None);
-            };
-            let client = session.logs(&key.1);
-            let slot = match acquire(&client, reader.project(), run_id, wait).await {
-                Ok(Acquired::Ours(lease)) => Slot::Ours(lease),
-                Ok(Acquired::Held(held)) => Slot::Held(held),
-                Err(e) => Slot::Failed(e.to_string()),
-            };
-            (key, Some(slot))
+            let slot = take_one(reader, &key, run_id, Duration::ZERO).await;
+            (key, slot)
         })
         .buffer_unordered(reader.parallelism())
         .collect()
         .await;
-    let mut slots = reader.leases().slots();
-    for (key, slot) in results {
-        if let Some(slot) = slot {
-            slots.insert(key, slot);
+    let contended = results
+        .iter()
+        .any(|(_, slot)| matches!(slot, Some(Slot::Held(_))));
+    {
+        let mut slots = reader.leases().slots();
+        for (key, slot) in results {
+            if let Some(slot) = slot {
+                slots.insert(key, slot);
+            }
         }
     }
+    if !contended || wait.is_zero() {
+        return;
+    }
+    release_all(reader).await;
+    let mut ordered: Vec<ScopeKey> = scopes.to_vec();
+    ordered.sort();
+    for key in ordered {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if let Some(slot) = take_one(reader, &key, run_id, left).await {
+            reader.leases().slots().insert(key, slot);
+        }
+    }
+}
+
+async fn take_one(
+    reader: &Reader<'_>,
+    key: &ScopeKey,
+    run_id: &str,
+    wait: Duration,
+) -> Option<Slot> {
+    let session = reader.session(&key.0).await.ok()?;
+    let client = session.logs(&key.1);
+    Some(
+        match acquire(&client, reader.project(), run_id, wait).await {
+            Ok(Acquired::Ours(lease)) => Slot::Ours(lease),
+            Ok(Acquired::Held(held)) => Slot::Held(held),
+            Err(e) => Slot::Failed(e.to_string()),
+        },
+    )
 }
 
 /// Why nothing may be changed in this scope now (another run holds its lease, or it could not be
