@@ -602,9 +602,9 @@ log_groups:
         .warden(&["plan", "-f", path_str(&spec), "-v"])
         .expect_code(0);
     assert!(
-        // GetCallerIdentity, DescribeLogGroups, and the look at invocation logging (not in
-        // this spec) that lets the plan say it is left alone.
-        text.stdout.contains("AWS API calls: 3 (0 retries)"),
+        // GetCallerIdentity, DescribeLogGroups, the look at invocation logging (not in
+        // this spec) that lets the plan say it is left alone, and the look at the apply lease.
+        text.stdout.contains("AWS API calls: 4 (0 retries)"),
         "{}",
         text.stdout
     );

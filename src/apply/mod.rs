@@ -1,6 +1,8 @@
 //! The executor: carries out a plan scope by scope (concurrently, bounded), in dependency
 //! order, skipping what depends on a failure, then re-reads to verify the result.
 
+pub mod lease;
+
 use std::collections::{BTreeMap, HashSet};
 
 use futures::{stream, StreamExt};
@@ -171,6 +173,18 @@ async fn apply_scope(
                 .collect()
         }
     };
+    if let Some(because) = lease::blocked(reader, key) {
+        return changes
+            .iter()
+            .map(|c| Outcome {
+                address: c.address.clone(),
+                action: c.action,
+                status: Status::Skipped {
+                    because: because.clone(),
+                },
+            })
+            .collect();
+    }
     let mut outcomes = Vec::new();
     let mut broken: HashSet<ResourceAddr> = in_error.clone();
     for change in crate::plan::order::execution_order(changes) {
@@ -193,6 +207,16 @@ async fn apply_scope(
                 Ok(Recheck::Gone) => Status::Applied,
                 Ok(Recheck::Proceed) => match deadline.run(kinds::execute(&session, change)).await {
                     Ok(Ok(())) => Status::Applied,
+                    Ok(Err(e)) if e.is_already_exists() && change.action == Action::Create => {
+                        deadline
+                            .run(converge_existing(reader, &session, change))
+                            .await
+                            .unwrap_or_else(|reached| Status::Failed {
+                                error: format!(
+                                    "interrupted: {reached} while a resource found already there was being brought to the spec"
+                                ),
+                            })
+                    }
                     Ok(Err(e)) => Status::Failed {
                         error: e.to_string(),
                     },
@@ -215,6 +239,7 @@ async fn apply_scope(
         });
     }
     verify(reader, key, changes, &mut outcomes).await;
+    lease::release_scope(reader, key).await;
     outcomes
 }
 
@@ -266,6 +291,63 @@ async fn ownership_now(
         (_, Some(_), Some(other)) => Recheck::Refuse(format!(
             "it is now managed by another warden project `{other}`: not {verb}"
         )),
+    }
+}
+
+/// A create that found its resource already there (created meanwhile, e.g. by another run of
+/// this spec): re-read it; if this project owns it, bring it to the spec as an update and count
+/// the create as done (its dependants proceed); otherwise it is not ours, and nothing is written.
+async fn converge_existing(
+    reader: &Reader<'_>,
+    session: &crate::cloud::AccountSession,
+    change: &ResourceChange,
+) -> Status {
+    let addr = &change.address;
+    let names = [(addr.kind, addr.name.clone())];
+    let live = match kinds::read_scope(
+        session,
+        &addr.account,
+        &addr.region,
+        &names,
+        reader.project(),
+        None,
+    )
+    .await
+    {
+        Ok(live) => live.into_iter().find(|l| l.addr == *addr),
+        Err(e) => {
+            return Status::Failed {
+                error: format!("it was created meanwhile, and the re-read failed: {e}"),
+            }
+        }
+    };
+    let Some(live) = live else {
+        return Status::Failed {
+            error: "the create said it exists, but a re-read does not find it; run apply again"
+                .into(),
+        };
+    };
+    match live.owner.as_deref() {
+        Some(owner) if owner == reader.project() => {
+            let after = change.after.clone().unwrap_or(Value::Null);
+            let update = ResourceChange {
+                action: Action::Update,
+                before: Some(kinds::comparable(addr.kind, &after, &live.props)),
+                ..change.clone()
+            };
+            match kinds::execute(session, &update).await {
+                Ok(()) => Status::Applied,
+                Err(e) => Status::Failed {
+                    error: format!("created meanwhile by another run of this project; updating it failed: {e}"),
+                },
+            }
+        }
+        Some(other) => Status::Failed {
+            error: format!("created meanwhile by another warden project `{other}` (tag warden:managed-by); left alone"),
+        },
+        None => Status::Failed {
+            error: "created meanwhile outside warden (no warden:managed-by tag); left alone: run plan again, which offers to adopt it".into(),
+        },
     }
 }
 

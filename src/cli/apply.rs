@@ -8,10 +8,11 @@ use super::common::{
 };
 use super::plan::outcome;
 use super::{ApplyArgs, ApplyFormat, ScopeArgs};
+use crate::apply::lease;
 use crate::apply::{self as executor, ApplyReport};
 use crate::error::{Outcome, WardenError};
 use crate::plan::build::{build_plan, PlanOptions};
-use crate::plan::read::Reader;
+use crate::plan::read::{Reader, ScopeKey};
 use crate::plan::saved::{self, Mismatch};
 use crate::plan::Plan;
 use crate::render::{self, apply_report, Format, Mode};
@@ -28,8 +29,17 @@ pub async fn run(args: &ApplyArgs, verbose: bool) -> Result<Outcome, WardenError
                 prune: args.prune,
                 spec_file: file.clone(),
             };
+            // The leases come first, so the plan is made from state no other apply is changing.
+            let scopes: Vec<ScopeKey> = desired
+                .scopes()
+                .into_iter()
+                .map(|(a, r)| (a.name.clone(), r.to_string()))
+                .collect();
+            lease::take_all(&reader, &scopes, args.lease_wait).await;
             let plan = build_plan(&reader, &desired, &options).await;
-            execute(args, &reader, plan, verbose).await
+            let result = execute(args, &reader, plan, verbose).await;
+            lease::release_all(&reader).await;
+            result
         }
         (None, Some(path)) => apply_saved(args, &ctx, path, verbose).await,
         _ => Err(WardenError::usage(
@@ -81,8 +91,16 @@ async fn apply_saved(
         prune: plan.prune,
         spec_file: plan.spec_file.clone(),
     };
+    // The leases of the scopes the plan changes come first, so the fresh plan is made from
+    // state no other apply is changing.
+    let scopes: std::collections::BTreeSet<ScopeKey> = plan
+        .pending()
+        .map(|c| (c.address.account.clone(), c.address.region.clone()))
+        .collect();
+    let scopes: Vec<ScopeKey> = scopes.into_iter().collect();
+    lease::take_all(&reader, &scopes, args.lease_wait).await;
     let fresh = build_plan(&reader, &desired, &options).await;
-    match saved::compare(&plan, &fresh) {
+    let result = match saved::compare(&plan, &fresh) {
         Ok(()) => execute(args, &reader, fresh, verbose).await,
         Err(Mismatch::Unverifiable(errors)) => {
             let list: Vec<String> = errors
@@ -108,7 +126,9 @@ async fn apply_saved(
         Err(Mismatch::Differs(entries)) => {
             Err(WardenError::StalePlan(apply_report::stale(&entries)))
         }
-    }
+    };
+    lease::release_all(&reader).await;
+    result
 }
 
 async fn execute(

@@ -140,6 +140,10 @@ pub struct ApplyArgs {
     /// With -f: also delete resources this project manages that left the spec.
     #[arg(long, conflicts_with = "plan")]
     pub prune: bool,
+    /// How long to wait for another apply of this project to release an account and region
+    /// (e.g. `30s`, `10m`); `0s` skips such scopes at once.
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = humantime::parse_duration)]
+    pub lease_wait: std::time::Duration,
     /// Output format: `text` shows the plan and then the report; `json` prints one document
     /// `{plan, report}` on stdout (the plan is shown as text on stderr before a prompt).
     #[arg(long, value_enum, default_value_t = ApplyFormat::Text)]

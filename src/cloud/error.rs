@@ -8,6 +8,9 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 pub enum CloudError {
     #[error("{operation}: not found: {message}")]
     NotFound { operation: String, message: String },
+    /// The resource a create call names exists already (the caller may re-read and update it).
+    #[error("{operation}: already exists: {message}")]
+    AlreadyExists { operation: String, message: String },
     #[error("{operation}: access denied: {message}")]
     AccessDenied { operation: String, message: String },
     #[error("{operation}: throttled after retries: {message}")]
@@ -40,6 +43,10 @@ pub enum CloudError {
 impl CloudError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, CloudError::NotFound { .. })
+    }
+
+    pub fn is_already_exists(&self) -> bool {
+        matches!(self, CloudError::AlreadyExists { .. })
     }
 
     /// The AWS error code, when AWS sent one.
@@ -81,7 +88,14 @@ where
             let err = service.err();
             let code = err.code().unwrap_or("Unknown").to_string();
             let message = err.message().unwrap_or("").to_string();
-            if code.contains("NotFound") || code == "NoSuchEntity" || code == "NoSuchBucket" {
+            // `BucketAlreadyExists` is a bucket of another account: not ours to re-read.
+            if code == "ResourceAlreadyExistsException"
+                || code == "EntityAlreadyExists"
+                || code == "BucketAlreadyOwnedByYou"
+            {
+                CloudError::AlreadyExists { operation, message }
+            } else if code.contains("NotFound") || code == "NoSuchEntity" || code == "NoSuchBucket"
+            {
                 CloudError::NotFound { operation, message }
             } else if code.contains("AccessDenied") || code == "UnauthorizedOperation" {
                 CloudError::AccessDenied { operation, message }

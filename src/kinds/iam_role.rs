@@ -126,6 +126,21 @@ pub async fn update(
     before: &Value,
     after: &Value,
 ) -> Result<(), CloudError> {
+    // Tags (the ownership mark among them) first, so an adopt stopped halfway is already ours.
+    let changed: Vec<Tag> = tags(&after["tags"])
+        .into_iter()
+        .filter(|t| before["tags"][t.key()].as_str() != Some(t.value()))
+        .collect();
+    if !changed.is_empty() {
+        scope
+            .client
+            .tag_role()
+            .role_name(name)
+            .set_tags(Some(changed))
+            .send()
+            .await
+            .map_err(|e| classify("iam:TagRole", e))?;
+    }
     if before["trust_policy"] != after["trust_policy"] {
         scope
             .client
@@ -143,20 +158,6 @@ pub async fn update(
         &after["inline_policies"],
     )
     .await?;
-    let changed: Vec<Tag> = tags(&after["tags"])
-        .into_iter()
-        .filter(|t| before["tags"][t.key()].as_str() != Some(t.value()))
-        .collect();
-    if !changed.is_empty() {
-        scope
-            .client
-            .tag_role()
-            .role_name(name)
-            .set_tags(Some(changed))
-            .send()
-            .await
-            .map_err(|e| classify("iam:TagRole", e))?;
-    }
     Ok(())
 }
 

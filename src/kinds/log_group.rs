@@ -214,6 +214,23 @@ pub async fn update(
     before: &Value,
     after: &Value,
 ) -> Result<(), CloudError> {
+    // Tags (the ownership mark among them) first, so an adopt stopped halfway is already ours.
+    let empty = Map::new();
+    let old_tags = before["tags"].as_object().unwrap_or(&empty);
+    let changed: BTreeMap<String, String> = string_map(&after["tags"])
+        .into_iter()
+        .filter(|(k, v)| old_tags.get(k).and_then(Value::as_str) != Some(v.as_str()))
+        .collect();
+    if !changed.is_empty() {
+        scope
+            .client
+            .tag_resource()
+            .resource_arn(scope.arn(name))
+            .set_tags(Some(changed.into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| classify("logs:TagResource", e))?;
+    }
     if before["retention_days"] != after["retention_days"] {
         match after["retention_days"].as_i64() {
             Some(days) => put_retention(scope, name, days).await?,
@@ -263,22 +280,6 @@ pub async fn update(
         } else {
             put_data_protection(scope, name, &after["data_protection"]).await?;
         }
-    }
-    let empty = Map::new();
-    let old_tags = before["tags"].as_object().unwrap_or(&empty);
-    let changed: BTreeMap<String, String> = string_map(&after["tags"])
-        .into_iter()
-        .filter(|(k, v)| old_tags.get(k).and_then(Value::as_str) != Some(v.as_str()))
-        .collect();
-    if !changed.is_empty() {
-        scope
-            .client
-            .tag_resource()
-            .resource_arn(scope.arn(name))
-            .set_tags(Some(changed.into_iter().collect()))
-            .send()
-            .await
-            .map_err(|e| classify("logs:TagResource", e))?;
     }
     Ok(())
 }

@@ -167,9 +167,52 @@ pub async fn create(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), 
         .send()
         .await
         .map_err(|e| classify("s3:CreateBucket", e))?;
-    let before =
-        json!({ "policy": null, "encryption": null, "public_access_block": false, "tags": {} });
+    // Ownership first: the tags (with `warden:managed-by`) are the very next call, so a run
+    // stopped at any later step leaves a bucket that reads as this project's, with the rest as
+    // an update. (CreateBucketConfiguration.Tags would do it in one call, but it needs the
+    // newer s3:TagResource permission and moto 5.2.5 ignores it.) In us-east-1, CreateBucket on
+    // a bucket the account already has succeeds: a bucket that carries an owner tag already was
+    // not created by this call, and is handed back as existing.
+    let existing = read_tags(scope.client, name).await?;
+    if existing.contains_key(OWNER_TAG) {
+        return Err(CloudError::AlreadyExists {
+            operation: "s3:CreateBucket".into(),
+            message: format!("bucket `{name}` already exists and carries `{OWNER_TAG}`"),
+        });
+    }
+    put_tags(scope.client, name, existing, &props["tags"]).await?;
+    let before = json!({ "policy": null, "encryption": null, "public_access_block": false, "tags": props["tags"] });
     update(scope, name, &before, props).await
+}
+
+/// Writes `wanted` over `current` (PutBucketTagging replaces every tag: the ones the tool does
+/// not manage are kept).
+async fn put_tags(
+    client: &Client,
+    name: &str,
+    mut current: BTreeMap<String, String>,
+    wanted: &Value,
+) -> Result<(), CloudError> {
+    for (k, v) in wanted.as_object().into_iter().flatten() {
+        current.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
+    }
+    let tag_set: Vec<Tag> = current
+        .into_iter()
+        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+        .collect();
+    client
+        .put_bucket_tagging()
+        .bucket(name)
+        .tagging(
+            Tagging::builder()
+                .set_tag_set(Some(tag_set))
+                .build()
+                .map_err(|e| CloudError::unexpected("s3:PutBucketTagging", e.to_string()))?,
+        )
+        .send()
+        .await
+        .map_err(|e| classify("s3:PutBucketTagging", e))?;
+    Ok(())
 }
 
 pub async fn update(
@@ -179,6 +222,11 @@ pub async fn update(
     after: &Value,
 ) -> Result<(), CloudError> {
     let client = scope.client;
+    // Tags (the ownership mark among them) first, so an adopt stopped halfway is already ours.
+    if before["tags"] != after["tags"] {
+        let current = read_tags(client, name).await?;
+        put_tags(client, name, current, &after["tags"]).await?;
+    }
     if before["public_access_block"] != after["public_access_block"] {
         let on = after["public_access_block"].as_bool().unwrap_or(true);
         client
@@ -219,29 +267,6 @@ pub async fn update(
             .send()
             .await
             .map_err(|e| classify("s3:PutBucketEncryption", e))?;
-    }
-    if before["tags"] != after["tags"] {
-        // PutBucketTagging replaces every tag: keep the ones the tool does not manage.
-        let mut all = read_tags(client, name).await?;
-        for (k, v) in after["tags"].as_object().into_iter().flatten() {
-            all.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
-        }
-        let tag_set: Vec<Tag> = all
-            .into_iter()
-            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-            .collect();
-        client
-            .put_bucket_tagging()
-            .bucket(name)
-            .tagging(
-                Tagging::builder()
-                    .set_tag_set(Some(tag_set))
-                    .build()
-                    .map_err(|e| CloudError::unexpected("s3:PutBucketTagging", e.to_string()))?,
-            )
-            .send()
-            .await
-            .map_err(|e| classify("s3:PutBucketTagging", e))?;
     }
     if before["policy"] != after["policy"] {
         // Replace only the tool's statement; every other statement of the policy stays.

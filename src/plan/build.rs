@@ -35,9 +35,11 @@ pub async fn build_plan(reader: &Reader<'_>, desired: &Desired, options: &PlanOp
         })
         .cloned()
         .collect();
-    let (read, observed) = tokio::join!(
+    // Another apply's lease on a scope is a note (apply knows it from taking the leases).
+    let (read, observed, lease_notes) = tokio::join!(
         reader.read(&scopes, &names, discover),
-        reader.observe_invocation_logging(&unmanaged)
+        reader.observe_invocation_logging(&unmanaged),
+        crate::apply::lease::notes(reader, &scopes)
     );
 
     let mut by_scope: HashMap<ScopeKey, Vec<&DesiredResource>> = HashMap::new();
@@ -59,7 +61,9 @@ pub async fn build_plan(reader: &Reader<'_>, desired: &Desired, options: &PlanOp
         changes.extend(c);
         errors.extend(e);
     }
-    let notes = unmanaged_logging_notes(observed, &read.live);
+    let mut notes = unmanaged_logging_notes(observed, &read.live);
+    notes.extend(lease_notes);
+    notes.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
     let changes = in_dependency_order(changes);
     let summary = Plan::summarize(&changes, errors.len());
     Plan {

@@ -27,6 +27,7 @@ pub struct Reader<'a> {
     sessions: HashMap<String, OnceCell<Result<AccountSession, CloudError>>>,
     parallelism: usize,
     progress: &'a dyn Progress,
+    leases: crate::apply::lease::Leases,
 }
 
 /// The result of reading some scopes.
@@ -54,6 +55,7 @@ impl<'a> Reader<'a> {
                 .collect(),
             parallelism: parallelism.max(1),
             progress,
+            leases: Default::default(),
         }
     }
 
@@ -64,6 +66,15 @@ impl<'a> Reader<'a> {
     /// The run's time limit.
     pub fn deadline(&self) -> &crate::deadline::Deadline {
         self.ctx.deadline()
+    }
+
+    /// The apply leases this run took or found held (see `apply::lease`).
+    pub fn leases(&self) -> &crate::apply::lease::Leases {
+        &self.leases
+    }
+
+    pub fn project(&self) -> &str {
+        &self.project
     }
 
     pub fn parallelism(&self) -> usize {
