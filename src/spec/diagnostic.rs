@@ -199,7 +199,37 @@ fn snippet_source(text: &str, (from, to): (usize, usize)) -> Option<(String, (us
     }
     let new_from = new_from.unwrap_or(out.len());
     let new_to = new_to.unwrap_or(out.len()).max(new_from);
-    Some((out, (new_from, new_to)))
+    Some(visible(&out, (new_from, new_to)))
+}
+
+/// The snippet with control and invisible characters drawn as `U+XXXX` stand-ins, so that a
+/// bad character in the spec is seen (and never sent raw to a terminal), and the label's range
+/// moved to match.
+fn visible(text: &str, (from, to): (usize, usize)) -> (String, (usize, usize)) {
+    let mut out = String::with_capacity(text.len());
+    let (mut new_from, mut new_to) = (None, None);
+    for (i, c) in text.char_indices() {
+        if i == from {
+            new_from = Some(out.len());
+        }
+        if i == to {
+            new_to = Some(out.len());
+        }
+        let shown = c == '\n' || c == '\t' || !(c.is_control() || is_invisible(c));
+        if shown {
+            out.push(c);
+        } else {
+            out.push_str(&format!("<U+{:04X}>", c as u32));
+        }
+    }
+    let new_from = new_from.unwrap_or(out.len());
+    let new_to = new_to.unwrap_or(out.len()).max(new_from);
+    (out, (new_from, new_to))
+}
+
+/// Characters that take no room on a line (or break it) in some terminals and editors.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{ffff}')
 }
 
 /// Adapter that lets miette draw a [`Diagnostic`] against its source text.

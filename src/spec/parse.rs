@@ -100,6 +100,9 @@ pub fn parse_spec(source: &SourceFile) -> Result<Spec, Diagnostic> {
     if text.len() > MAX_SPEC_BYTES {
         return Err(too_large(source, Some(text.len() as u64)));
     }
+    if let Some(d) = forbidden_character(source) {
+        return Err(d);
+    }
     let content = text.trim_start_matches('\u{feff}');
     if content.trim().is_empty() {
         return Err(Diagnostic::error(source, None, "the spec file is empty").help(
@@ -162,6 +165,77 @@ pub fn parse_spec(source: &SourceFile) -> Result<Spec, Diagnostic> {
         let path = e.path().map(str::to_string);
         shape_error(source, &node, path, e.into_inner())
     })
+}
+
+// ----------------------------------------------------------------------------------------------
+// Characters YAML does not allow.
+
+/// Whether YAML 1.2 allows `c` in a stream (`c-printable`: tab, LF, CR, x20–x7E, x85,
+/// xA0–xD7FF, xE000–xFFFD, x10000–x10FFFF), less what warden refuses on top:
+/// a byte order mark after the start, and the Unicode line and paragraph separators.
+fn is_allowed_character(c: char) -> bool {
+    matches!(c,
+        '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{85}' | '\u{a0}'..='\u{d7ff}'
+        | '\u{e000}'..='\u{fffd}' | '\u{10000}'..='\u{10ffff}')
+        && !matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}')
+}
+
+/// A readable name for a refused character, after its code point.
+fn character_name(c: char) -> &'static str {
+    match c {
+        '\0' => "NUL, which the YAML parser takes for the end of the file",
+        '\u{1b}' => "ESC",
+        '\u{7f}' => "DEL",
+        '\r' => "a carriage return not followed by a line feed",
+        '\u{feff}' => "a byte order mark (zero-width no-break space) after the start of the file",
+        '\u{2028}' => "LINE SEPARATOR, which some editors show as a line break but YAML does not",
+        '\u{2029}' => {
+            "PARAGRAPH SEPARATOR, which some editors show as a line break but YAML does not"
+        }
+        '\u{fffe}' | '\u{ffff}' => "a Unicode noncharacter",
+        '\u{80}'..='\u{9f}' => "a C1 control character",
+        _ => "a control character",
+    }
+}
+
+/// The first character the YAML parser must not see. The parser reads NUL as the end of the
+/// input (so everything after it would silently vanish from the spec), a lone carriage
+/// return as a line break that editors and diagnostics do not count, and the rest are not
+/// YAML at all; each is refused with its line and column rather than trusted.
+fn forbidden_character(source: &SourceFile) -> Option<Diagnostic> {
+    let text = source.text.as_str();
+    let text_start = usize::from(text.starts_with('\u{feff}')) * '\u{feff}'.len_utf8();
+    let (mut line, mut column) = (1, 1);
+    let mut chars = text[text_start..].chars().peekable();
+    while let Some(c) = chars.next() {
+        let lone_cr = c == '\r' && chars.peek() != Some(&'\n');
+        if lone_cr || !is_allowed_character(c) {
+            return Some(
+                Diagnostic::error(
+                    source,
+                    Some(&source.span_chars(line, column, 1)),
+                    format!(
+                        "the spec contains the character U+{:04X} ({}), which is not allowed in a spec",
+                        c as u32,
+                        character_name(c)
+                    ),
+                )
+                .label(format!("U+{:04X}", c as u32))
+                .help(if lone_cr {
+                    "save the file with LF (Unix) or CRLF (Windows) line endings"
+                } else {
+                    "delete the character: most editors do not show it (it often comes from a copy-paste, or the file is not a text file); the position above says where it is"
+                }),
+            );
+        }
+        if c == '\n' {
+            line += 1;
+            column = 1;
+        } else {
+            column += 1;
+        }
+    }
+    None
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -1150,6 +1224,33 @@ mod tests {
         assert_eq!(scan(&block, usize::MAX).too_deep, None);
         let plain = "a: see [docs\nb: it's {fine\n";
         assert!(scan(plain, usize::MAX).open.is_empty());
+    }
+
+    #[test]
+    fn refuses_every_character_yaml_does_not_allow_with_its_position() {
+        let refused = (0u32..0x20)
+            .filter(|c| ![0x09, 0x0a, 0x0d].contains(c))
+            .chain(0x7f..0xa0)
+            .filter(|c| *c != 0x85)
+            .chain([0xfeff, 0xfffe, 0xffff, 0x2028, 0x2029])
+            .filter_map(char::from_u32);
+        for c in refused {
+            let source = SourceFile::new("x.yaml", format!("version: 1\nproject: a{c}b\n"));
+            let d = forbidden_character(&source)
+                .unwrap_or_else(|| panic!("U+{:04X} accepted", c as u32));
+            assert!(
+                d.message.contains(&format!("U+{:04X}", c as u32)),
+                "{}",
+                d.message
+            );
+            let at = d.location.expect("located");
+            assert_eq!((at.line, at.column), (2, 11), "U+{:04X}", c as u32);
+        }
+        let lone_cr = SourceFile::new("x.yaml", "version: 1\r\nproject: a\rb\n");
+        let d = forbidden_character(&lone_cr).expect("a lone CR is refused");
+        assert_eq!(d.location.map(|l| (l.line, l.column)), Some((2, 11)));
+        let fine = "\u{feff}version: 1\r\nproject: \"a\tb\u{85}\u{a0}é😀\u{10ffff}\"\r\n";
+        assert!(forbidden_character(&SourceFile::new("x.yaml", fine)).is_none());
     }
 
     #[test]
