@@ -13,7 +13,7 @@ use bedrock_warden::model::{self, Kind};
 use bedrock_warden::spec::{load_source, EnvMode, SourceFile};
 
 const CASES: usize = 4000;
-const SEED: u64 = 0x5eed_9_0001;
+const SEED: u64 = 9;
 
 /// A valid spec, and the account and log-group items it declares with their 0-based lines.
 struct Base {
@@ -155,7 +155,7 @@ fn mutate(text: &str, rng: &mut fastrand::Rng, alphabet: &[String]) -> (String, 
         })
         .collect();
     // Later offsets first, so that earlier ones stay valid; one edit per offset.
-    edits.sort_by(|a, b| b.0.cmp(&a.0));
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
     edits.dedup_by_key(|e| e.0);
     let mut out = text.to_string();
     let mut touched = BTreeSet::new();

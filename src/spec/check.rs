@@ -580,24 +580,30 @@ impl Checker<'_> {
     }
 
     /// Where a mapping key is written, found from its value's position (tag keys are plain
-    /// strings without spans): the key's last occurrence before the value on its line.
+    /// strings without spans): the key's last occurrence shortly before the value on its line.
+    /// Only a bounded stretch before the value is searched, so that a spec written on one long
+    /// line (flow style) is still checked in linear time.
     fn key_span(&self, value: &Sp<String>, key: &str) -> Span {
+        const LOOK_BACK: usize = 1024;
         let span = value.span();
         let Some(start) = span.start() else {
             return span;
         };
-        let line = self.source.line_text(start.line());
-        let before: String = line
-            .chars()
-            .take(start.column().saturating_sub(1))
-            .collect();
-        match before.rfind(key) {
-            Some(i) if !key.is_empty() => self.source.span_chars(
-                start.line(),
-                before[..i].chars().count() + 1,
-                key.chars().count(),
-            ),
-            _ => span,
+        if key.is_empty() {
+            return span;
+        }
+        let text = self.source.text.as_str();
+        let value_at = self.source.offset_of(start.line(), start.column());
+        let line_start = self.source.offset_of(start.line(), 1);
+        let mut from = value_at
+            .saturating_sub(key.len() + LOOK_BACK)
+            .max(line_start);
+        while !text.is_char_boundary(from) {
+            from += 1;
+        }
+        match text[from..value_at].rfind(key) {
+            Some(i) => self.source.span_between(from + i, from + i + key.len()),
+            None => span,
         }
     }
 
