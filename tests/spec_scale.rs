@@ -45,3 +45,74 @@ fn validation_of_eight_thousand_tagged_log_groups_on_one_line_is_linear() {
     assert_eq!(resources, 8000);
     assert!(took < Duration::from_secs(30), "took {took:?}");
 }
+
+/// A spec of `accounts` accounts in `regions` regions with `groups` baseline log groups, and
+/// `extra` to append (e.g. overrides of the first account).
+fn estate(accounts: usize, regions: usize, groups: usize, first_account_extra: &str) -> String {
+    let all = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1"];
+    let mut text = format!(
+        "version: 1\ndefaults:\n  regions: [{}]\naccounts:\n",
+        all[..regions].join(", ")
+    );
+    for a in 0..accounts {
+        text.push_str(&format!(
+            "  - name: a{a}\n    id: \"{}\"\n",
+            100_000_000_000u64 + a as u64
+        ));
+        if a == 0 {
+            text.push_str(first_account_extra);
+        }
+    }
+    text.push_str("log_groups:\n");
+    for g in 0..groups {
+        text.push_str(&format!("  - name: /g/{g}\n"));
+    }
+    text
+}
+
+/// Issue 9: a 37 KB spec (500 accounts × 4 regions × 1000 groups) aborted with `memory
+/// allocation … failed` under a 2 GB limit. It is now refused before expansion, at once, with
+/// the count and the limit, pointing at the accounts.
+#[test]
+fn a_spec_expanding_to_two_million_resources_is_refused_before_expansion() {
+    let text = estate(500, 4, 1000, "");
+    assert!(text.len() < 40_000, "{} bytes", text.len());
+    let started = Instant::now();
+    let loaded = load_source(SourceFile::new("bomb.yaml", text), EnvMode::Lenient)
+        .expect("the spec itself is valid");
+    let problems = model::expand(&loaded).expect_err("must be refused");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let d = &problems[0];
+    assert!(
+        d.message.contains("2000000 resources") && d.message.contains("limit of 100000"),
+        "{d}"
+    );
+    let at = d.location.expect("located");
+    assert_eq!((at.line, at.column), (5, 3), "{d}");
+}
+
+/// The limit is exact, and overrides that skip or add groups are counted as expansion will.
+#[test]
+fn the_expansion_limit_is_exact_and_counts_overrides() {
+    assert_eq!(model::MAX_RESOURCES, 100_000);
+    let (resources, _) = validate(estate(100, 1, 1000, ""));
+    assert_eq!(resources, 100_000);
+    // One group skipped and one added in the first account: still 100,000.
+    let swap = "    overrides:\n      - log_groups:\n          - name: /g/0\n            skip: true\n          - name: /extra/1\n";
+    let (resources, _) = validate(estate(100, 1, 1000, swap));
+    assert_eq!(resources, 100_000);
+    // One more added: 100,001 is over.
+    let over = format!("{swap}          - name: /extra/2\n");
+    let loaded = load_source(
+        SourceFile::new("over.yaml", estate(100, 1, 1000, &over)),
+        EnvMode::Lenient,
+    )
+    .expect("valid");
+    assert_eq!(model::count_resources(&loaded.spec), 100_001);
+    let problems = model::expand(&loaded).expect_err("over the limit");
+    assert!(
+        problems[0].message.contains("100001 resources"),
+        "{problems:?}"
+    );
+}
