@@ -158,6 +158,9 @@ pub fn parse_spec(source: &SourceFile) -> Result<Spec, Diagnostic> {
     let yaml = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut node = parse_yaml_with_options(0, yaml, options).map_err(|e| load_error(source, e))?;
     point_empty_values_at_keys(&mut node);
+    if let Some(d) = null_tag_value(source, &node, "") {
+        return Err(d);
+    }
     if let Some(d) = list_where_mapping_belongs(source, &node) {
         return Err(d);
     }
@@ -721,6 +724,69 @@ fn point_empty_values_at_keys(node: &mut Node) {
     }
 }
 
+/// A tag written as `key: null`, `key: ~` or `key:` has no value (YAML null); read as text it
+/// would become the word `null` or an empty value without the user asking for either.
+fn null_tag_value(source: &SourceFile, node: &Node, path: &str) -> Option<Diagnostic> {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match node {
+        Node::Mapping(map) => map.iter().find_map(|(key, value)| {
+            let here = join(key.as_str());
+            if let (Some(tags), "tags") = (value.as_mapping(), key.as_str()) {
+                for (tag, tag_value) in tags.iter() {
+                    let Node::Scalar(scalar) = tag_value else {
+                        continue;
+                    };
+                    let is_null = scalar.may_coerce()
+                        && matches!(scalar.as_str(), "" | "~" | "null" | "Null" | "NULL");
+                    if is_null {
+                        let written = if scalar.as_str().is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (`{}` is YAML for no value)", scalar.as_str())
+                        };
+                        let span = if scalar.as_str().is_empty() {
+                            *tag.span()
+                        } else {
+                            *scalar.span()
+                        };
+                        return Some(
+                            Diagnostic::error(
+                                source,
+                                Some(&span),
+                                format!("tag `{}` has no value{written}", tag.as_str()),
+                            )
+                            .label("no value")
+                            .help(if scalar.as_str().is_empty() {
+                                format!("write `{}: \"\"` for an empty value", tag.as_str())
+                            } else {
+                                format!(
+                                    "write `{}: \"\"` for an empty value, or quote the word (`\"{}\"`) if it is the value",
+                                    tag.as_str(),
+                                    scalar.as_str()
+                                )
+                            })
+                            .field(format!("{here}.{}", tag.as_str())),
+                        );
+                    }
+                }
+                return None;
+            }
+            null_tag_value(source, value, &here)
+        }),
+        Node::Sequence(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| null_tag_value(source, item, &format!("{path}[{i}]"))),
+        Node::Scalar(_) => None,
+    }
+}
+
 /// serde builds a struct from a list as well as from a mapping (`- [prod, "111111111111"]`
 /// would fill `name` and `id` in order), so a list where the schema wants a mapping is
 /// refused here, before deserialising.
@@ -1251,6 +1317,35 @@ mod tests {
         assert_eq!(d.location.map(|l| (l.line, l.column)), Some((2, 11)));
         let fine = "\u{feff}version: 1\r\nproject: \"a\tb\u{85}\u{a0}é😀\u{10ffff}\"\r\n";
         assert!(forbidden_character(&SourceFile::new("x.yaml", fine)).is_none());
+    }
+
+    #[test]
+    fn a_tag_without_a_value_is_refused_wherever_tags_are() {
+        let spec = |tags: &str| {
+            format!(
+                "version: 1\ndefaults:\n  tags: {{d: x}}\naccounts:\n  - name: a\n    id: \"111111111111\"\n    regions: [us-east-1]\n    overrides:\n      - log_groups:\n          - name: /g\n            tags: {tags}\n"
+            )
+        };
+        for null in [
+            "{v: null}",
+            "{v: ~}",
+            "{v: }",
+            "{v: NULL}",
+            "{a: b, v: Null}",
+        ] {
+            let source = SourceFile::new("t.yaml", spec(null));
+            let d = parse_spec(&source).expect_err(null);
+            assert!(d.message.contains("tag `v` has no value"), "{null}: {d}");
+            assert_eq!(d.location.map(|l| l.line), Some(11), "{null}: {d}");
+            assert_eq!(
+                d.field.as_deref(),
+                Some("accounts[0].overrides[0].log_groups[0].tags.v")
+            );
+        }
+        for quoted in ["{v: \"null\"}", "{v: ''}", "{v: \"~\"}"] {
+            let source = SourceFile::new("t.yaml", spec(quoted));
+            assert!(parse_spec(&source).is_ok(), "{quoted}");
+        }
     }
 
     #[test]
