@@ -14,6 +14,13 @@ use crate::plan::{saved, Plan};
 use crate::render::{self, apply_report, Format, Mode};
 
 pub async fn run(args: &ApplyArgs, verbose: bool) -> Result<Outcome, WardenError> {
+    if args.file.as_deref() == Some(crate::spec::STDIN) && !args.auto_approve {
+        // The spec takes standard input, so there is nowhere to read a confirmation from.
+        return Err(WardenError::usage(
+            "apply -f - reads the spec from standard input, so it cannot also ask for confirmation there",
+            Some("review `warden plan -f -` first, then pass --auto-approve; or save the spec to a file"),
+        ));
+    }
     let ctx = cloud_context().await;
     match (&args.file, &args.plan) {
         (Some(file), None) => {

@@ -20,9 +20,25 @@ pub const MAX_SPEC_BYTES: usize = 4 * 1024 * 1024;
 /// parser recurses (and can overflow its stack) on pathologically deep input.
 pub const MAX_NESTING: usize = 64;
 
-/// Reads a spec from disk; IO problems are diagnostics too, so that callers report one way.
+/// The `-f` value that reads the spec from standard input.
+pub const STDIN: &str = "-";
+
+/// How a spec path is shown in messages: `<stdin>` for `-`.
+pub fn shown_path(path: &str) -> &str {
+    if path == STDIN {
+        "<stdin>"
+    } else {
+        path
+    }
+}
+
+/// Reads a spec from disk (or standard input for `-`); IO problems are diagnostics too, so
+/// that callers report one way.
 #[allow(clippy::result_large_err)] // one diagnostic, once per run
 pub fn read_source(path: &str) -> Result<SourceFile, Diagnostic> {
+    if path == STDIN {
+        return read_bytes(shown_path(path), std::io::stdin().lock());
+    }
     let empty = SourceFile::new(path, "");
     let metadata = std::fs::metadata(path).map_err(|e| {
         Diagnostic::error(&empty, None, format!("cannot read the spec file: {e}"))
@@ -37,16 +53,22 @@ pub fn read_source(path: &str) -> Result<SourceFile, Diagnostic> {
     if metadata.len() > MAX_SPEC_BYTES as u64 {
         return Err(too_large(&empty, Some(metadata.len())));
     }
-    // Read at most one byte past the limit: a pipe or device (`-f /dev/stdin`) has no size.
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| {
-            std::io::Read::read_to_end(
-                &mut std::io::Read::take(file, MAX_SPEC_BYTES as u64 + 1),
-                &mut bytes,
-            )
-        })
+    let file = std::fs::File::open(path)
         .map_err(|e| Diagnostic::error(&empty, None, format!("cannot read the spec file: {e}")))?;
+    read_bytes(path, file)
+}
+
+/// Reads at most one byte past the size limit (a pipe or device has no size to check first)
+/// and decodes the text.
+#[allow(clippy::result_large_err)] // one diagnostic, once per run
+fn read_bytes(path: &str, input: impl std::io::Read) -> Result<SourceFile, Diagnostic> {
+    let empty = SourceFile::new(path, "");
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(input, MAX_SPEC_BYTES as u64 + 1),
+        &mut bytes,
+    )
+    .map_err(|e| Diagnostic::error(&empty, None, format!("cannot read the spec file: {e}")))?;
     if bytes.len() > MAX_SPEC_BYTES {
         return Err(too_large(&empty, None));
     }
