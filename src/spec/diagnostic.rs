@@ -54,7 +54,7 @@ impl Diagnostic {
         Diagnostic {
             severity,
             field: None,
-            message: message.into(),
+            message: printable(message.into()),
             help: None,
             file: source.path.clone(),
             location: span.and_then(SourceFile::location),
@@ -64,17 +64,17 @@ impl Diagnostic {
     }
 
     pub fn field(mut self, field: impl Into<String>) -> Self {
-        self.field = Some(field.into());
+        self.field = Some(printable(field.into()));
         self
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(printable(help.into()));
         self
     }
 
     pub fn label(mut self, label: impl Into<String>) -> Self {
-        self.label = label.into();
+        self.label = printable(label.into());
         self
     }
 
@@ -267,6 +267,26 @@ fn visible(text: &str, (from, to): (usize, usize)) -> (String, (usize, usize)) {
     (out, (new_from, new_to))
 }
 
+/// Text for a message with control and invisible characters (from values in the spec, such
+/// as a `"\e[2J"` escape) written as `<U+XXXX>`, so that a spec cannot drive the terminal.
+fn printable(text: String) -> String {
+    if !text
+        .chars()
+        .any(|c| (c.is_control() && c != '\n') || is_invisible(c))
+    {
+        return text;
+    }
+    text.chars()
+        .map(|c| {
+            if (c.is_control() && c != '\n') || is_invisible(c) {
+                format!("<U+{:04X}>", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Characters that take no room on a line (or break it) in some terminals and editors.
 fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{ffff}')
@@ -331,6 +351,17 @@ impl miette::Diagnostic for Rendered<'_> {
 mod tests {
     use super::snippet_source;
     use crate::spec::SourceFile;
+
+    #[test]
+    fn messages_never_carry_control_characters() {
+        let file = SourceFile::new("x.yaml", "a: 1\n");
+        let d = super::Diagnostic::error(&file, None, "name `\u{1b}[2Jx\u{0}` is bad")
+            .help("tab\there")
+            .field("tags.k\u{7f}");
+        assert_eq!(d.message, "name `<U+001B>[2Jx<U+0000>` is bad");
+        assert_eq!(d.help.as_deref(), Some("tab<U+0009>here"));
+        assert_eq!(d.field.as_deref(), Some("tags.k<U+007F>"));
+    }
 
     #[test]
     fn snippets_never_cut_inside_a_character() {
