@@ -10,9 +10,32 @@
 #
 # Accounts after the first are reached by AssumeRole, as in a real multi-account setup.
 # Figures from the local cloud measure warden's work and call counts; AWS latency differs.
+#   scripts/bench.sh validate   offline: time and memory of `validate` for 2k/4k/8k log groups
+#                               with a tag each, and for the largest accepted expansion
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+
+if [ "${1:-}" = validate ]; then
+  cargo build --quiet --release --bin warden
+  WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
+  head='version: 1\nproject: p\ndefaults:\n  regions: [us-east-1]\naccounts:\n  - name: a\n    id: "123456789012"\nlog_groups:\n'
+  for n in 2000 4000 8000; do
+    { printf "$head"; for i in $(seq 0 $((n - 1))); do printf '  - name: /g/%d\n    tags:\n      team: t%d\n' "$i" "$i"; done; } > "$WORK/tags-$n.yaml"
+    /usr/bin/time -f "validate: $n log groups with a tag each: %e s, %M KB peak" target/release/warden validate -f "$WORK/tags-$n.yaml" > /dev/null
+  done
+  python3 - > "$WORK/limit.yaml" <<'PY'
+print("version: 1\ndefaults:\n  regions: [us-east-1]\naccounts:")
+for a in range(100):
+    print(f"  - name: a{a}\n    id: \"{100000000000 + a}\"")
+print("log_groups:")
+for g in range(1000):
+    print(f"  - name: /g/{g}")
+PY
+  /usr/bin/time -f "validate: the largest accepted expansion (100 accounts x 1000 groups = 100,000 resources): %e s, %M KB peak" target/release/warden validate -f "$WORK/limit.yaml" > /dev/null
+  exit 0
+fi
+
 ACCOUNTS=${1:-5}; REGIONS=${2:-2}; LOG_GROUPS=${3:-20}; CHAIN=${4:-}
 
 cargo build --quiet --release --bin warden

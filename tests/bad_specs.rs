@@ -366,3 +366,97 @@ fn json_output_carries_file_position_field_and_message() {
         );
     }
 }
+
+/// Runs warden with `input` on standard input.
+fn warden_with_stdin(args: &[&str], input: &[u8], env: &[(&str, &str)]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run warden");
+    let mut stdin = child.stdin.take().expect("stdin");
+    // warden may stop reading early (a size limit, a refusal): a broken pipe is fine.
+    let _ = stdin.write_all(input);
+    drop(stdin);
+    child.wait_with_output().expect("wait for warden")
+}
+
+/// Issue 9: `-f -` was read as a file named `-`. It reads standard input, with the same size
+/// limit, and diagnostics name it `<stdin>`.
+#[test]
+fn a_spec_can_be_read_from_stdin_with_the_same_checks() {
+    let spec =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart.yaml"))
+            .expect("read example");
+    let out = warden_with_stdin(&["validate", "-f", "-"], &spec, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.starts_with("<stdin> is valid"), "{stdout}");
+
+    let nul = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(CORPUS)
+            .join("nul-byte-truncates-spec.yaml"),
+    )
+    .expect("read bad spec");
+    let out = warden_with_stdin(&["validate", "-f", "-"], &nul, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("<stdin>:12:5") && stderr.contains("U+0000"),
+        "{stderr}"
+    );
+
+    let huge = vec![b'#'; 5 * 1024 * 1024];
+    let out = warden_with_stdin(&["validate", "-f", "-"], &huge, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("<stdin>") && stderr.contains("limit of 4 MiB"),
+        "{stderr}"
+    );
+}
+
+/// `apply -f -` cannot ask for confirmation on the standard input the spec came from: it is
+/// refused before anything is read or sent, unless --auto-approve is given.
+#[test]
+fn apply_from_stdin_without_auto_approve_is_refused_before_any_call() {
+    let aws = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    aws.set_nonblocking(true).expect("nonblocking");
+    let endpoint = format!("http://{}", aws.local_addr().expect("address"));
+    let spec =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart.yaml"))
+            .expect("read example");
+    let out = warden_with_stdin(
+        &["apply", "-f", "-"],
+        &spec,
+        &[
+            ("AWS_ENDPOINT_URL", endpoint.as_str()),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "us-east-1"),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("cannot also ask for confirmation") && stderr.contains("--auto-approve"),
+        "{stderr}"
+    );
+    match aws.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("apply -f - reached the network: {other:?}"),
+    }
+}

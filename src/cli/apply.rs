@@ -19,6 +19,13 @@ use crate::render::{self, apply_report, Format, Mode};
 use crate::spec::SourceFile;
 
 pub async fn run(args: &ApplyArgs, verbose: bool) -> Result<Outcome, WardenError> {
+    if args.file.as_deref() == Some(crate::spec::STDIN) && !args.auto_approve {
+        // The spec takes standard input, so there is nowhere to read a confirmation from.
+        return Err(WardenError::usage(
+            "apply -f - reads the spec from standard input, so it cannot also ask for confirmation there",
+            Some("review `warden plan -f -` first, then pass --auto-approve; or save the spec to a file"),
+        ));
+    }
     let ctx = cloud_context(&args.scope).await;
     match (&args.file, &args.plan) {
         (Some(file), None) => {

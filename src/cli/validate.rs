@@ -10,6 +10,7 @@ use crate::spec::{self, EnvMode};
 
 pub fn run(args: &ValidateArgs) -> Result<Outcome, WardenError> {
     let loaded = spec::load(&args.file, EnvMode::Lenient);
+    let shown = spec::shown_path(&args.file);
     let result = loaded.and_then(|l| {
         let desired = expand(&l);
         desired.map(|d| (l, d)).map_err(|e| match e {
@@ -21,9 +22,9 @@ pub fn run(args: &ValidateArgs) -> Result<Outcome, WardenError> {
                 diagnostics,
             },
             other => spec::SpecErrors {
-                source_file: spec::SourceFile::new(&args.file, ""),
+                source_file: spec::SourceFile::new(shown, ""),
                 diagnostics: vec![spec::Diagnostic::error(
-                    &spec::SourceFile::new(&args.file, ""),
+                    &spec::SourceFile::new(shown, ""),
                     None,
                     other.to_string(),
                 )],
@@ -34,7 +35,7 @@ pub fn run(args: &ValidateArgs) -> Result<Outcome, WardenError> {
         (Format::Json, Ok((loaded, desired))) => {
             print_stdout(&crate::render::json(&json!({
                 "valid": true,
-                "file": args.file,
+                "file": shown,
                 "accounts": desired.accounts.len(),
                 "resources": desired.resources.len(),
                 "diagnostics": loaded.warnings,
@@ -44,7 +45,7 @@ pub fn run(args: &ValidateArgs) -> Result<Outcome, WardenError> {
         (Format::Json, Err(errors)) => {
             print_stdout(&crate::render::json(&json!({
                 "valid": false,
-                "file": args.file,
+                "file": shown,
                 "diagnostics": errors.diagnostics,
             })))?;
             Err(WardenError::Spec(errors))
@@ -55,7 +56,7 @@ pub fn run(args: &ValidateArgs) -> Result<Outcome, WardenError> {
             let scopes = desired.scopes().len();
             print_stdout(&format!(
                 "{} is valid: {} account(s), {} account/region scope(s), {} resource(s).\n",
-                args.file,
+                shown,
                 desired.accounts.len(),
                 scopes,
                 desired.resources.len()

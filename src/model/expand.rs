@@ -20,6 +20,102 @@ use crate::spec::{Diagnostic, LoadedSpec};
 /// AWS allows at most 50 tags on a resource.
 const MAX_TAGS: usize = 50;
 
+/// The most desired resources a spec may expand to (accounts × regions × resources per
+/// scope). The largest real estates (a thousand accounts in a few regions with a handful of
+/// log groups each) stay well below it; it bounds memory (about 2 KB per resource in a plan)
+/// and the API calls a plan makes (at least one read per resource), and it is checked before
+/// anything is built, so a small spec cannot make warden allocate gigabytes.
+pub const MAX_RESOURCES: u64 = 100_000;
+
+/// Resources one scope's invocation logging can produce at most: the setting, its role and
+/// up to two buckets.
+const MAX_LOGGING_RESOURCES: u64 = 4;
+
+/// How many resources the spec expands to (invocation logging counted at its most), computed
+/// from the spec alone in time and memory proportional to the spec.
+pub fn count_resources(spec: &crate::spec::Spec) -> u64 {
+    let baseline: std::collections::HashSet<&str> =
+        spec.log_groups.iter().map(|g| g.name.as_str()).collect();
+    let mut total: u64 = 0;
+    for account in spec.accounts.iter() {
+        let regions = account.regions.as_ref().unwrap_or(&spec.defaults.regions);
+        for region in regions {
+            let applies = |only: &Option<Vec<Sp<String>>>| {
+                only.as_ref()
+                    .is_none_or(|only| only.iter().any(|r| r.get() == region.get()))
+            };
+            let mut groups = baseline.len() as u64;
+            let mut present: std::collections::HashMap<&str, bool> =
+                std::collections::HashMap::new();
+            for item in account
+                .overrides
+                .iter()
+                .filter(|o| applies(&o.regions))
+                .flat_map(|o| o.log_groups.iter())
+            {
+                let name = item.name.as_str();
+                let here = present
+                    .entry(name)
+                    .or_insert_with(|| baseline.contains(name));
+                let skip = item.skip.as_ref().is_some_and(|s| *s.get());
+                match (skip, *here) {
+                    (true, true) => groups -= 1,
+                    (false, false) => groups += 1,
+                    _ => {}
+                }
+                *here = !skip;
+            }
+            let protection =
+                u64::from(effective_account_protection(spec, account, region).is_some());
+            let logging = if effective_logging_is_set(spec, account, region) {
+                MAX_LOGGING_RESOURCES
+            } else {
+                0
+            };
+            total = total.saturating_add(groups + protection + logging);
+        }
+    }
+    total
+}
+
+fn effective_logging_is_set(spec: &crate::spec::Spec, account: &Account, region: &str) -> bool {
+    spec.invocation_logging.is_some()
+        || account.overrides.iter().any(|o| {
+            o.invocation_logging.is_some()
+                && o.regions
+                    .as_ref()
+                    .is_none_or(|only| only.iter().any(|r| r.get() == region))
+        })
+}
+
+/// The located error for a spec over [`MAX_RESOURCES`].
+fn too_many_resources(loaded: &LoadedSpec, count: u64) -> Diagnostic {
+    let spec = &loaded.spec;
+    let scopes: usize = spec
+        .accounts
+        .iter()
+        .map(|a| a.regions.as_ref().unwrap_or(&spec.defaults.regions).len())
+        .sum();
+    // Point at where the list starts, not at the whole list (it can be thousands of lines).
+    let at = spec
+        .accounts
+        .span()
+        .start()
+        .map(|m| marked_yaml::Span::new_start(*m));
+    Diagnostic::error(
+        &loaded.source,
+        at.as_ref(),
+        format!(
+            "the spec expands to {count} resources ({} account(s), {scopes} account/region scope(s), {} baseline log group(s)), over the limit of {MAX_RESOURCES}",
+            spec.accounts.len(),
+            spec.log_groups.len()
+        ),
+    )
+    .field("accounts")
+    .label("in each of these accounts and their regions")
+    .help("every log group is created in every account and region: split the spec (e.g. one spec per organisational unit or per region), or limit groups to some accounts with `overrides`")
+}
+
 /// Expands the spec; errors found only once values are combined (too many tags, a KMS key in
 /// another region) come back as diagnostics pointing at the spec.
 pub fn expand(loaded: &LoadedSpec) -> Result<Desired, Vec<Diagnostic>> {
@@ -29,9 +125,13 @@ pub fn expand(loaded: &LoadedSpec) -> Result<Desired, Vec<Diagnostic>> {
         .as_ref()
         .map(|p| p.get().clone())
         .unwrap_or_else(|| "default".to_string());
+    let count = count_resources(spec);
+    if count > MAX_RESOURCES {
+        return Err(vec![too_many_resources(loaded, count)]);
+    }
     let mut problems = Vec::new();
     let mut accounts = Vec::new();
-    let mut resources = Vec::new();
+    let mut resources = Vec::with_capacity(count as usize);
 
     for account in spec.accounts.iter() {
         let target = AccountTarget {
@@ -171,7 +271,17 @@ fn effective_log_groups<'a>(
     account: &'a Account,
     region: &str,
 ) -> Vec<MergedLogGroup<'a>> {
-    let mut merged: Vec<MergedLogGroup<'a>> = baseline.iter().map(MergedLogGroup::from).collect();
+    // Skipped groups become `None` (positions stay valid); names are found through a map, so
+    // merging is linear in the baseline and the overrides.
+    let mut merged: Vec<Option<MergedLogGroup<'a>>> = baseline
+        .iter()
+        .map(|g| Some(MergedLogGroup::from(g)))
+        .collect();
+    let mut position: std::collections::HashMap<&str, usize> = baseline
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.name.as_str(), i))
+        .collect();
     let applies = |regions: &Option<Vec<Sp<String>>>| {
         regions
             .as_ref()
@@ -179,20 +289,28 @@ fn effective_log_groups<'a>(
     };
     for block in account.overrides.iter().filter(|o| applies(&o.regions)) {
         for item in &block.log_groups {
-            let position = merged.iter().position(|m| m.name.get() == item.name.get());
+            let name = item.name.as_str();
+            let here = position.get(name).copied().filter(|i| merged[*i].is_some());
             if item.skip.as_ref().is_some_and(|s| *s.get()) {
-                if let Some(i) = position {
-                    merged.remove(i);
+                if let Some(i) = here {
+                    merged[i] = None;
                 }
                 continue;
             }
-            match position {
-                Some(i) => merged[i].apply(item),
-                None => merged.push(MergedLogGroup::from(item)),
+            match here {
+                Some(i) => {
+                    if let Some(m) = merged[i].as_mut() {
+                        m.apply(item);
+                    }
+                }
+                None => {
+                    position.insert(name, merged.len());
+                    merged.push(Some(MergedLogGroup::from(item)));
+                }
             }
         }
     }
-    merged
+    merged.into_iter().flatten().collect()
 }
 
 impl<'a> From<&'a LogGroup> for MergedLogGroup<'a> {
@@ -399,6 +517,52 @@ mod tests {
             .find(|r| r.addr.account == account && r.addr.name == name)
             .unwrap_or_else(|| panic!("no {name} in {account}"))
             .props
+    }
+
+    #[test]
+    fn the_resource_count_matches_expansion_with_overrides() {
+        let text = r#"
+version: 1
+defaults:
+  regions: [us-east-1, eu-west-1]
+accounts:
+  - name: a
+    id: "111111111111"
+    overrides:
+      - regions: [eu-west-1]
+        log_groups:
+          - name: /one
+            skip: true
+      - regions: [eu-west-1]
+        log_groups:
+          - name: /one
+          - name: /eu-only
+      - log_groups:
+          - name: /two
+            skip: true
+      - log_groups:
+          - name: /two
+            skip: true
+        account_data_protection:
+          identifiers: [EmailAddress]
+  - name: b
+    id: "222222222222"
+    regions: [us-west-2]
+log_groups:
+  - name: /one
+  - name: /two
+  - name: /three
+"#;
+        let loaded = load_source(SourceFile::new("t.yaml", text), EnvMode::Strict)
+            .unwrap_or_else(|e| panic!("spec rejected: {:?}", e.diagnostics));
+        let desired = expand(&loaded).expect("expands");
+        // a/us-east-1: /one /three + policy; a/eu-west-1: /three /one /eu-only + policy;
+        // b/us-west-2: the three baseline groups.
+        assert_eq!(desired.resources.len(), 3 + 4 + 3);
+        assert_eq!(
+            count_resources(&loaded.spec),
+            desired.resources.len() as u64
+        );
     }
 
     #[test]

@@ -8,5 +8,5 @@ pub mod logging;
 
 pub use addr::{Kind, ResourceAddr};
 pub use desired::{AccountTarget, Desired, DesiredResource, OWNER_TAG};
-pub use expand::expand;
+pub use expand::{count_resources, expand, MAX_RESOURCES};
 pub use live::LiveResource;

@@ -542,6 +542,18 @@ impl Checker<'_> {
                     Some("choose another key; warden sets `warden:managed-by` itself (from `project`)".into()),
                 );
             }
+            if let Some(bad) = first_non_tag_char(key) {
+                self.error(
+                    key_span,
+                    tfield.clone(),
+                    format!(
+                        "tag key `{}` contains {}, which AWS does not accept in tags",
+                        key.escape_debug(),
+                        describe_char(bad)
+                    ),
+                    Some(TAG_CHARS_HELP.into()),
+                );
+            }
             let value_chars = value.chars().count();
             if value_chars > 256 {
                 self.error(
@@ -551,8 +563,29 @@ impl Checker<'_> {
                     Some("shorten the value".into()),
                 );
             }
-            if env::has_reference(value) {
-                self.resolve(value, &tfield);
+            // Placeholders and environment references are replaced before AWS sees the
+            // value: check what they stand for (an unset variable is reported by `resolve`).
+            let resolved = if env::has_reference(value) {
+                self.resolve(value, &tfield)
+            } else {
+                Some(value.get().clone())
+            };
+            let filled = resolved.map(|v| {
+                PLACEHOLDERS
+                    .iter()
+                    .fold(v, |v, placeholder| v.replace(placeholder, "x"))
+            });
+            if let Some(bad) = filled.as_deref().and_then(first_non_tag_char) {
+                self.error(
+                    value.span(),
+                    tfield.clone(),
+                    format!(
+                        "the value of tag `{}` contains {}, which AWS does not accept in tags",
+                        key.escape_debug(),
+                        describe_char(bad)
+                    ),
+                    Some(TAG_CHARS_HELP.into()),
+                );
             }
         }
     }
@@ -580,24 +613,30 @@ impl Checker<'_> {
     }
 
     /// Where a mapping key is written, found from its value's position (tag keys are plain
-    /// strings without spans): the key's last occurrence before the value on its line.
+    /// strings without spans): the key's last occurrence shortly before the value on its line.
+    /// Only a bounded stretch before the value is searched, so that a spec written on one long
+    /// line (flow style) is still checked in linear time.
     fn key_span(&self, value: &Sp<String>, key: &str) -> Span {
+        const LOOK_BACK: usize = 1024;
         let span = value.span();
         let Some(start) = span.start() else {
             return span;
         };
-        let line = self.source.line_text(start.line());
-        let before: String = line
-            .chars()
-            .take(start.column().saturating_sub(1))
-            .collect();
-        match before.rfind(key) {
-            Some(i) if !key.is_empty() => self.source.span_chars(
-                start.line(),
-                before[..i].chars().count() + 1,
-                key.chars().count(),
-            ),
-            _ => span,
+        if key.is_empty() {
+            return span;
+        }
+        let text = self.source.text.as_str();
+        let value_at = self.source.offset_of(start.line(), start.column());
+        let line_start = self.source.offset_of(start.line(), 1);
+        let mut from = value_at
+            .saturating_sub(key.len() + LOOK_BACK)
+            .max(line_start);
+        while !text.is_char_boundary(from) {
+            from += 1;
+        }
+        match text[from..value_at].rfind(key) {
+            Some(i) => self.source.span_between(from + i, from + i + key.len()),
+            None => span,
         }
     }
 
@@ -652,6 +691,31 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+}
+
+/// What CloudWatch Logs (TagResource), IAM (TagRole) and S3 (PutBucketTagging) accept in tag
+/// keys and values: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$` in their API models.
+const TAG_CHARS_HELP: &str = "tags may use letters, digits, spaces and `_ . : / = + - @` only (CloudWatch Logs, IAM and S3 reject other characters, such as emoji)";
+
+/// The first character of `text` outside the tag alphabet of CloudWatch Logs, IAM and S3.
+fn first_non_tag_char(text: &str) -> Option<char> {
+    static OUTSIDE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let outside = OUTSIDE.get_or_init(|| {
+        regex::Regex::new(r"[^\p{L}\p{Z}\p{N}_.:/=+\-@]").expect("a valid pattern")
+    });
+    outside.find(text).and_then(|m| m.as_str().chars().next())
+}
+
+/// `` `😀` (U+1F600) ``, or only the code point for characters a terminal would not show.
+fn describe_char(c: char) -> String {
+    if c.is_control()
+        || c.is_whitespace()
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}')
+    {
+        format!("U+{:04X}", c as u32)
+    } else {
+        format!("`{c}` (U+{:04X})", c as u32)
     }
 }
 
@@ -721,6 +785,46 @@ fn fill_samples(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tag_errors(tags: &str) -> Vec<String> {
+        let text = format!(
+            "version: 1\naccounts:\n  - name: a\n    id: \"111111111111\"\n    regions: [us-east-1]\nlog_groups:\n  - name: /g\n    tags: {tags}\n"
+        );
+        let source = SourceFile::new("t.yaml", text);
+        let spec = super::super::parse::parse_spec(&source).expect("parses");
+        check(&spec, &source, EnvMode::Lenient)
+            .into_iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.message)
+            .collect()
+    }
+
+    #[test]
+    fn tags_use_the_characters_aws_accepts() {
+        for fine in [
+            "{team: platform}",
+            "{\"cost center\": \"A-1 / B:2 = C+3 @x_y.z\"}",
+            "{stadt: Zürich, 東京: 値, n: \"١٢٣\"}",
+            "{where: \"{account_name}-{region}\"}",
+            "{empty: \"\"}",
+        ] {
+            assert_eq!(tag_errors(fine), Vec::<String>::new(), "{fine}");
+        }
+        for (bad, shown) in [
+            ("{\"mood😀\": x}", "`😀` (U+1F600)"),
+            ("{mood: \"ok 🚀\"}", "`🚀` (U+1F680)"),
+            ("{k: \"a\\tb\"}", "U+0009"),
+            ("{k: \"a#b\"}", "`#` (U+0023)"),
+            ("{k: \"{unknown}\"}", "`{` (U+007B)"),
+            ("{\"k\\e\": v}", "U+001B"),
+        ] {
+            let errors = tag_errors(bad);
+            assert!(
+                errors.len() == 1 && errors[0].contains(shown) && !errors[0].contains('\u{1b}'),
+                "{bad}: {errors:?}"
+            );
+        }
+    }
 
     #[test]
     fn recognises_arns() {

@@ -4,7 +4,10 @@
 use std::fmt;
 
 use marked_yaml::Span;
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 use serde::Serialize;
 
 use super::source::{Location, SourceFile};
@@ -51,7 +54,7 @@ impl Diagnostic {
         Diagnostic {
             severity,
             field: None,
-            message: message.into(),
+            message: printable(message.into()),
             help: None,
             file: source.path.clone(),
             location: span.and_then(SourceFile::location),
@@ -61,17 +64,17 @@ impl Diagnostic {
     }
 
     pub fn field(mut self, field: impl Into<String>) -> Self {
-        self.field = Some(field.into());
+        self.field = Some(printable(field.into()));
         self
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(printable(help.into()));
         self
     }
 
     pub fn label(mut self, label: impl Into<String>) -> Self {
-        self.label = label.into();
+        self.label = printable(label.into());
         self
     }
 
@@ -97,17 +100,19 @@ impl Diagnostic {
         let handler = GraphicalReportHandler::new_themed(theme)
             .with_width(100)
             .with_links(false);
-        let shown = self
-            .range
-            .and_then(|range| snippet_source(&source.text, range));
-        let (text, range) = match shown {
-            Some((text, range)) => (text, Some(range)),
-            None => (String::new(), None),
+        let shown = self.range.and_then(|range| snippet_source(source, range));
+        let (text, range, first_line) = match shown {
+            Some((text, range, first_line)) => (text, Some(range), first_line),
+            None => (String::new(), None, 0),
         };
         let report = Rendered {
             diagnostic: self,
             range,
-            source: NamedSource::new(source.path.clone(), text),
+            source: Snippet {
+                name: source.path.clone(),
+                text,
+                first_line,
+            },
         };
         let mut out = String::new();
         if handler.render_report(&mut out, &report).is_err() {
@@ -141,24 +146,29 @@ const MAX_SHOWN_LINE_CHARS: usize = 120;
 /// A label that starts further right than this is not drawn (its position is still printed).
 const MAX_LABEL_COLUMN: usize = 1000;
 
-/// The text miette draws from: the same line numbers, but only the lines around the label,
-/// each cut to [`MAX_SHOWN_LINE_CHARS`]; and the label's range in that text. `None` when the
-/// label starts beyond the cut (the position is still printed).
-fn snippet_source(text: &str, (from, to): (usize, usize)) -> Option<(String, (usize, usize))> {
-    let line_of = |offset: usize| {
-        let mut offset = offset.min(text.len());
-        while !text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        text[..offset].matches('\n').count()
-    };
+/// The text miette draws from: only the lines around the label, each cut to
+/// [`MAX_SHOWN_LINE_CHARS`]; the label's range in that text; and the 0-based line of the file
+/// the text starts at. `None` when the label starts beyond the cut (the position is still
+/// printed).
+fn snippet_source(
+    source: &SourceFile,
+    (from, to): (usize, usize),
+) -> Option<(String, (usize, usize), usize)> {
+    let text = source.text.as_str();
+    let line_of = |offset: usize| source.line_index_of(offset.min(text.len()));
     let first = line_of(from);
     let last = line_of(to.saturating_sub(1).max(from));
     let window = first.saturating_sub(2)..=last + 2;
     let mut out = String::new();
     let (mut new_from, mut new_to) = (None, None);
-    let mut start = 0;
-    for (index, line) in text.split_inclusive('\n').enumerate() {
+    // Only the lines around the label are read (a file can have thousands of diagnostics).
+    let skipped = *window.start();
+    let mut start = source.line_start(skipped);
+    for (index, line) in text[start..]
+        .split_inclusive('\n')
+        .enumerate()
+        .map(|(i, line)| (i + skipped, line))
+    {
         let content = line.trim_end_matches('\n').trim_end_matches('\r');
         if window.contains(&index) {
             // Cut long lines, but keep the label's start (and a little of it) when it is far right.
@@ -199,7 +209,87 @@ fn snippet_source(text: &str, (from, to): (usize, usize)) -> Option<(String, (us
     }
     let new_from = new_from.unwrap_or(out.len());
     let new_to = new_to.unwrap_or(out.len()).max(new_from);
-    Some((out, (new_from, new_to)))
+    let (out, range) = visible(&out, (new_from, new_to));
+    Some((out, range, skipped))
+}
+
+/// Lines of the spec file around a label, numbered as in the file.
+struct Snippet {
+    name: String,
+    text: String,
+    /// 0-based line of the file that `text` starts at.
+    first_line: usize,
+}
+
+impl SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.first_line,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// The snippet with control and invisible characters drawn as `U+XXXX` stand-ins, so that a
+/// bad character in the spec is seen (and never sent raw to a terminal), and the label's range
+/// moved to match.
+fn visible(text: &str, (from, to): (usize, usize)) -> (String, (usize, usize)) {
+    let mut out = String::with_capacity(text.len());
+    let (mut new_from, mut new_to) = (None, None);
+    for (i, c) in text.char_indices() {
+        if i == from {
+            new_from = Some(out.len());
+        }
+        if i == to {
+            new_to = Some(out.len());
+        }
+        let shown = c == '\n' || c == '\t' || !(c.is_control() || is_invisible(c));
+        if shown {
+            out.push(c);
+        } else {
+            out.push_str(&format!("<U+{:04X}>", c as u32));
+        }
+    }
+    let new_from = new_from.unwrap_or(out.len());
+    let new_to = new_to.unwrap_or(out.len()).max(new_from);
+    (out, (new_from, new_to))
+}
+
+/// Text for a message with control and invisible characters (from values in the spec, such
+/// as a `"\e[2J"` escape) written as `<U+XXXX>`, so that a spec cannot drive the terminal.
+fn printable(text: String) -> String {
+    if !text
+        .chars()
+        .any(|c| (c.is_control() && c != '\n') || is_invisible(c))
+    {
+        return text;
+    }
+    text.chars()
+        .map(|c| {
+            if (c.is_control() && c != '\n') || is_invisible(c) {
+                format!("<U+{:04X}>", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Characters that take no room on a line (or break it) in some terminals and editors.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{ffff}')
 }
 
 /// Adapter that lets miette draw a [`Diagnostic`] against its source text.
@@ -207,7 +297,7 @@ struct Rendered<'a> {
     diagnostic: &'a Diagnostic,
     /// The label's range in `source`.
     range: Option<(usize, usize)>,
-    source: NamedSource<String>,
+    source: Snippet,
 }
 
 impl fmt::Debug for Rendered<'_> {
@@ -260,16 +350,29 @@ impl miette::Diagnostic for Rendered<'_> {
 #[cfg(test)]
 mod tests {
     use super::snippet_source;
+    use crate::spec::SourceFile;
+
+    #[test]
+    fn messages_never_carry_control_characters() {
+        let file = SourceFile::new("x.yaml", "a: 1\n");
+        let d = super::Diagnostic::error(&file, None, "name `\u{1b}[2Jx\u{0}` is bad")
+            .help("tab\there")
+            .field("tags.k\u{7f}");
+        assert_eq!(d.message, "name `<U+001B>[2Jx<U+0000>` is bad");
+        assert_eq!(d.help.as_deref(), Some("tab<U+0009>here"));
+        assert_eq!(d.field.as_deref(), Some("tags.k<U+007F>"));
+    }
 
     #[test]
     fn snippets_never_cut_inside_a_character() {
         let text = "a: é\nname: /logs/café\nü: 🦀 x\n";
+        let file = SourceFile::new("x.yaml", text);
         let boundaries: Vec<usize> = (0..=text.len())
             .filter(|i| text.is_char_boundary(*i))
             .collect();
         for &from in &boundaries {
             for &to in boundaries.iter().filter(|to| **to >= from) {
-                let (shown, (a, b)) = snippet_source(text, (from, to)).expect("a snippet");
+                let (shown, (a, b), _) = snippet_source(&file, (from, to)).expect("a snippet");
                 assert!(a <= b && b <= shown.len(), "{from}..{to} gave {a}..{b}");
                 assert!(shown.is_char_boundary(a) && shown.is_char_boundary(b));
             }

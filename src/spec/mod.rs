@@ -14,6 +14,7 @@ pub mod types;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use env::EnvMode;
+pub use parse::{shown_path, STDIN};
 pub use source::SourceFile;
 pub use suggest::did_you_mean;
 pub use types::Spec;
@@ -43,10 +44,11 @@ fn summary(diagnostics: &[Diagnostic]) -> String {
     }
 }
 
-/// Reads, parses and checks a spec file. A spec with errors never reaches AWS.
+/// Reads, parses and checks a spec file (`-` reads standard input). A spec with errors never
+/// reaches AWS.
 pub fn load(path: &str, mode: EnvMode) -> Result<LoadedSpec, SpecErrors> {
     let source = parse::read_source(path).map_err(|d| SpecErrors {
-        source_file: SourceFile::new(path, ""),
+        source_file: SourceFile::new(parse::shown_path(path), ""),
         diagnostics: vec![d],
     })?;
     load_source(source, mode)

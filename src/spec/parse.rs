@@ -20,9 +20,25 @@ pub const MAX_SPEC_BYTES: usize = 4 * 1024 * 1024;
 /// parser recurses (and can overflow its stack) on pathologically deep input.
 pub const MAX_NESTING: usize = 64;
 
-/// Reads a spec from disk; IO problems are diagnostics too, so that callers report one way.
+/// The `-f` value that reads the spec from standard input.
+pub const STDIN: &str = "-";
+
+/// How a spec path is shown in messages: `<stdin>` for `-`.
+pub fn shown_path(path: &str) -> &str {
+    if path == STDIN {
+        "<stdin>"
+    } else {
+        path
+    }
+}
+
+/// Reads a spec from disk (or standard input for `-`); IO problems are diagnostics too, so
+/// that callers report one way.
 #[allow(clippy::result_large_err)] // one diagnostic, once per run
 pub fn read_source(path: &str) -> Result<SourceFile, Diagnostic> {
+    if path == STDIN {
+        return read_bytes(shown_path(path), std::io::stdin().lock());
+    }
     let empty = SourceFile::new(path, "");
     let metadata = std::fs::metadata(path).map_err(|e| {
         Diagnostic::error(&empty, None, format!("cannot read the spec file: {e}"))
@@ -37,16 +53,22 @@ pub fn read_source(path: &str) -> Result<SourceFile, Diagnostic> {
     if metadata.len() > MAX_SPEC_BYTES as u64 {
         return Err(too_large(&empty, Some(metadata.len())));
     }
-    // Read at most one byte past the limit: a pipe or device (`-f /dev/stdin`) has no size.
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| {
-            std::io::Read::read_to_end(
-                &mut std::io::Read::take(file, MAX_SPEC_BYTES as u64 + 1),
-                &mut bytes,
-            )
-        })
+    let file = std::fs::File::open(path)
         .map_err(|e| Diagnostic::error(&empty, None, format!("cannot read the spec file: {e}")))?;
+    read_bytes(path, file)
+}
+
+/// Reads at most one byte past the size limit (a pipe or device has no size to check first)
+/// and decodes the text.
+#[allow(clippy::result_large_err)] // one diagnostic, once per run
+fn read_bytes(path: &str, input: impl std::io::Read) -> Result<SourceFile, Diagnostic> {
+    let empty = SourceFile::new(path, "");
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(input, MAX_SPEC_BYTES as u64 + 1),
+        &mut bytes,
+    )
+    .map_err(|e| Diagnostic::error(&empty, None, format!("cannot read the spec file: {e}")))?;
     if bytes.len() > MAX_SPEC_BYTES {
         return Err(too_large(&empty, None));
     }
@@ -99,6 +121,9 @@ pub fn parse_spec(source: &SourceFile) -> Result<Spec, Diagnostic> {
     let text = source.text.as_str();
     if text.len() > MAX_SPEC_BYTES {
         return Err(too_large(source, Some(text.len() as u64)));
+    }
+    if let Some(d) = forbidden_character(source) {
+        return Err(d);
     }
     let content = text.trim_start_matches('\u{feff}');
     if content.trim().is_empty() {
@@ -155,6 +180,9 @@ pub fn parse_spec(source: &SourceFile) -> Result<Spec, Diagnostic> {
     let yaml = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut node = parse_yaml_with_options(0, yaml, options).map_err(|e| load_error(source, e))?;
     point_empty_values_at_keys(&mut node);
+    if let Some(d) = null_tag_value(source, &node, "") {
+        return Err(d);
+    }
     if let Some(d) = list_where_mapping_belongs(source, &node) {
         return Err(d);
     }
@@ -162,6 +190,77 @@ pub fn parse_spec(source: &SourceFile) -> Result<Spec, Diagnostic> {
         let path = e.path().map(str::to_string);
         shape_error(source, &node, path, e.into_inner())
     })
+}
+
+// ----------------------------------------------------------------------------------------------
+// Characters YAML does not allow.
+
+/// Whether YAML 1.2 allows `c` in a stream (`c-printable`: tab, LF, CR, x20–x7E, x85,
+/// xA0–xD7FF, xE000–xFFFD, x10000–x10FFFF), less what warden refuses on top:
+/// a byte order mark after the start, and the Unicode line and paragraph separators.
+fn is_allowed_character(c: char) -> bool {
+    matches!(c,
+        '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{85}' | '\u{a0}'..='\u{d7ff}'
+        | '\u{e000}'..='\u{fffd}' | '\u{10000}'..='\u{10ffff}')
+        && !matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}')
+}
+
+/// A readable name for a refused character, after its code point.
+fn character_name(c: char) -> &'static str {
+    match c {
+        '\0' => "NUL, which the YAML parser takes for the end of the file",
+        '\u{1b}' => "ESC",
+        '\u{7f}' => "DEL",
+        '\r' => "a carriage return not followed by a line feed",
+        '\u{feff}' => "a byte order mark (zero-width no-break space) after the start of the file",
+        '\u{2028}' => "LINE SEPARATOR, which some editors show as a line break but YAML does not",
+        '\u{2029}' => {
+            "PARAGRAPH SEPARATOR, which some editors show as a line break but YAML does not"
+        }
+        '\u{fffe}' | '\u{ffff}' => "a Unicode noncharacter",
+        '\u{80}'..='\u{9f}' => "a C1 control character",
+        _ => "a control character",
+    }
+}
+
+/// The first character the YAML parser must not see. The parser reads NUL as the end of the
+/// input (so everything after it would silently vanish from the spec), a lone carriage
+/// return as a line break that editors and diagnostics do not count, and the rest are not
+/// YAML at all; each is refused with its line and column rather than trusted.
+fn forbidden_character(source: &SourceFile) -> Option<Diagnostic> {
+    let text = source.text.as_str();
+    let text_start = usize::from(text.starts_with('\u{feff}')) * '\u{feff}'.len_utf8();
+    let (mut line, mut column) = (1, 1);
+    let mut chars = text[text_start..].chars().peekable();
+    while let Some(c) = chars.next() {
+        let lone_cr = c == '\r' && chars.peek() != Some(&'\n');
+        if lone_cr || !is_allowed_character(c) {
+            return Some(
+                Diagnostic::error(
+                    source,
+                    Some(&source.span_chars(line, column, 1)),
+                    format!(
+                        "the spec contains the character U+{:04X} ({}), which is not allowed in a spec",
+                        c as u32,
+                        character_name(c)
+                    ),
+                )
+                .label(format!("U+{:04X}", c as u32))
+                .help(if lone_cr {
+                    "save the file with LF (Unix) or CRLF (Windows) line endings"
+                } else {
+                    "delete the character: most editors do not show it (it often comes from a copy-paste, or the file is not a text file); the position above says where it is"
+                }),
+            );
+        }
+        if c == '\n' {
+            line += 1;
+            column = 1;
+        } else {
+            column += 1;
+        }
+    }
+    None
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -644,6 +743,69 @@ fn point_empty_values_at_keys(node: &mut Node) {
         }
         Node::Sequence(items) => items.iter_mut().for_each(point_empty_values_at_keys),
         Node::Scalar(_) => {}
+    }
+}
+
+/// A tag written as `key: null`, `key: ~` or `key:` has no value (YAML null); read as text it
+/// would become the word `null` or an empty value without the user asking for either.
+fn null_tag_value(source: &SourceFile, node: &Node, path: &str) -> Option<Diagnostic> {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match node {
+        Node::Mapping(map) => map.iter().find_map(|(key, value)| {
+            let here = join(key.as_str());
+            if let (Some(tags), "tags") = (value.as_mapping(), key.as_str()) {
+                for (tag, tag_value) in tags.iter() {
+                    let Node::Scalar(scalar) = tag_value else {
+                        continue;
+                    };
+                    let is_null = scalar.may_coerce()
+                        && matches!(scalar.as_str(), "" | "~" | "null" | "Null" | "NULL");
+                    if is_null {
+                        let written = if scalar.as_str().is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (`{}` is YAML for no value)", scalar.as_str())
+                        };
+                        let span = if scalar.as_str().is_empty() {
+                            *tag.span()
+                        } else {
+                            *scalar.span()
+                        };
+                        return Some(
+                            Diagnostic::error(
+                                source,
+                                Some(&span),
+                                format!("tag `{}` has no value{written}", tag.as_str()),
+                            )
+                            .label("no value")
+                            .help(if scalar.as_str().is_empty() {
+                                format!("write `{}: \"\"` for an empty value", tag.as_str())
+                            } else {
+                                format!(
+                                    "write `{}: \"\"` for an empty value, or quote the word (`\"{}\"`) if it is the value",
+                                    tag.as_str(),
+                                    scalar.as_str()
+                                )
+                            })
+                            .field(format!("{here}.{}", tag.as_str())),
+                        );
+                    }
+                }
+                return None;
+            }
+            null_tag_value(source, value, &here)
+        }),
+        Node::Sequence(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| null_tag_value(source, item, &format!("{path}[{i}]"))),
+        Node::Scalar(_) => None,
     }
 }
 
@@ -1150,6 +1312,62 @@ mod tests {
         assert_eq!(scan(&block, usize::MAX).too_deep, None);
         let plain = "a: see [docs\nb: it's {fine\n";
         assert!(scan(plain, usize::MAX).open.is_empty());
+    }
+
+    #[test]
+    fn refuses_every_character_yaml_does_not_allow_with_its_position() {
+        let refused = (0u32..0x20)
+            .filter(|c| ![0x09, 0x0a, 0x0d].contains(c))
+            .chain(0x7f..0xa0)
+            .filter(|c| *c != 0x85)
+            .chain([0xfeff, 0xfffe, 0xffff, 0x2028, 0x2029])
+            .filter_map(char::from_u32);
+        for c in refused {
+            let source = SourceFile::new("x.yaml", format!("version: 1\nproject: a{c}b\n"));
+            let d = forbidden_character(&source)
+                .unwrap_or_else(|| panic!("U+{:04X} accepted", c as u32));
+            assert!(
+                d.message.contains(&format!("U+{:04X}", c as u32)),
+                "{}",
+                d.message
+            );
+            let at = d.location.expect("located");
+            assert_eq!((at.line, at.column), (2, 11), "U+{:04X}", c as u32);
+        }
+        let lone_cr = SourceFile::new("x.yaml", "version: 1\r\nproject: a\rb\n");
+        let d = forbidden_character(&lone_cr).expect("a lone CR is refused");
+        assert_eq!(d.location.map(|l| (l.line, l.column)), Some((2, 11)));
+        let fine = "\u{feff}version: 1\r\nproject: \"a\tb\u{85}\u{a0}é😀\u{10ffff}\"\r\n";
+        assert!(forbidden_character(&SourceFile::new("x.yaml", fine)).is_none());
+    }
+
+    #[test]
+    fn a_tag_without_a_value_is_refused_wherever_tags_are() {
+        let spec = |tags: &str| {
+            format!(
+                "version: 1\ndefaults:\n  tags: {{d: x}}\naccounts:\n  - name: a\n    id: \"111111111111\"\n    regions: [us-east-1]\n    overrides:\n      - log_groups:\n          - name: /g\n            tags: {tags}\n"
+            )
+        };
+        for null in [
+            "{v: null}",
+            "{v: ~}",
+            "{v: }",
+            "{v: NULL}",
+            "{a: b, v: Null}",
+        ] {
+            let source = SourceFile::new("t.yaml", spec(null));
+            let d = parse_spec(&source).expect_err(null);
+            assert!(d.message.contains("tag `v` has no value"), "{null}: {d}");
+            assert_eq!(d.location.map(|l| l.line), Some(11), "{null}: {d}");
+            assert_eq!(
+                d.field.as_deref(),
+                Some("accounts[0].overrides[0].log_groups[0].tags.v")
+            );
+        }
+        for quoted in ["{v: \"null\"}", "{v: ''}", "{v: \"~\"}"] {
+            let source = SourceFile::new("t.yaml", spec(quoted));
+            assert!(parse_spec(&source).is_ok(), "{quoted}");
+        }
     }
 
     #[test]
