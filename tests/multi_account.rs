@@ -696,6 +696,36 @@ log_groups:
         assume["calls"], 1,
         "one AssumeRole per account, shared by its regions"
     );
+
+    // Issue 9 (5): a saved plan that cannot be checked in one of two accounts is refused, and
+    // the message says where — not "no account could be reached".
+    let from_env = cloud.write("env.yaml", &spec_with("${env:CUSTOMER_A_EXTERNAL_ID}"));
+    let saved = cloud.workdir.path().join("plan.json");
+    cloud
+        .warden_with_env(
+            &["plan", "-f", path_str(&from_env), "--out", path_str(&saved)],
+            &[("CUSTOMER_A_EXTERNAL_ID", "right-id")],
+        )
+        .expect_code(0);
+    let refused = cloud
+        .warden_with_env(
+            &["apply", path_str(&saved), "--auto-approve"],
+            &[("CUSTOMER_A_EXTERNAL_ID", "wrong-id")],
+        )
+        .expect_code(1);
+    assert!(
+        refused
+            .stderr
+            .contains("the saved plan could not be checked against live state in 1 place(s), so nothing was applied"),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains("customer-a"), "{}", refused.stderr);
+    assert!(
+        !refused.stderr.contains("no account could be reached"),
+        "{}",
+        refused.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
