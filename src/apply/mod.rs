@@ -138,6 +138,20 @@ pub async fn apply(reader: &Reader<'_>, plan: &Plan) -> ApplyReport {
     }
 }
 
+/// Every change of a scope skipped for one reason (its account or lease was not to be had).
+fn all_skipped(changes: &[ResourceChange], because: String) -> Vec<Outcome> {
+    changes
+        .iter()
+        .map(|c| Outcome {
+            address: c.address.clone(),
+            action: c.action,
+            status: Status::Skipped {
+                because: because.clone(),
+            },
+        })
+        .collect()
+}
+
 async fn apply_scope(
     reader: &Reader<'_>,
     key: &ScopeKey,
@@ -148,42 +162,11 @@ async fn apply_scope(
     let deadline = *reader.deadline();
     let session = match deadline.run(reader.session(&key.0)).await {
         Ok(Ok(s)) => s,
-        Err(reached) => {
-            return changes
-                .iter()
-                .map(|c| Outcome {
-                    address: c.address.clone(),
-                    action: c.action,
-                    status: Status::Skipped {
-                        because: format!("not started: {reached}"),
-                    },
-                })
-                .collect()
-        }
-        Ok(Err(e)) => {
-            return changes
-                .iter()
-                .map(|c| Outcome {
-                    address: c.address.clone(),
-                    action: c.action,
-                    status: Status::Skipped {
-                        because: format!("account `{}` unreachable: {e}", key.0),
-                    },
-                })
-                .collect()
-        }
+        Err(reached) => return all_skipped(changes, format!("not started: {reached}")),
+        Ok(Err(e)) => return all_skipped(changes, format!("account `{}` unreachable: {e}", key.0)),
     };
     if let Some(because) = lease::blocked(reader, key) {
-        return changes
-            .iter()
-            .map(|c| Outcome {
-                address: c.address.clone(),
-                action: c.action,
-                status: Status::Skipped {
-                    because: because.clone(),
-                },
-            })
-            .collect();
+        return all_skipped(changes, because);
     }
     let mut outcomes = Vec::new();
     let mut broken: HashSet<ResourceAddr> = in_error.clone();
