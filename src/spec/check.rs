@@ -11,13 +11,12 @@ use super::regions;
 use super::retention::{Retention, ALLOWED_RETENTION_DAYS};
 use super::source::SourceFile;
 use super::sp::Sp;
-use super::suggest::did_you_mean;
 use super::types::{Account, LogGroup, Spec};
+use crate::source::did_you_mean;
 
 /// Tag keys under this prefix are written by the tool itself.
 pub const RESERVED_TAG_PREFIX: &str = "warden:";
-/// Placeholders a name or ARN may use; replaced per account and region.
-pub const PLACEHOLDERS: &[&str] = &["{account}", "{account_name}", "{region}", "{partition}"];
+pub use crate::source::PLACEHOLDERS;
 
 /// Runs every check; an empty result with no errors means the spec can be expanded.
 pub fn check(spec: &Spec, source: &SourceFile, mode: EnvMode) -> Vec<Diagnostic> {

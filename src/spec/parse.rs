@@ -9,8 +9,8 @@ use marked_yaml::types::MarkedScalarNode;
 use super::diagnostic::Diagnostic;
 use super::retention::ALLOWED_RETENTION_DAYS;
 use super::source::{Location, SourceFile};
-use super::suggest::did_you_mean;
 use super::types::Spec;
+use crate::source::did_you_mean;
 
 /// Larger files are refused before parsing: a governance spec is a few kilobytes, and a huge
 /// file is far more likely a mistake (or an attack) than a spec.
