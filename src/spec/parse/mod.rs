@@ -5,6 +5,7 @@
 //! parser runs), `yaml_errors` (syntax errors in the spec's terms) and `shape_errors` (serde's
 //! errors located in the YAML tree, with hints derived from the JSON Schema).
 
+mod hints;
 mod prescan;
 mod read;
 mod shape_errors;
@@ -129,6 +130,28 @@ mod tests {
         for quoted in ["{v: \"null\"}", "{v: ''}", "{v: \"~\"}"] {
             let source = SourceFile::new("t.yaml", spec(quoted));
             assert!(parse_spec(&source).is_ok(), "{quoted}");
+        }
+    }
+
+    #[test]
+    fn misplaced_fields_in_invocation_logging_and_data_protection_get_a_hint() {
+        let spec = |body: &str| {
+            format!("version: 1\naccounts:\n  - name: a\n    id: \"111111111111\"\n    regions: [us-east-1]\n{body}")
+        };
+        let cases = [
+            (
+                "invocation_logging:\n  retention_days: 30\n",
+                "`retention_days` goes in a log group (an item of `log_groups:`)",
+            ),
+            (
+                "account_data_protection:\n  identifiers: [EmailAddress]\n  large_data: x\n",
+                "`large_data` goes under `cloudwatch:`",
+            ),
+        ];
+        for (body, hint) in cases {
+            let d = parse_spec(&SourceFile::new("t.yaml", spec(body))).expect_err(body);
+            let help = d.help.clone().unwrap_or_default();
+            assert!(help.contains(hint), "{body}: {help}");
         }
     }
 }

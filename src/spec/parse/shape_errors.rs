@@ -109,7 +109,7 @@ pub(super) fn list_where_mapping_belongs(source: &SourceFile, root: &Node) -> Op
 
 /// The schema alternatives a value may match (through `$ref`, `anyOf`, `oneOf`), each with
 /// the name of its definition when it has one.
-fn alternatives<'s>(
+pub(super) fn alternatives<'s>(
     schema: &'s serde_json::Value,
     defs: &'s serde_json::Value,
     depth: usize,
@@ -139,7 +139,7 @@ fn alternatives<'s>(
 }
 
 /// Whether a schema allows a JSON type (`object`, `array`); `None` when it does not say.
-fn allows(schema: &serde_json::Value, kind: &str) -> Option<bool> {
+pub(super) fn allows(schema: &serde_json::Value, kind: &str) -> Option<bool> {
     match schema.get("type") {
         Some(serde_json::Value::String(t)) => Some(t == kind),
         Some(serde_json::Value::Array(types)) => Some(types.iter().any(|t| t == kind)),
@@ -361,7 +361,7 @@ pub(super) fn shape_error(
                 Some(best) => d.help(format!(
                     "did you mean `{best}`? Fields allowed here: {allowed}"
                 )),
-                None => match belongs_elsewhere(field) {
+                None => match super::hints::belongs_elsewhere(&crate::spec::json_schema(), field) {
                     Some((name, place)) => d.help(format!(
                         "fields allowed here: {allowed}; `{name}` goes {place}"
                     )),
@@ -439,14 +439,12 @@ fn missing_field(message: &str) -> Option<&str> {
         .and_then(|rest| rest.strip_suffix('`'))
 }
 
-/// "account" for `accounts[1]`, "log group" for `log_groups[0]`, …
-fn item_name(path: &str) -> &'static str {
+/// "account" for `accounts[1]`, "log group" for `log_groups[0]`, …: the list's key, singular.
+fn item_name(path: &str) -> String {
     let list = path.rsplit('.').next().unwrap_or(path);
     match list.split('[').next().unwrap_or("") {
-        "accounts" => "account",
-        "log_groups" => "log group",
-        "overrides" => "override",
-        _ => "item",
+        "" => "item".to_string(),
+        key => super::hints::singular(key),
     }
 }
 
@@ -463,35 +461,6 @@ fn missing_help(field: &str, path: &str) -> String {
         "name" => "add a short name for the account, e.g. `name: prod`".into(),
         _ => "add the field; `warden schema` prints every field with its description".into(),
     }
-}
-
-/// Fields that exist elsewhere in a spec, for "goes under …" hints.
-fn belongs_elsewhere(field: &str) -> Option<(&'static str, &'static str)> {
-    const PLACES: &[(&str, &str)] = &[
-        (
-            "regions",
-            "under `defaults:`, in an account, or in an override",
-        ),
-        (
-            "tags",
-            "under `defaults:`, in an account, or in a log group",
-        ),
-        (
-            "retention_days",
-            "in a log group (an item of `log_groups:`)",
-        ),
-        ("kms_key_id", "in a log group (an item of `log_groups:`)"),
-        ("skip", "in a log group inside an account's `overrides:`"),
-        ("role_arn", "in an account (an item of `accounts:`)"),
-        ("external_id", "in an account (an item of `accounts:`)"),
-        ("overrides", "in an account (an item of `accounts:`)"),
-        ("log_groups", "at the top level or in an override"),
-        ("accounts", "at the top level"),
-        ("defaults", "at the top level"),
-        ("project", "at the top level"),
-    ];
-    let best = did_you_mean(field, PLACES.iter().map(|(name, _)| *name))?;
-    PLACES.iter().copied().find(|(name, _)| *name == best)
 }
 
 fn retention_help() -> String {
