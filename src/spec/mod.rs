@@ -2,9 +2,9 @@
 
 pub mod check;
 pub mod env;
-pub mod invocation_logging;
 pub mod parse;
 pub mod retention;
+pub mod sections;
 pub mod types;
 
 // Spans, sources and diagnostics live in `crate::source` (shared with `data_protection` and the
@@ -14,6 +14,7 @@ pub use crate::source::{diagnostic, regions, sp};
 pub use crate::source::{did_you_mean, Diagnostic, Location, Severity, SourceFile, Sp};
 pub use env::EnvMode;
 pub use parse::{shown_path, STDIN};
+pub use sections::invocation_logging;
 pub use types::Spec;
 
 /// A spec that parsed and passed every offline check.
