@@ -36,32 +36,18 @@ pub struct Checker<'a> {
     destinations: crate::data_protection::KnownDestinations,
 }
 
-/// Log groups and buckets the spec defines anywhere (baseline and overrides).
+/// Log groups and buckets the spec defines anywhere (baseline and overrides), as each section
+/// reports them.
 fn known_destinations(spec: &Spec) -> crate::data_protection::KnownDestinations {
-    let overrides = spec.accounts.iter().flat_map(|a| a.overrides.iter());
-    let log_groups = spec
-        .log_groups
-        .iter()
-        .chain(overrides.clone().flat_map(|o| o.log_groups.iter()))
-        .map(|g| g.name.get().clone())
-        .collect();
-    let logging = spec
-        .invocation_logging
-        .iter()
-        .chain(overrides.filter_map(|o| o.invocation_logging.as_ref()));
-    let s3_buckets = logging
-        .flat_map(|l| {
-            let large = l.cloudwatch.as_ref().and_then(|c| c.large_data.as_ref());
-            l.s3.iter().chain(large)
-        })
-        .filter(|b| b.create.as_ref().is_none_or(|c| *c.get()))
-        .map(|b| b.bucket.get().clone())
-        .collect();
-    crate::data_protection::KnownDestinations {
-        log_groups,
-        s3_buckets,
+    let mut known = crate::data_protection::KnownDestinations {
+        log_groups: Vec::new(),
+        s3_buckets: Vec::new(),
         firehose_streams: Vec::new(),
+    };
+    for section in SECTIONS {
+        section.destinations(spec, &mut known);
     }
+    known
 }
 
 impl Checker<'_> {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{effective, fill, resolve, Expansion, Merge, Scope, Section};
-use crate::data_protection;
+use crate::data_protection::{self, KnownDestinations};
 use crate::model::addr::{Kind, ResourceAddr};
 use crate::model::desired::{DesiredResource, OWNER_TAG};
 use crate::source::{did_you_mean, Diagnostic, SourceFile, Sp};
@@ -138,6 +138,17 @@ impl Section for LogGroups {
                 );
             }
         }
+    }
+
+    fn destinations(&self, spec: &Spec, known: &mut KnownDestinations) {
+        let overrides = spec.accounts.iter().flat_map(|a| a.overrides.iter());
+        let groups = spec
+            .log_groups
+            .iter()
+            .chain(overrides.flat_map(|o| o.log_groups.iter()));
+        known
+            .log_groups
+            .extend(groups.map(|g| g.name.get().clone()));
     }
 
     fn count(&self, spec: &Spec, account: &Account, region: &str) -> u64 {

@@ -54,3 +54,63 @@ pub fn is_set<'a, T>(
             .iter()
             .any(|o| applies(o, region) && pick(o).is_some())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+    use crate::spec::{load_source, EnvMode};
+
+    #[test]
+    fn overrides_apply_in_order_limited_by_regions_and_a_scope_without_overrides_borrows() {
+        let text = r#"
+version: 1
+defaults:
+  regions: [us-east-1, eu-west-1]
+accounts:
+  - name: a
+    id: "111111111111"
+    overrides:
+      - regions: [eu-west-1]
+        invocation_logging:
+          data: { image: false, text: false }
+      - invocation_logging:
+          data: { text: true }
+  - name: b
+    id: "222222222222"
+invocation_logging:
+  s3: { bucket: "logs-{account}-{region}" }
+  data: { text: false, video: false }
+"#;
+        let loaded = load_source(SourceFile::new("t.yaml", text), EnvMode::Strict)
+            .unwrap_or_else(|e| panic!("spec rejected: {:?}", e.diagnostics));
+        let spec = &loaded.spec;
+        let flags = |account: usize, region: &str| {
+            let merged = effective(
+                spec.invocation_logging.as_ref(),
+                &spec.accounts[account],
+                region,
+                |o| o.invocation_logging.as_ref(),
+            )
+            .expect("set");
+            let data = merged.data.clone().expect("data");
+            let flag = |f: Option<Sp<bool>>| f.map(|v| *v.get());
+            (
+                matches!(merged, Cow::Borrowed(_)),
+                [data.text, data.image, data.video].map(flag),
+            )
+        };
+        assert_eq!(
+            flags(0, "us-east-1"),
+            (false, [Some(true), None, Some(false)])
+        );
+        assert_eq!(
+            flags(0, "eu-west-1"),
+            (false, [Some(true), Some(false), Some(false)])
+        );
+        assert_eq!(
+            flags(1, "us-east-1"),
+            (true, [Some(false), None, Some(false)])
+        );
+    }
+}

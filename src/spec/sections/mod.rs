@@ -16,6 +16,7 @@ pub use merge::{applies, effective, is_set, Merge};
 use super::check::Checker;
 use super::types::{Account, Override, Spec};
 use super::{env, LoadedSpec};
+use crate::data_protection::KnownDestinations;
 use crate::model::addr::Kind;
 use crate::model::desired::{AccountTarget, DesiredResource, OWNER_TAG};
 use crate::source::{regions, Diagnostic, Sp};
@@ -34,6 +35,9 @@ pub trait Section: Sync {
     fn check_baseline(&self, spec: &Spec, checker: &mut Checker);
     /// Offline checks of one override's block; `field` is e.g. `accounts[0].overrides[1]`.
     fn check_override(&self, spec: &Spec, block: &Override, field: &str, checker: &mut Checker);
+    /// Destinations for data-protection findings (log groups, buckets) that this section
+    /// creates anywhere in the spec (baseline and overrides), names as written.
+    fn destinations(&self, _spec: &Spec, _known: &mut KnownDestinations) {}
     /// The most resources this section makes in one scope, from the spec alone and in time
     /// proportional to the spec (for the expansion limit, before anything is built).
     fn count(&self, spec: &Spec, account: &Account, region: &str) -> u64;

@@ -9,6 +9,7 @@ pub mod expand;
 use std::borrow::Cow;
 
 use super::{effective, is_set, Expansion, Merge, Scope, Section};
+use crate::data_protection::KnownDestinations;
 use crate::model::addr::Kind;
 use crate::source::{Diagnostic, SourceFile, Sp};
 use crate::spec::check::Checker;
@@ -155,6 +156,22 @@ impl Section for InvocationLoggingSection {
             checker.found.extend(found);
             checker.logging_env(logging, &field);
         }
+    }
+
+    fn destinations(&self, spec: &Spec, known: &mut KnownDestinations) {
+        let overrides = spec.accounts.iter().flat_map(|a| a.overrides.iter());
+        let logging = spec
+            .invocation_logging
+            .iter()
+            .chain(overrides.filter_map(|o| o.invocation_logging.as_ref()));
+        let buckets = logging
+            .flat_map(|l| {
+                let large = l.cloudwatch.as_ref().and_then(|c| c.large_data.as_ref());
+                l.s3.iter().chain(large)
+            })
+            .filter(|b| b.create.as_ref().is_none_or(|c| *c.get()))
+            .map(|b| b.bucket.get().clone());
+        known.s3_buckets.extend(buckets);
     }
 
     fn count(&self, spec: &Spec, account: &Account, region: &str) -> u64 {
