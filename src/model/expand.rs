@@ -19,16 +19,9 @@ pub const MAX_RESOURCES: u64 = 100_000;
 /// How many resources the spec expands to (each section counted at its most), computed
 /// from the spec alone in time and memory proportional to the spec.
 pub fn count_resources(spec: &crate::spec::Spec) -> u64 {
-    let mut total: u64 = 0;
-    for account in spec.accounts.iter() {
-        let regions = account.regions.as_ref().unwrap_or(&spec.defaults.regions);
-        for region in regions {
-            for section in SECTIONS {
-                total = total.saturating_add(section.count(spec, account, region));
-            }
-        }
-    }
-    total
+    SECTIONS.iter().fold(0u64, |total, section| {
+        total.saturating_add(section.count(spec))
+    })
 }
 
 /// The located error for a spec over [`MAX_RESOURCES`].

@@ -11,7 +11,7 @@ use crate::model::addr::{Kind, ResourceAddr};
 use crate::model::desired::DesiredResource;
 use crate::spec::check::Checker;
 use crate::spec::sections::invocation_logging::expand::SINGLETON;
-use crate::spec::types::{Account, Override, Spec};
+use crate::spec::types::{Override, Spec};
 
 /// An override's policy replaces the baseline's wholesale.
 impl Merge for DataProtectionSpec {
@@ -40,9 +40,11 @@ impl Section for AccountDataProtection {
         }
     }
 
-    fn count(&self, spec: &Spec, account: &Account, region: &str) -> u64 {
+    fn count(&self, spec: &Spec) -> u64 {
         let baseline = spec.account_data_protection.as_ref();
-        u64::from(is_set(baseline, account, region, pick))
+        super::scopes(spec)
+            .filter(|(account, region)| is_set(baseline, account, region, pick))
+            .count() as u64
     }
 
     fn expand(&self, scope: &Scope, out: &mut Expansion) {

@@ -15,7 +15,7 @@ use crate::model::desired::{DesiredResource, OWNER_TAG};
 use crate::source::{did_you_mean, Diagnostic, SourceFile, Sp};
 use crate::spec::check::{fill_samples, is_kms_key_arn, join_and, Checker};
 use crate::spec::retention::{Retention, ALLOWED_RETENTION_DAYS};
-use crate::spec::types::{Account, Override, Spec};
+use crate::spec::types::{Override, Spec};
 
 /// AWS allows at most 50 tags on a resource.
 const MAX_TAGS: usize = 50;
@@ -151,30 +151,34 @@ impl Section for LogGroups {
             .extend(groups.map(|g| g.name.get().clone()));
     }
 
-    fn count(&self, spec: &Spec, account: &Account, region: &str) -> u64 {
+    fn count(&self, spec: &Spec) -> u64 {
         // Counted without merging: presence per name is enough.
         let baseline: HashSet<&str> = spec.log_groups.iter().map(|g| g.name.as_str()).collect();
-        let mut groups = baseline.len() as u64;
-        let mut present: HashMap<&str, bool> = HashMap::new();
-        for item in account
-            .overrides
-            .iter()
-            .filter(|o| super::applies(o, region))
-            .flat_map(|o| o.log_groups.iter())
-        {
-            let name = item.name.as_str();
-            let here = present
-                .entry(name)
-                .or_insert_with(|| baseline.contains(name));
-            let skip = item.skip.as_ref().is_some_and(|s| *s.get());
-            match (skip, *here) {
-                (true, true) => groups -= 1,
-                (false, false) => groups += 1,
-                _ => {}
+        let mut total: u64 = 0;
+        for (account, region) in super::scopes(spec) {
+            let mut groups = baseline.len() as u64;
+            let mut present: HashMap<&str, bool> = HashMap::new();
+            for item in account
+                .overrides
+                .iter()
+                .filter(|o| super::applies(o, region))
+                .flat_map(|o| o.log_groups.iter())
+            {
+                let name = item.name.as_str();
+                let here = present
+                    .entry(name)
+                    .or_insert_with(|| baseline.contains(name));
+                let skip = item.skip.as_ref().is_some_and(|s| *s.get());
+                match (skip, *here) {
+                    (true, true) => groups -= 1,
+                    (false, false) => groups += 1,
+                    _ => {}
+                }
+                *here = !skip;
             }
-            *here = !skip;
+            total = total.saturating_add(groups);
         }
-        groups
+        total
     }
 
     fn expand(&self, scope: &Scope, out: &mut Expansion) {

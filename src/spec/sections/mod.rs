@@ -38,9 +38,9 @@ pub trait Section: Sync {
     /// Destinations for data-protection findings (log groups, buckets) that this section
     /// creates anywhere in the spec (baseline and overrides), names as written.
     fn destinations(&self, _spec: &Spec, _known: &mut KnownDestinations) {}
-    /// The most resources this section makes in one scope, from the spec alone and in time
-    /// proportional to the spec (for the expansion limit, before anything is built).
-    fn count(&self, spec: &Spec, account: &Account, region: &str) -> u64;
+    /// The most resources this section makes in all accounts and regions, from the spec alone
+    /// and in time proportional to the spec (for the expansion limit, before anything is built).
+    fn count(&self, spec: &Spec) -> u64;
     /// Expands the section's effective value (baseline plus overrides) in one scope.
     fn expand(&self, scope: &Scope, out: &mut Expansion);
 }
@@ -102,6 +102,14 @@ impl Expansion {
 /// strict mode, so expansion never runs with them); in lenient mode the reference stands in.
 pub fn resolve(value: &Sp<String>) -> String {
     env::interpolate(value, env::from_process).unwrap_or_else(|_| value.get().clone())
+}
+
+/// Every (account, region) scope of the spec.
+pub fn scopes(spec: &Spec) -> impl Iterator<Item = (&Account, &str)> {
+    spec.accounts.iter().flat_map(|account| {
+        let regions = account.regions.as_ref().unwrap_or(&spec.defaults.regions);
+        regions.iter().map(move |r| (account, r.as_str()))
+    })
 }
 
 pub fn fill(template: &str, target: &AccountTarget, region: &str) -> String {

@@ -13,7 +13,7 @@ use crate::data_protection::KnownDestinations;
 use crate::model::addr::Kind;
 use crate::source::{Diagnostic, SourceFile, Sp};
 use crate::spec::check::Checker;
-use crate::spec::types::{Account, Override, Spec};
+use crate::spec::types::{Override, Spec};
 use crate::spec::{check, env};
 
 /// Bedrock model invocation logging for every account and region (a singleton per account/region).
@@ -174,13 +174,12 @@ impl Section for InvocationLoggingSection {
         known.s3_buckets.extend(buckets);
     }
 
-    fn count(&self, spec: &Spec, account: &Account, region: &str) -> u64 {
+    fn count(&self, spec: &Spec) -> u64 {
         let baseline = spec.invocation_logging.as_ref();
-        if is_set(baseline, account, region, pick) {
-            MAX_LOGGING_RESOURCES
-        } else {
-            0
-        }
+        let scopes = super::scopes(spec)
+            .filter(|(account, region)| is_set(baseline, account, region, pick))
+            .count() as u64;
+        scopes.saturating_mul(MAX_LOGGING_RESOURCES)
     }
 
     fn expand(&self, scope: &Scope, out: &mut Expansion) {
