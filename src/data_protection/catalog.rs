@@ -1,6 +1,6 @@
 //! The CloudWatch Logs managed data identifiers a policy may name, kept as data in identifiers.txt.
 
-use crate::spec::did_you_mean;
+use crate::source::did_you_mean;
 
 const IDENTIFIERS: &str = include_str!("identifiers.txt");
 

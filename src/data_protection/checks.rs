@@ -10,9 +10,9 @@ use super::{
     desired_policy, DataProtectionSpec, FindingsSpec, Mask, MAX_CUSTOM_IDENTIFIERS,
     MAX_CUSTOM_NAME_CHARS, MAX_CUSTOM_REGEX_CHARS, MAX_DOCUMENT_CHARS,
 };
-use crate::spec::check::PLACEHOLDERS;
-use crate::spec::sp::Sp;
-use crate::spec::{did_you_mean, regions, Diagnostic, SourceFile};
+use crate::source::Sp;
+use crate::source::PLACEHOLDERS;
+use crate::source::{did_you_mean, regions, Diagnostic, SourceFile};
 
 /// Symbols AWS documents as supported in custom identifier regexes, besides letters and digits.
 const REGEX_SYMBOLS: &str = "_#=@/;,- ^$?[]{}|\\*+.";

@@ -33,7 +33,7 @@ use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::spec::sp::Sp;
+use crate::source::Sp;
 
 pub mod catalog;
 mod checks;

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::*;
-use crate::spec::{Diagnostic, SourceFile};
+use crate::source::{Diagnostic, SourceFile};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

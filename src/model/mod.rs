@@ -4,7 +4,7 @@ pub mod addr;
 pub mod desired;
 pub mod expand;
 pub mod live;
-pub mod logging;
+pub use crate::spec::sections::invocation_logging::expand as logging;
 
 pub use addr::{Kind, ResourceAddr};
 pub use desired::{AccountTarget, Desired, DesiredResource, OWNER_TAG};

@@ -4,20 +4,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use marked_yaml::Span;
 
-use super::diagnostic::Diagnostic;
 use super::env::{self, EnvError, EnvMode};
-use super::invocation_logging;
-use super::regions;
-use super::retention::{Retention, ALLOWED_RETENTION_DAYS};
-use super::source::SourceFile;
-use super::sp::Sp;
-use super::suggest::did_you_mean;
-use super::types::{Account, LogGroup, Spec};
+use super::sections::SECTIONS;
+use super::types::{Account, Spec};
+use crate::source::{did_you_mean, regions, Diagnostic, SourceFile, Sp};
 
 /// Tag keys under this prefix are written by the tool itself.
 pub const RESERVED_TAG_PREFIX: &str = "warden:";
-/// Placeholders a name or ARN may use; replaced per account and region.
-pub const PLACEHOLDERS: &[&str] = &["{account}", "{account_name}", "{region}", "{partition}"];
+pub use crate::source::PLACEHOLDERS;
 
 /// Runs every check; an empty result with no errors means the spec can be expanded.
 pub fn check(spec: &Spec, source: &SourceFile, mode: EnvMode) -> Vec<Diagnostic> {
@@ -33,44 +27,37 @@ pub fn check(spec: &Spec, source: &SourceFile, mode: EnvMode) -> Vec<Diagnostic>
     found
 }
 
-struct Checker<'a> {
-    source: &'a SourceFile,
+/// Collects the findings of every check; sections add theirs through its helpers.
+pub struct Checker<'a> {
+    pub(crate) source: &'a SourceFile,
     mode: EnvMode,
-    found: Vec<Diagnostic>,
+    pub(crate) found: Vec<Diagnostic>,
     /// What the spec itself creates, for findings destinations (names as written).
     destinations: crate::data_protection::KnownDestinations,
 }
 
-/// Log groups and buckets the spec defines anywhere (baseline and overrides).
+/// Log groups and buckets the spec defines anywhere (baseline and overrides), as each section
+/// reports them.
 fn known_destinations(spec: &Spec) -> crate::data_protection::KnownDestinations {
-    let overrides = spec.accounts.iter().flat_map(|a| a.overrides.iter());
-    let log_groups = spec
-        .log_groups
-        .iter()
-        .chain(overrides.clone().flat_map(|o| o.log_groups.iter()))
-        .map(|g| g.name.get().clone())
-        .collect();
-    let logging = spec
-        .invocation_logging
-        .iter()
-        .chain(overrides.filter_map(|o| o.invocation_logging.as_ref()));
-    let s3_buckets = logging
-        .flat_map(|l| {
-            let large = l.cloudwatch.as_ref().and_then(|c| c.large_data.as_ref());
-            l.s3.iter().chain(large)
-        })
-        .filter(|b| b.create.as_ref().is_none_or(|c| *c.get()))
-        .map(|b| b.bucket.get().clone())
-        .collect();
-    crate::data_protection::KnownDestinations {
-        log_groups,
-        s3_buckets,
+    let mut known = crate::data_protection::KnownDestinations {
+        log_groups: Vec::new(),
+        s3_buckets: Vec::new(),
         firehose_streams: Vec::new(),
+    };
+    for section in SECTIONS {
+        section.destinations(spec, &mut known);
     }
+    known
 }
 
 impl Checker<'_> {
-    fn error(&mut self, span: Span, field: String, message: String, help: Option<String>) {
+    pub(crate) fn error(
+        &mut self,
+        span: Span,
+        field: String,
+        message: String,
+        help: Option<String>,
+    ) {
         let mut d = Diagnostic::error(self.source, Some(&span), message).field(field);
         if let Some(h) = help {
             d = d.help(h);
@@ -78,7 +65,13 @@ impl Checker<'_> {
         self.found.push(d);
     }
 
-    fn warn(&mut self, span: Span, field: String, message: String, help: Option<String>) {
+    pub(crate) fn warn(
+        &mut self,
+        span: Span,
+        field: String,
+        message: String,
+        help: Option<String>,
+    ) {
         let mut d = Diagnostic::warning(self.source, Some(&span), message).field(field);
         if let Some(h) = help {
             d = d.help(h);
@@ -155,14 +148,8 @@ impl Checker<'_> {
                 }
             }
         }
-        self.log_groups(&spec.log_groups, "log_groups", false);
-        if let Some(logging) = &spec.invocation_logging {
-            let found = invocation_logging::check(logging, self.source, "invocation_logging", true);
-            self.found.extend(found);
-            self.logging_env(logging, "invocation_logging");
-        }
-        if let Some(protection) = &spec.account_data_protection {
-            self.data_protection(protection, "account_data_protection");
+        for section in SECTIONS {
+            section.check_baseline(spec, self);
         }
     }
 
@@ -294,125 +281,14 @@ impl Checker<'_> {
                     }
                 }
             }
-            self.log_groups(&block.log_groups, &format!("{ofield}.log_groups"), true);
-            if let Some(logging) = &block.invocation_logging {
-                let found = invocation_logging::check(
-                    logging,
-                    self.source,
-                    &format!("{ofield}.invocation_logging"),
-                    false,
-                );
-                self.found.extend(found);
-                self.logging_env(logging, &format!("{ofield}.invocation_logging"));
-            }
-            if let Some(protection) = &block.account_data_protection {
-                self.data_protection(protection, &format!("{ofield}.account_data_protection"));
-            }
-            for (i, group) in block.log_groups.iter().enumerate() {
-                let skip = group.skip.as_ref().is_some_and(|s| *s.get());
-                if skip
-                    && !spec
-                        .log_groups
-                        .iter()
-                        .any(|b| b.name.get() == group.name.get())
-                {
-                    self.error(
-                        group.name.span(),
-                        format!("{ofield}.log_groups[{i}].skip"),
-                        format!(
-                            "`{}` is not in the baseline, so there is nothing to skip",
-                            group.name.get()
-                        ),
-                        Some(
-                            match did_you_mean(
-                                group.name.get(),
-                                spec.log_groups.iter().map(|b| b.name.as_str()),
-                            ) {
-                                Some(best) => format!("did you mean `{best}`?"),
-                                None => "check the name against the top-level `log_groups`".into(),
-                            },
-                        ),
-                    );
-                }
+            for section in SECTIONS {
+                section.check_override(spec, block, &ofield, self);
             }
         }
         id
     }
 
-    fn log_groups(&mut self, groups: &[LogGroup], field: &str, in_override: bool) {
-        self.duplicates(
-            groups
-                .iter()
-                .map(|g| (g.name.get().as_str(), g.name.span())),
-            field,
-            "log group",
-        );
-        for (i, group) in groups.iter().enumerate() {
-            let gfield = format!("{field}[{i}]");
-            self.log_group_name(&group.name, &format!("{gfield}.name"));
-            if let Some(retention) = &group.retention_days {
-                if let Retention::Days(days) = retention.get() {
-                    if let Some(nearest) = Retention::closest_allowed(*days) {
-                        self.error(
-                            retention.span(),
-                            format!("{gfield}.retention_days"),
-                            format!("CloudWatch Logs does not accept a retention of {days} days"),
-                            Some(format!(
-                                "use {nearest} (the nearest allowed value); allowed: {}, or `never`",
-                                ALLOWED_RETENTION_DAYS
-                                    .iter()
-                                    .map(u32::to_string)
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )),
-                        );
-                    }
-                }
-            }
-            if let Some(key) = &group.kms_key_id {
-                let kfield = format!("{gfield}.kms_key_id");
-                if key.get() == "none" && !in_override {
-                    self.error(
-                        key.span(),
-                        kfield,
-                        "`kms_key_id: none` only means something in an account's `overrides`".into(),
-                        Some("in the baseline, leave `kms_key_id` out for a group without a customer key; `none` in an override removes the baseline's key".into()),
-                    );
-                } else if key.get() != "none" {
-                    if let Some(value) = self.resolve(key, &kfield) {
-                        self.placeholders(key, &value, &kfield);
-                        if !is_kms_key_arn(&fill_samples(&value)) {
-                            self.error(
-                                key.span(),
-                                kfield,
-                                format!("`{value}` is not a KMS key ARN"),
-                                Some("log groups need the key's ARN, e.g. `arn:aws:kms:{region}:{account}:key/1234abcd-12ab-34cd-56ef-1234567890ab` (aliases are not accepted by CloudWatch Logs)".into()),
-                            );
-                        }
-                    }
-                }
-            }
-            self.tags(&group.tags, &format!("{gfield}.tags"));
-            if let Some(protection) = &group.data_protection {
-                self.data_protection(protection, &format!("{gfield}.data_protection"));
-            }
-            if let Some(skip) = &group.skip {
-                if !in_override {
-                    self.error(
-                        skip.span(),
-                        format!("{gfield}.skip"),
-                        "`skip` is only meaningful inside an account's `overrides`".into(),
-                        Some(
-                            "remove the group from the baseline instead, or skip it per account"
-                                .into(),
-                        ),
-                    );
-                }
-            }
-        }
-    }
-
-    fn data_protection(
+    pub(crate) fn data_protection(
         &mut self,
         protection: &crate::data_protection::DataProtectionSpec,
         field: &str,
@@ -428,52 +304,8 @@ impl Checker<'_> {
         self.found.extend(found);
     }
 
-    fn log_group_name(&mut self, name: &Sp<String>, field: &str) {
-        if !self.placeholders(name, name, field) {
-            // The unknown placeholder is the problem; its braces would be reported again here.
-            return;
-        }
-        let sample = fill_samples(name);
-        let length = sample.chars().count();
-        let mut bad: Vec<char> = sample
-            .chars()
-            .filter(|c| !(c.is_ascii_alphanumeric() || "._-/#".contains(*c)))
-            .collect();
-        bad.dedup();
-        bad.sort_unstable();
-        bad.dedup();
-        let help = "use 1-512 characters from letters, digits and `._-/#`; placeholders {account}, {account_name}, {region} are allowed";
-        let message = if length == 0 {
-            Some("the log group name is empty".to_string())
-        } else if length > 512 {
-            Some(format!(
-                "the log group name is {length} characters long; CloudWatch Logs allows at most 512"
-            ))
-        } else if !bad.is_empty() {
-            let shown = bad
-                .iter()
-                .map(|c| match c {
-                    ' ' => "` ` (space)".to_string(),
-                    '\t' => "a tab".to_string(),
-                    c => format!("`{c}`"),
-                })
-                .collect::<Vec<_>>();
-            Some(format!(
-                "`{}` is not a valid log group name: {} {} not allowed",
-                name.get(),
-                join_and(&shown),
-                if shown.len() == 1 { "is" } else { "are" }
-            ))
-        } else {
-            None
-        };
-        if let Some(message) = message {
-            self.error(name.span(), field.to_string(), message, Some(help.into()));
-        }
-    }
-
     /// Reports unknown `{placeholders}`; `true` when there are none.
-    fn placeholders(&mut self, at: &Sp<String>, value: &str, field: &str) -> bool {
+    pub(crate) fn placeholders(&mut self, at: &Sp<String>, value: &str, field: &str) -> bool {
         let mut known = true;
         let mut rest = value;
         while let Some(start) = rest.find('{') {
@@ -498,7 +330,7 @@ impl Checker<'_> {
         known
     }
 
-    fn region(&mut self, region: &Sp<String>, field: String) {
+    pub(crate) fn region(&mut self, region: &Sp<String>, field: String) {
         if !regions::is_known(region) {
             let help = match did_you_mean(region, regions::all()) {
                 Some(best) => format!("did you mean `{best}`?"),
@@ -513,7 +345,7 @@ impl Checker<'_> {
         }
     }
 
-    fn tags(&mut self, tags: &BTreeMap<String, Sp<String>>, field: &str) {
+    pub(crate) fn tags(&mut self, tags: &BTreeMap<String, Sp<String>>, field: &str) {
         for (key, value) in tags {
             let tfield = format!("{field}.{key}");
             let key_span = self.key_span(value, key);
@@ -590,7 +422,7 @@ impl Checker<'_> {
         }
     }
 
-    fn duplicates<'s>(
+    pub(crate) fn duplicates<'s>(
         &mut self,
         items: impl Iterator<Item = (&'s str, Span)>,
         field: &str,
@@ -616,7 +448,7 @@ impl Checker<'_> {
     /// strings without spans): the key's last occurrence shortly before the value on its line.
     /// Only a bounded stretch before the value is searched, so that a spec written on one long
     /// line (flow style) is still checked in linear time.
-    fn key_span(&self, value: &Sp<String>, key: &str) -> Span {
+    pub(crate) fn key_span(&self, value: &Sp<String>, key: &str) -> Span {
         const LOOK_BACK: usize = 1024;
         let span = value.span();
         let Some(start) = span.start() else {
@@ -640,31 +472,8 @@ impl Checker<'_> {
         }
     }
 
-    /// The logging role ARN may come from the environment (`${env:…}`), like account roles.
-    fn logging_env(&mut self, logging: &invocation_logging::InvocationLogging, field: &str) {
-        if let Some(arn) = logging
-            .cloudwatch
-            .as_ref()
-            .and_then(|c| c.role_arn.as_ref())
-        {
-            if env::has_reference(arn) {
-                let field = format!("{field}.cloudwatch.role_arn");
-                if let Some(value) = self.resolve(arn, &field) {
-                    if parse_role_arn(&value).is_none() {
-                        self.error(
-                            arn.span(),
-                            field,
-                            format!("`{value}` (from the environment) is not an IAM role ARN"),
-                            Some("set the variable to `arn:aws:iam::<account>:role/<name>`".into()),
-                        );
-                    }
-                }
-            }
-        }
-    }
-
     /// Resolves `${env:…}`; `None` when the value is unknown here (reported as appropriate).
-    fn resolve(&mut self, value: &Sp<String>, field: &str) -> Option<String> {
+    pub(crate) fn resolve(&mut self, value: &Sp<String>, field: &str) -> Option<String> {
         match env::interpolate(value, env::from_process) {
             Ok(v) => Some(v),
             Err(EnvError::Missing(name)) => {
@@ -720,7 +529,7 @@ fn describe_char(c: char) -> String {
 }
 
 /// `a`, `a and b`, `a, b and c`.
-fn join_and(items: &[String]) -> String {
+pub(crate) fn join_and(items: &[String]) -> String {
     match items {
         [] => String::new(),
         [one] => one.clone(),
@@ -763,7 +572,7 @@ pub fn parse_role_arn(arn: &str) -> Option<String> {
     }
 }
 
-fn is_kms_key_arn(arn: &str) -> bool {
+pub(crate) fn is_kms_key_arn(arn: &str) -> bool {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     matches!(parts.as_slice(),
         ["arn", partition, "kms", region, account, resource]
@@ -774,7 +583,7 @@ fn is_kms_key_arn(arn: &str) -> bool {
 }
 
 /// Replaces placeholders with sample values so a template can be checked offline.
-fn fill_samples(value: &str) -> String {
+pub(crate) fn fill_samples(value: &str) -> String {
     value
         .replace("{account}", "123456789012")
         .replace("{account_name}", "sample")

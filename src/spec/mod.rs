@@ -1,22 +1,20 @@
 //! The spec: reading the YAML file, checking it offline, and describing it as a JSON Schema.
 
 pub mod check;
-pub mod diagnostic;
 pub mod env;
-pub mod invocation_logging;
 pub mod parse;
-pub mod regions;
 pub mod retention;
-pub mod source;
-pub mod sp;
-mod suggest;
+pub mod sections;
 pub mod types;
 
-pub use diagnostic::{Diagnostic, Severity};
+// Spans, sources and diagnostics live in `crate::source` (shared with `data_protection` and the
+// kinds); these re-exports keep the paths that the rest of the crate uses.
+pub use crate::source::file as source;
+pub use crate::source::{diagnostic, regions, sp};
+pub use crate::source::{did_you_mean, Diagnostic, Location, Severity, SourceFile, Sp};
 pub use env::EnvMode;
 pub use parse::{shown_path, STDIN};
-pub use source::SourceFile;
-pub use suggest::did_you_mean;
+pub use sections::invocation_logging;
 pub use types::Spec;
 
 /// A spec that parsed and passed every offline check.

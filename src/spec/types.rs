@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::invocation_logging::InvocationLogging;
-use super::retention::Retention;
-use super::sp::Sp;
+use super::sections::invocation_logging::InvocationLogging;
+pub use super::sections::log_groups::LogGroup;
+use crate::source::Sp;
 
 /// A bedrock-warden governance spec.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -95,31 +95,4 @@ pub struct Override {
     /// Replaces the baseline's account-wide data-protection policy here.
     #[serde(default)]
     pub account_data_protection: Option<crate::data_protection::DataProtectionSpec>,
-}
-
-/// A CloudWatch Logs log group.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LogGroup {
-    /// Log group name, e.g. `/aws/bedrock/invocations`. May use `{account}`, `{account_name}`, `{region}`.
-    pub name: Sp<String>,
-    /// Days to keep events (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
-    /// 1827, 2192, 2557, 2922, 3288, 3653) or `never`. Default: `never`.
-    #[serde(default)]
-    pub retention_days: Option<Sp<Retention>>,
-    /// KMS key ARN that encrypts the group, e.g. `arn:aws:kms:{region}:{account}:key/<id>`.
-    /// `none` removes a key set by the baseline.
-    #[serde(default)]
-    pub kms_key_id: Option<Sp<String>>,
-    /// Tags for this group (merged onto defaults and account tags).
-    #[serde(default)]
-    pub tags: BTreeMap<String, Sp<String>>,
-    /// In an override: `true` removes this baseline group from the account/regions.
-    #[serde(default)]
-    pub skip: Option<Sp<bool>>,
-    /// A CloudWatch Logs data-protection policy: audit and mask sensitive data (e-mail
-    /// addresses, keys, card numbers, …) in this group. Without it the group has no policy:
-    /// removing the block removes the policy (shown in the plan first).
-    #[serde(default)]
-    pub data_protection: Option<crate::data_protection::DataProtectionSpec>,
 }

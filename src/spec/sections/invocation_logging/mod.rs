@@ -4,9 +4,17 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::diagnostic::Diagnostic;
-use super::source::SourceFile;
-use super::sp::Sp;
+pub mod expand;
+
+use std::borrow::Cow;
+
+use super::{effective, is_set, Expansion, Merge, Scope, Section};
+use crate::data_protection::KnownDestinations;
+use crate::model::addr::Kind;
+use crate::source::{Diagnostic, SourceFile, Sp};
+use crate::spec::check::Checker;
+use crate::spec::types::{Override, Spec};
+use crate::spec::{check, env};
 
 /// Bedrock model invocation logging for every account and region (a singleton per account/region).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -91,7 +99,16 @@ impl InvocationLogging {
     pub fn is_enabled(&self) -> bool {
         self.enabled.as_ref().is_none_or(|e| *e.get())
     }
+}
 
+/// An override's fields replace the baseline's (the data flags one by one).
+impl Merge for InvocationLogging {
+    fn merged<'a>(base: Cow<'a, Self>, over: &'a Self) -> Cow<'a, Self> {
+        Cow::Owned(base.merged_with(over))
+    }
+}
+
+impl InvocationLogging {
     /// `self` with the fields `other` sets replacing these (data flags one by one).
     pub fn merged_with(&self, other: &InvocationLogging) -> InvocationLogging {
         let data = match (&self.data, &other.data) {
@@ -108,6 +125,107 @@ impl InvocationLogging {
             data,
             cloudwatch: other.cloudwatch.clone().or(self.cloudwatch.clone()),
             s3: other.s3.clone().or(self.s3.clone()),
+        }
+    }
+}
+
+/// The section in the registry of [`super::SECTIONS`].
+pub struct InvocationLoggingSection;
+
+fn pick(block: &Override) -> Option<&InvocationLogging> {
+    block.invocation_logging.as_ref()
+}
+
+/// Resources one scope's invocation logging can produce at most: the setting, its role and
+/// up to two buckets.
+const MAX_LOGGING_RESOURCES: u64 = 4;
+
+impl Section for InvocationLoggingSection {
+    fn check_baseline(&self, spec: &Spec, checker: &mut Checker) {
+        if let Some(logging) = &spec.invocation_logging {
+            let found = check(logging, checker.source, "invocation_logging", true);
+            checker.found.extend(found);
+            checker.logging_env(logging, "invocation_logging");
+        }
+    }
+
+    fn check_override(&self, _spec: &Spec, block: &Override, ofield: &str, checker: &mut Checker) {
+        if let Some(logging) = &block.invocation_logging {
+            let field = format!("{ofield}.invocation_logging");
+            let found = check(logging, checker.source, &field, false);
+            checker.found.extend(found);
+            checker.logging_env(logging, &field);
+        }
+    }
+
+    fn destinations(&self, spec: &Spec, known: &mut KnownDestinations) {
+        let overrides = spec.accounts.iter().flat_map(|a| a.overrides.iter());
+        let logging = spec
+            .invocation_logging
+            .iter()
+            .chain(overrides.filter_map(|o| o.invocation_logging.as_ref()));
+        let buckets = logging
+            .flat_map(|l| {
+                let large = l.cloudwatch.as_ref().and_then(|c| c.large_data.as_ref());
+                l.s3.iter().chain(large)
+            })
+            .filter(|b| b.create.as_ref().is_none_or(|c| *c.get()))
+            .map(|b| b.bucket.get().clone());
+        known.s3_buckets.extend(buckets);
+    }
+
+    fn count(&self, spec: &Spec) -> u64 {
+        let baseline = spec.invocation_logging.as_ref();
+        let scopes = super::scopes(spec)
+            .filter(|(account, region)| is_set(baseline, account, region, pick))
+            .count() as u64;
+        scopes.saturating_mul(MAX_LOGGING_RESOURCES)
+    }
+
+    fn expand(&self, scope: &Scope, out: &mut Expansion) {
+        let baseline = scope.spec().invocation_logging.as_ref();
+        let Some(logging) = effective(baseline, scope.account, scope.region, pick) else {
+            return;
+        };
+        let tags = scope.tags();
+        let group_names = out.created_here(Kind::LogGroup);
+        let fill = |t: &str| scope.fill(t);
+        let at = expand::Scope {
+            source: &scope.loaded.source,
+            target: scope.target,
+            region: scope.region,
+            tags: &tags,
+            log_groups: &group_names,
+            fill: &fill,
+        };
+        match expand::expand(&logging, &at) {
+            Ok(rs) => out.resources.extend(rs),
+            Err(ds) => out.problems.extend(ds),
+        }
+    }
+}
+
+impl Checker<'_> {
+    /// The logging role ARN may come from the environment (`${env:…}`), like account roles.
+    fn logging_env(&mut self, logging: &InvocationLogging, field: &str) {
+        if let Some(arn) = logging
+            .cloudwatch
+            .as_ref()
+            .and_then(|c| c.role_arn.as_ref())
+        {
+            if env::has_reference(arn) {
+                let field = format!("{field}.cloudwatch.role_arn");
+                if let Some(value) = self.resolve(arn, &field) {
+                    if check::parse_role_arn(&value).is_none() {
+                        self.error(
+                            arn.span(),
+                            field,
+                            format!("`{value}` (from the environment) is not an IAM role ARN"),
+                            Some("set the variable to `arn:aws:iam::<account>:role/<name>`".into()),
+                        );
+                    }
+                }
+            }
         }
     }
 }
@@ -136,7 +254,7 @@ pub fn check(
                     .help("remove `role` to use the existing role, or remove `role_arn` to let warden create one"),
             ),
             (Some(arn), None) => {
-                if !super::env::has_reference(arn) && super::check::parse_role_arn(arn).is_none() {
+                if !env::has_reference(arn) && check::parse_role_arn(arn).is_none() {
                     found.push(
                         Diagnostic::error(source, Some(&arn.span()), format!("`{}` is not an IAM role ARN", arn.get()))
                             .field(format!("{cfield}.role_arn"))

@@ -10,7 +10,7 @@ use miette::{
 };
 use serde::Serialize;
 
-use super::source::{Location, SourceFile};
+use super::file::{Location, SourceFile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -350,7 +350,7 @@ impl miette::Diagnostic for Rendered<'_> {
 #[cfg(test)]
 mod tests {
     use super::snippet_source;
-    use crate::spec::SourceFile;
+    use crate::source::SourceFile;
 
     #[test]
     fn messages_never_carry_control_characters() {

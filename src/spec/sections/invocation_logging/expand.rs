@@ -5,12 +5,11 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::addr::{Kind, ResourceAddr};
-use super::desired::{AccountTarget, DesiredResource};
+use super::{is_bucket_name, InvocationLogging, S3Location};
+use crate::model::addr::{Kind, ResourceAddr};
+use crate::model::desired::{AccountTarget, DesiredResource};
 use crate::policy;
-use crate::spec::invocation_logging::{is_bucket_name, InvocationLogging, S3Location};
-use crate::spec::source::SourceFile;
-use crate::spec::{regions, Diagnostic};
+use crate::source::{regions, Diagnostic, SourceFile, Sp};
 
 /// The singleton's resource name in addresses: `ops/us-east-1/invocation_logging/default`.
 pub const SINGLETON: &str = "default";
@@ -204,7 +203,7 @@ pub fn expand(
         });
     }
     let data = logging.data.clone().unwrap_or_default();
-    let flag = |f: &Option<crate::spec::sp::Sp<bool>>| f.as_ref().is_none_or(|v| *v.get());
+    let flag = |f: &Option<Sp<bool>>| f.as_ref().is_none_or(|v| *v.get());
     resources.push(DesiredResource {
         addr: addr(Kind::InvocationLogging, SINGLETON),
         props: json!({
