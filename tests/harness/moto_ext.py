@@ -1014,6 +1014,10 @@ def _install_faults() -> None:
 #   ones kept the advanced ones: now a trail has one kind, the last put, and a
 #   trail that never had selectors put reports AWS's default (one basic selector,
 #   all management events, no data events).
+# * CreateTrail beyond 5 trails in a Region (multi-Region trails count everywhere):
+#   ``MaximumNumberOfTrailsExceededException``; moto had no limit.
+# * DescribeTrails ignored ``trailNameList``: now names (this Region's trails) and
+#   ARNs (any Region of the account) filter as documented.
 # * PutEventSelectors validated nothing: now ``InvalidEventSelectorsException``
 #   per ``validate_advanced_event_selectors`` / ``validate_event_selectors``, and
 #   ``InvalidParameterCombinationException`` for both kinds (or neither) at once.
@@ -1051,6 +1055,8 @@ MAX_BASIC_SELECTORS = 5
 MAX_DATA_RESOURCES = 250
 BASIC_DATA_RESOURCE_TYPES = {"AWS::S3::Object", "AWS::Lambda::Function", "AWS::DynamoDB::Table"}
 RESOURCE_TYPE_SHAPE = r"^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$"
+#: "Trails per Region: 5" (CloudTrail quotas); a multi-Region trail counts in every Region.
+MAX_TRAILS_PER_REGION = 5
 #: What GetEventSelectors reports for a trail created without selectors.
 DEFAULT_EVENT_SELECTORS = [
     {
@@ -1069,6 +1075,16 @@ class TrailAlreadyExistsException(JsonRESTError):
         super().__init__(
             "TrailAlreadyExistsException",
             f"Trail {name} already exists for customer: {account_id}",
+        )
+
+
+class MaximumNumberOfTrailsExceededException(JsonRESTError):
+    code = 400
+
+    def __init__(self, account_id: str, region: str) -> None:
+        super().__init__(
+            "MaximumNumberOfTrailsExceededException",
+            f"User: {account_id} already has {MAX_TRAILS_PER_REGION} trails in {region}.",
         )
 
 
@@ -1367,7 +1383,7 @@ def _install_cloudtrail() -> None:
         InvalidParameterCombinationException,
         S3BucketDoesNotExistException,
     )
-    from moto.cloudtrail.models import CloudTrailBackend, Trail
+    from moto.cloudtrail.models import CloudTrailBackend, Trail, cloudtrail_backends
     from moto.cloudtrail.responses import CloudTrailResponse
 
     original_create = CloudTrailBackend.create_trail
@@ -1378,6 +1394,8 @@ def _install_cloudtrail() -> None:
         Trail.check_name(SimpleNamespace(trail_name=name or ""))  # type: ignore[arg-type]
         if name in self.trails:
             raise TrailAlreadyExistsException(name, self.account_id)
+        if len(list(self.describe_trails(include_shadow_trails=True))) >= MAX_TRAILS_PER_REGION:
+            raise MaximumNumberOfTrailsExceededException(self.account_id, self.region_name)
         _check_trail_bucket(self.account_id, self.region_name, name, bucket_name, s3_key_prefix)
         return original_create(self, name, bucket_name, s3_key_prefix, *args, **kwargs)
 
@@ -1436,6 +1454,26 @@ def _install_cloudtrail() -> None:
         trail.put_event_selectors(basic, advanced)
         return json.dumps(selectors_response(trail))
 
+    def response_describe_trails(self: CloudTrailResponse) -> str:
+        """DescribeTrails {trailNameList?, includeShadowTrails?} → {trailList}; moto ignores
+        ``trailNameList``. Names match trails whose home is this Region; ARNs match the
+        account's trails in any Region; an empty list: moto's answer (this Region's trails,
+        plus other Regions' multi-Region trails unless includeShadowTrails is false)."""
+        wanted = self._get_param("trailNameList") or []
+        backend = self.cloudtrail_backend
+        if not wanted:
+            trails = list(backend.describe_trails(self._get_bool_param("includeShadowTrails", True)))
+        else:
+            everywhere = [
+                t for b in cloudtrail_backends[self.current_account].values() for t in b.trails.values()
+            ]
+            trails = [
+                t
+                for t in everywhere
+                if t.arn in wanted or (t.trail_name in wanted and t.region_name == backend.region_name)
+            ]
+        return json.dumps({"trailList": [t.description(include_region=True) for t in trails]})
+
     def response_get_event_selectors(self: CloudTrailResponse) -> str:
         """GetEventSelectors {TrailName} → {TrailARN, EventSelectors | AdvancedEventSelectors}."""
         params = json.loads(self.body or "{}")
@@ -1449,6 +1487,7 @@ def _install_cloudtrail() -> None:
     Trail.selectors_kind = None
     CloudTrailResponse.put_event_selectors = response_put_event_selectors  # type: ignore[method-assign]
     CloudTrailResponse.get_event_selectors = response_get_event_selectors  # type: ignore[method-assign]
+    CloudTrailResponse.describe_trails = response_describe_trails  # type: ignore[method-assign]
 
 
 _installed = False

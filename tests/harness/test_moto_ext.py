@@ -94,7 +94,7 @@ class Server:
         config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
         if "config" in kw:  # a caller's settings go on top of the no-retry default
             config = config.merge(kw.pop("config"))
-        return boto3.session.Session(region_name=REGION, **creds).client(
+        return boto3.session.Session(region_name=kw.pop("region_name", REGION), **creds).client(
             service, endpoint_url=self.endpoint, config=config, **kw
         )
 
@@ -848,6 +848,33 @@ def test_cloudtrail_put_event_selectors_validates(srv: Server) -> None:
         ct.put_event_selectors, TrailName="val", EventSelectors=[{"ReadWriteType": "Sometimes"}],
     )
     ct.delete_trail(Name="val")
+
+
+def test_cloudtrail_trail_limit_and_describe_filter(_: Server) -> None:
+    srv = Server()  # its own cloud: the count is per account and Region
+    try:
+        trail_bucket(srv, "ct-many")
+        east, west = srv.client("cloudtrail"), srv.client("cloudtrail", region_name="us-west-2")
+        west.create_trail(Name="west-multi", S3BucketName="ct-many", IsMultiRegionTrail=True)
+        west.create_trail(Name="west-only", S3BucketName="ct-many")
+        for i in range(4):
+            east.create_trail(Name=f"east-{i}", S3BucketName="ct-many")
+        # 4 here + west-multi's shadow = 5
+        err = expect_error("MaximumNumberOfTrailsExceededException", east.create_trail, Name="east-4", S3BucketName="ct-many")
+        assert "5 trails" in err.response["Error"]["Message"], err
+        west.create_trail(Name="west-2", S3BucketName="ct-many")  # 3 in us-west-2
+
+        def listed(client: Any, **kw: Any) -> list[str]:
+            return sorted(t["Name"] for t in client.describe_trails(**kw)["trailList"])
+
+        assert listed(east, trailNameList=["east-1"]) == ["east-1"]
+        assert listed(east, trailNameList=["west-only"]) == []  # a name: this Region's trails only
+        west_arn = f"arn:aws:cloudtrail:us-west-2:{DEFAULT_ACCOUNT}:trail/west-only"
+        assert listed(east, trailNameList=[west_arn, "east-0"]) == ["east-0", "west-only"]
+        assert listed(east) == ["east-0", "east-1", "east-2", "east-3", "west-multi"]
+        assert listed(east, includeShadowTrails=False) == ["east-0", "east-1", "east-2", "east-3"]
+    finally:
+        srv.kill()
 
 
 def test_cloudtrail_fault_injection(_: Server) -> None:
