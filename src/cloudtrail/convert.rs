@@ -144,7 +144,7 @@ mod tests {
         );
         assert_eq!(
             sdk[1].name(),
-            Some("warden: data events AWS::Bedrock::Guardrail")
+            Some("warden data events AWS Bedrock Guardrail")
         );
         assert_eq!(list_from_sdk(&sdk), json);
     }

@@ -121,7 +121,7 @@ pub fn generate(intent: &SelectorIntent) -> Vec<Value> {
         if let Some(read_only) = intent.management.read_only() {
             fields.push(field(READ_ONLY, "Equals", &[read_only.to_string()]));
         }
-        selectors.push(json!({"Name": "warden: management events", "FieldSelectors": fields}));
+        selectors.push(json!({"Name": "warden management events", "FieldSelectors": fields}));
     }
     let prefixes: Vec<String> = intent
         .arn_prefixes
@@ -150,7 +150,7 @@ pub fn generate(intent: &SelectorIntent) -> Vec<Value> {
             fields.push(field(RESOURCES_ARN, "StartsWith", &prefixes));
         }
         selectors.push(json!({
-            "Name": format!("warden: data events {resource_type}"),
+            "Name": format!("warden data events {}", resource_type.replace("::", " ")),
             "FieldSelectors": fields
         }));
     }
@@ -181,6 +181,45 @@ pub fn check_limit(selectors: &[Value]) -> Result<usize, SelectorError> {
         return Err(SelectorError::TooManyValues { count });
     }
     Ok(count)
+}
+
+/// Why `prefix` cannot narrow this account's Bedrock data events, or None when it can: it
+/// must be the beginning of a Bedrock ARN of `partition` (`arn:<partition>:bedrock:…`), and
+/// once the account field is written, that field must be `account`, empty (foundation models:
+/// `arn:aws:bedrock:us-east-1::foundation-model/…`) or `aws` (AWS-owned resources such as
+/// Data Automation profiles). The region field is not checked here (the spec layer knows the
+/// account's regions).
+pub fn arn_prefix_problem(prefix: &str, partition: &str, account: &str) -> Option<String> {
+    let parts: Vec<&str> = prefix.split(':').collect();
+    let expected = ["arn", partition, "bedrock"];
+    for (i, want) in expected.iter().enumerate() {
+        let Some(got) = parts.get(i) else {
+            return Some(format!(
+                "{prefix:?} is too short: a Bedrock ARN prefix starts with arn:{partition}:bedrock:<region>:{account}:"
+            ));
+        };
+        if got != want {
+            return Some(format!(
+                "{prefix:?} is not a Bedrock ARN of partition {partition} (it should start with arn:{partition}:bedrock:)"
+            ));
+        }
+    }
+    // parts[3] is the region; parts[4], once complete (followed by ':'), is the account.
+    let complete = parts.len() > 5;
+    let fits = |owner: &str| {
+        if complete {
+            parts[4] == owner
+        } else {
+            owner.starts_with(parts[4])
+        }
+    };
+    if parts.len() > 4 && !(fits(account) || fits("aws") || (complete && parts[4].is_empty())) {
+        return Some(format!(
+            "{prefix:?} names account {} but this is account {account}: only this account's events reach its trail",
+            parts[4]
+        ));
+    }
+    None
 }
 
 /// Operator → values of one field, in canonical (sorted, deduplicated) form.
@@ -461,6 +500,18 @@ impl CanonicalSelectors {
     }
 }
 
+impl Coverage {
+    /// The Bedrock resource types whose data events are recorded (in any way), e.g. to note
+    /// that another trail in the account already records them.
+    pub fn bedrock_data_types(&self) -> Vec<&str> {
+        self.data
+            .keys()
+            .map(String::as_str)
+            .filter(|t| catalog::short_name(t).is_some())
+            .collect()
+    }
+}
+
 /// What a selector list records, in the spec's terms.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Coverage {
@@ -703,11 +754,11 @@ mod tests {
         assert_eq!(
             selectors,
             vec![
-                json!({"Name": "warden: management events", "FieldSelectors": [
+                json!({"Name": "warden management events", "FieldSelectors": [
                     {"Field": "eventCategory", "Equals": ["Management"]},
                     {"Field": "readOnly", "Equals": ["false"]}
                 ]}),
-                json!({"Name": "warden: data events AWS::Bedrock::Guardrail", "FieldSelectors": [
+                json!({"Name": "warden data events AWS Bedrock Guardrail", "FieldSelectors": [
                     {"Field": "eventCategory", "Equals": ["Data"]},
                     {"Field": "resources.type", "Equals": ["AWS::Bedrock::Guardrail"]},
                     {"Field": "readOnly", "Equals": ["false"]},
@@ -716,7 +767,7 @@ mod tests {
                         "arn:aws:bedrock:us-east-1:123456789012:z"
                     ]}
                 ]}),
-                json!({"Name": "warden: data events AWS::Bedrock::AgentAlias", "FieldSelectors": [
+                json!({"Name": "warden data events AWS Bedrock AgentAlias", "FieldSelectors": [
                     {"Field": "eventCategory", "Equals": ["Data"]},
                     {"Field": "resources.type", "Equals": ["AWS::Bedrock::AgentAlias"]},
                     {"Field": "readOnly", "Equals": ["false"]},
@@ -736,7 +787,7 @@ mod tests {
         assert_eq!(
             all,
             vec![
-                json!({"Name": "warden: management events", "FieldSelectors": [
+                json!({"Name": "warden management events", "FieldSelectors": [
                     {"Field": "eventCategory", "Equals": ["Management"]}
                 ]})
             ]
@@ -944,6 +995,57 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn arn_prefixes_must_be_bedrock_arns_of_this_account() {
+        let ok = [
+            "arn:aws:bedrock:us-east-1:123456789012:agent-alias/",
+            "arn:aws:bedrock:us-east-1:123456789012:",
+            "arn:aws:bedrock:us-east-1:1234",
+            "arn:aws:bedrock:",
+            "arn:aws:bedrock:us-east-1::foundation-model/anthropic.",
+            "arn:aws:bedrock:us-east-1:aws:data-automation-profile/",
+        ];
+        for prefix in ok {
+            assert_eq!(
+                arn_prefix_problem(prefix, "aws", "123456789012"),
+                None,
+                "{prefix}"
+            );
+        }
+        let bad = [
+            (
+                "arn:aws:bedrock:us-east-1:999999999999:guardrail/",
+                "account 999999999999",
+            ),
+            ("arn:aws:s3:::bucket", "not a Bedrock ARN"),
+            (
+                "arn:aws-cn:bedrock:cn-north-1:123456789012:",
+                "not a Bedrock ARN",
+            ),
+            ("arn:aws", "too short"),
+            ("arn:aws:bedrock:us-east-1:99", "account 99"),
+            ("guardrail/abc", "not a Bedrock ARN"),
+        ];
+        for (prefix, says) in bad {
+            let problem = arn_prefix_problem(prefix, "aws", "123456789012")
+                .unwrap_or_else(|| panic!("{prefix} accepted"));
+            assert!(problem.contains(says), "{prefix}: {problem}");
+        }
+    }
+
+    #[test]
+    fn coverage_lists_the_bedrock_types_recorded() {
+        let mut selectors = generate(&intent(&["Guardrail", "Session"]));
+        selectors.push(json!({"FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}
+        ]}));
+        assert_eq!(
+            canon(&selectors).coverage().bedrock_data_types(),
+            ["AWS::Bedrock::Guardrail", "AWS::Bedrock::Session"]
+        );
     }
 
     #[test]
