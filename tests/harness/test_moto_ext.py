@@ -850,8 +850,10 @@ def test_cloudtrail_put_event_selectors_validates(srv: Server) -> None:
     ct.delete_trail(Name="val")
 
 
-def test_cloudtrail_trail_limit_and_describe_filter(_: Server) -> None:
-    srv = Server()  # its own cloud: the count is per account and Region
+def test_cloudtrail_trail_limit_and_describe_filter(srv: Server) -> None:
+    # An empty cloud: the count is per account and Region.
+    with urllib.request.urlopen(urllib.request.Request(f"{srv.endpoint}/moto-api/reset", method="POST")) as resp:
+        assert resp.status == 200, resp.status
     try:
         trail_bucket(srv, "ct-many")
         east, west = srv.client("cloudtrail"), srv.client("cloudtrail", region_name="us-west-2")
@@ -874,7 +876,8 @@ def test_cloudtrail_trail_limit_and_describe_filter(_: Server) -> None:
         assert listed(east) == ["east-0", "east-1", "east-2", "east-3", "west-multi"]
         assert listed(east, includeShadowTrails=False) == ["east-0", "east-1", "east-2", "east-3"]
     finally:
-        srv.kill()
+        with urllib.request.urlopen(urllib.request.Request(f"{srv.endpoint}/moto-api/reset", method="POST")):
+            pass
 
 
 def test_cloudtrail_fault_injection(_: Server) -> None:
