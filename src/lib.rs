@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod cli;
 pub mod cloud;
+pub mod cloudtrail;
 pub mod data_protection;
 pub mod deadline;
 pub mod error;

@@ -31,6 +31,11 @@ the first request is served (``moto_server.py`` does so). Two independent parts:
    requires ``StringEquals: {sts:ExternalId: …}``, a call without a matching
    ``ExternalId`` is refused with ``AccessDenied`` (HTTP 403), as AWS does; roles
    that do not exist behave as moto always did.
+
+4. CloudTrail: CreateTrail refuses an existing name and a bucket policy that
+   does not let CloudTrail write; HasCustomEventSelectors is truthful; a trail
+   holds one kind of event selectors; PutEventSelectors validates them. See the
+   comment at the head of Part 4.
 """
 
 from __future__ import annotations
@@ -989,6 +994,502 @@ def _install_faults() -> None:
     S3Response.key_response = _s3_with_faults(S3Response.key_response)
 
 
+# --------------------------------------------------------------------------
+# Part 4: CloudTrail trails and event selectors as AWS documents them
+# --------------------------------------------------------------------------
+# Shapes follow ``botocore/data/cloudtrail/2013-11-01/service-2.json``
+# (protocol ``json`` 1.1, target prefix
+# ``com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101``). moto 5.2.5:
+#
+# * CreateTrail with an existing name silently replaced the trail (settings
+#   reset): now ``TrailAlreadyExistsException``.
+# * CreateTrail (and UpdateTrail when the bucket or key prefix changes) did not
+#   look at the bucket policy: now ``InsufficientS3BucketPolicyException`` unless
+#   the policy lets ``cloudtrail.amazonaws.com`` call ``s3:GetBucketAcl`` on the
+#   bucket and ``s3:PutObject`` on ``<bucket>/<prefix/>AWSLogs/<account>/*``; see
+#   ``cloudtrail_write_refusal``. UpdateTrail also checks that a new bucket exists.
+# * GetTrail/DescribeTrails said ``HasCustomEventSelectors: false`` always: now
+#   true once PutEventSelectors has been called on the trail.
+# * GetEventSelectors returned both keys; putting basic selectors after advanced
+#   ones kept the advanced ones: now a trail has one kind, the last put, and a
+#   trail that never had selectors put reports AWS's default (one basic selector,
+#   all management events, no data events).
+# * CreateTrail beyond 5 trails in a Region (multi-Region trails count everywhere):
+#   ``MaximumNumberOfTrailsExceededException``; moto had no limit.
+# * DescribeTrails ignored ``trailNameList``: now names (this Region's trails) and
+#   ARNs (any Region of the account) filter as documented.
+# * PutEventSelectors validated nothing: now ``InvalidEventSelectorsException``
+#   per ``validate_advanced_event_selectors`` / ``validate_event_selectors``, and
+#   ``InvalidParameterCombinationException`` for both kinds (or neither) at once.
+# Not modelled: organization trails (their ``AWSLogs/<org id>/`` path), KMS key
+# policies (``InsufficientEncryptionPolicyException``), SNS, the CloudWatch Logs
+# role, ``InvalidHomeRegionException``, and name clashes with another region's
+# multi-region trail.
+
+from moto.core.exceptions import JsonRESTError
+
+#: ``AdvancedFieldSelector.Field`` values of the API reference.
+SELECTOR_FIELDS = {
+    "eventCategory",
+    "eventSource",
+    "eventName",
+    "eventType",
+    "errorCode",
+    "readOnly",
+    "resources.type",
+    "resources.ARN",
+    "sessionCredentialFromConsole",
+    "userIdentity.arn",
+    "vpcEndpointId",
+}
+#: Fields that take only the ``Equals`` operator.
+EQUALS_ONLY_FIELDS = {"eventCategory", "readOnly", "resources.type"}
+#: ``eventCategory`` values that a trail (not an event data store) accepts.
+TRAIL_EVENT_CATEGORIES = {"Management", "Data", "NetworkActivity"}
+#: Fields a management-event selector may use.
+MANAGEMENT_FIELDS = {"eventCategory", "readOnly", "eventSource"}
+OPERATORS = ("Equals", "StartsWith", "EndsWith", "NotEquals", "NotStartsWith", "NotEndsWith")
+#: "up to a maximum of 500 values for all conditions and selectors on a trail".
+MAX_SELECTOR_VALUES = 500
+MAX_BASIC_SELECTORS = 5
+MAX_DATA_RESOURCES = 250
+BASIC_DATA_RESOURCE_TYPES = {"AWS::S3::Object", "AWS::Lambda::Function", "AWS::DynamoDB::Table"}
+RESOURCE_TYPE_SHAPE = r"^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$"
+#: "Trails per Region: 5" (CloudTrail quotas); a multi-Region trail counts in every Region.
+MAX_TRAILS_PER_REGION = 5
+#: What GetEventSelectors reports for a trail created without selectors.
+DEFAULT_EVENT_SELECTORS = [
+    {
+        "ReadWriteType": "All",
+        "IncludeManagementEvents": True,
+        "DataResources": [],
+        "ExcludeManagementEventSources": [],
+    }
+]
+
+
+class TrailAlreadyExistsException(JsonRESTError):
+    code = 400
+
+    def __init__(self, name: str, account_id: str) -> None:
+        super().__init__(
+            "TrailAlreadyExistsException",
+            f"Trail {name} already exists for customer: {account_id}",
+        )
+
+
+class MaximumNumberOfTrailsExceededException(JsonRESTError):
+    code = 400
+
+    def __init__(self, account_id: str, region: str) -> None:
+        super().__init__(
+            "MaximumNumberOfTrailsExceededException",
+            f"User: {account_id} already has {MAX_TRAILS_PER_REGION} trails in {region}.",
+        )
+
+
+class InsufficientS3BucketPolicyException(JsonRESTError):
+    code = 400
+
+    def __init__(self, bucket: str, reason: str) -> None:
+        super().__init__(
+            "InsufficientS3BucketPolicyException",
+            f"Incorrect S3 bucket policy is detected for bucket: {bucket} ({reason})",
+        )
+
+
+class InvalidEventSelectorsException(JsonRESTError):
+    code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidEventSelectorsException", message)
+
+
+# ---- the bucket policy check --------------------------------------------------
+
+
+def _glob(pattern: str, value: str, ignore_case: bool = False) -> bool:
+    """IAM wildcard match: ``*`` any run of characters, ``?`` one character."""
+    import re
+
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, re.IGNORECASE if ignore_case else 0) is not None
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _principal_is_cloudtrail(principal: Any) -> bool:
+    if principal == "*":
+        return True
+    if not isinstance(principal, dict):
+        return False
+    return "cloudtrail.amazonaws.com" in _as_list(principal.get("Service")) or "*" in _as_list(
+        principal.get("AWS")
+    )
+
+
+def _condition_holds(condition: Any, context: dict[str, str]) -> bool | None:
+    """Evaluate a statement's ``Condition`` against the request ``context``
+    (keys lower case). None when an operator is not understood."""
+    if not condition:
+        return True
+    if not isinstance(condition, dict):
+        return None
+    for raw_operator, pairs in condition.items():
+        operator = raw_operator.split(":")[-1]  # ForAnyValue:/ForAllValues: (single-valued keys)
+        if_exists = operator.endswith("IfExists")
+        operator = operator[: -len("IfExists")] if if_exists else operator
+        if not isinstance(pairs, dict):
+            return None
+        for key, wanted in pairs.items():
+            values = [str(v) for v in _as_list(wanted)]
+            actual = context.get(key.lower())
+            if operator == "Null":
+                if (actual is None) != (values[:1] == ["true"]):
+                    return False
+                continue
+            if actual is None:
+                if if_exists or operator.startswith(("StringNot", "ArnNot")):
+                    continue
+                return False
+            if operator in ("StringEquals", "ArnEquals"):
+                ok = actual in values
+            elif operator == "StringEqualsIgnoreCase":
+                ok = actual.lower() in [v.lower() for v in values]
+            elif operator in ("StringLike", "ArnLike"):
+                ok = any(_glob(v, actual) for v in values)
+            elif operator in ("StringNotEquals", "ArnNotEquals"):
+                ok = actual not in values
+            elif operator == "StringNotEqualsIgnoreCase":
+                ok = actual.lower() not in [v.lower() for v in values]
+            elif operator in ("StringNotLike", "ArnNotLike"):
+                ok = not any(_glob(v, actual) for v in values)
+            elif operator == "Bool":
+                ok = actual.lower() in [v.lower() for v in values]
+            else:
+                return None
+            if not ok:
+                return False
+    return True
+
+
+def _statement_applies(statement: dict[str, Any], action: str, resources: list[str], context: dict[str, str]) -> bool | None:
+    """Whether ``statement`` covers CloudTrail calling ``action`` on every one of
+    ``resources``; None when its condition cannot be evaluated."""
+    if any(k in statement for k in ("NotPrincipal", "NotAction", "NotResource")):
+        return False
+    if not _principal_is_cloudtrail(statement.get("Principal")):
+        return False
+    if not any(_glob(a, action, ignore_case=True) for a in _as_list(statement.get("Action"))):
+        return False
+    patterns = _as_list(statement.get("Resource"))
+    if not all(any(_glob(p, r) for p in patterns) for r in resources):
+        return False
+    return _condition_holds(statement.get("Condition"), context)
+
+
+def cloudtrail_write_refusal(
+    policy_text: str | None,
+    bucket: str,
+    prefix: str | None,
+    account: str,
+    region: str,
+    partition: str,
+    trail_arn: str,
+) -> str | None:
+    """Why the bucket policy does not let CloudTrail deliver this trail's logs,
+    or None when it does.
+
+    CloudTrail needs ``s3:GetBucketAcl`` on ``arn:<partition>:s3:::<bucket>`` and
+    ``s3:PutObject`` on ``…:<bucket>/<prefix/>AWSLogs/<account>/*`` (checked with
+    a log file and a digest file key), from an ``Allow`` statement whose principal
+    is the service ``cloudtrail.amazonaws.com`` (or ``*``) and whose conditions
+    hold for the request: ``aws:SourceArn`` = the trail ARN, ``aws:SourceAccount``
+    = the account, ``s3:x-amz-acl`` = ``bucket-owner-full-control``,
+    ``aws:SecureTransport`` = true. A condition on any other key, or an operator
+    not understood, does not hold. A ``Deny`` whose conditions hold refuses.
+    """
+    if not policy_text:
+        return "the bucket has no policy"
+    try:
+        policy = json.loads(policy_text)
+    except ValueError:
+        return "the bucket policy is not JSON"
+    statements = _as_list(policy.get("Statement") if isinstance(policy, dict) else None)
+    context = {
+        "aws:sourcearn": trail_arn,
+        "aws:sourceaccount": account,
+        "s3:x-amz-acl": "bucket-owner-full-control",
+        "aws:securetransport": "true",
+    }
+    base = f"arn:{partition}:s3:::{bucket}"
+    logs = f"{base}/{prefix.strip('/') + '/' if prefix else ''}AWSLogs/{account}"
+    stamp = "2026/01/01"
+    needs = {
+        "s3:GetBucketAcl": [base],
+        "s3:PutObject": [
+            f"{logs}/CloudTrail/{region}/{stamp}/{account}_CloudTrail_{region}_20260101T0000Z_x.json.gz",
+            f"{logs}/CloudTrail-Digest/{region}/{stamp}/{account}_CloudTrail-Digest_{region}_x_20260101T000000Z.json.gz",
+        ],
+    }
+    for action, resources in needs.items():
+        allowed = False
+        for statement in statements:
+            if not isinstance(statement, dict):
+                continue
+            applies = _statement_applies(statement, action, resources, context)
+            if statement.get("Effect") == "Deny" and applies:
+                return f"a Deny statement refuses {action} to cloudtrail.amazonaws.com"
+            if statement.get("Effect") == "Allow" and applies:
+                allowed = True
+        if not allowed:
+            return f"no statement allows cloudtrail.amazonaws.com {action} on {resources[0] if action == 's3:GetBucketAcl' else logs + '/*'}"
+    return None
+
+
+def _check_trail_bucket(account_id: str, region: str, trail_name: str, bucket: str, prefix: str | None) -> None:
+    """InsufficientS3BucketPolicyException unless CloudTrail may write there; a
+    bucket that does not exist is left for moto to report."""
+    from moto.s3.models import s3_backends
+    from moto.utilities.utils import get_partition
+
+    partition = get_partition(region)
+    try:
+        found = s3_backends[account_id][partition].get_bucket(bucket)
+    except Exception:
+        return
+    policy = found.policy.decode() if isinstance(found.policy, bytes) else found.policy
+    trail_arn = f"arn:{partition}:cloudtrail:{region}:{account_id}:trail/{trail_name}"
+    reason = cloudtrail_write_refusal(policy, bucket, prefix, account_id, region, partition, trail_arn)
+    if reason:
+        raise InsufficientS3BucketPolicyException(bucket, reason)
+
+
+# ---- event selector validation -----------------------------------------------
+
+
+def validate_advanced_event_selectors(selectors: Any) -> None:
+    """InvalidEventSelectorsException unless ``selectors`` is a valid
+    ``AdvancedEventSelectors`` list for a trail: every selector has a non-empty
+    ``FieldSelectors`` and exactly one ``eventCategory`` (Equals, one of
+    Management/Data/NetworkActivity); fields are known and appear once; each
+    field selector has an operator with 1..2048-character values; ``readOnly``,
+    ``eventCategory`` and ``resources.type`` use Equals only; ``readOnly`` is
+    ``true``/``false``; a Data selector has exactly one ``resources.type`` value
+    shaped ``AWS::<Service>::<Type>``; a Management selector uses only
+    eventCategory/readOnly/eventSource; at most 500 values in all."""
+    import re
+
+    def bad(message: str) -> InvalidEventSelectorsException:
+        return InvalidEventSelectorsException(message)
+
+    if not isinstance(selectors, list) or not selectors:
+        raise bad("AdvancedEventSelectors must be a non-empty list.")
+    total = 0
+    for index, selector in enumerate(selectors):
+        where = f"AdvancedEventSelectors[{index}]"
+        if not isinstance(selector, dict):
+            raise bad(f"{where} must be an object.")
+        name = selector.get("Name")
+        if name is not None and not (isinstance(name, str) and 1 <= len(name) <= 1000):
+            raise bad(f"{where}.Name must be 1 to 1000 characters.")
+        fields = selector.get("FieldSelectors")
+        if not isinstance(fields, list) or not fields:
+            raise bad(f"{where}.FieldSelectors must be a non-empty list.")
+        by_field: dict[str, dict[str, Any]] = {}
+        for field_selector in fields:
+            field = field_selector.get("Field") if isinstance(field_selector, dict) else None
+            if field not in SELECTOR_FIELDS:
+                raise bad(f"{where}: invalid field {field!r}; valid fields: {', '.join(sorted(SELECTOR_FIELDS))}.")
+            if field in by_field:
+                raise bad(f"{where}: field {field} appears more than once.")
+            by_field[field] = field_selector
+            used = [op for op in OPERATORS if field_selector.get(op) is not None]
+            if not used:
+                raise bad(f"{where}: field {field} has no operator.")
+            for op in used:
+                values = field_selector[op]
+                if not isinstance(values, list) or not values or not all(
+                    isinstance(v, str) and 1 <= len(v) <= 2048 for v in values
+                ):
+                    raise bad(f"{where}: {field} {op} must be a non-empty list of 1 to 2048-character strings.")
+                total += len(values)
+            if field in EQUALS_ONLY_FIELDS and used != ["Equals"]:
+                raise bad(f"{where}: {field} supports only the Equals operator.")
+        category = by_field.get("eventCategory")
+        if category is None:
+            raise bad(f"{where}: eventCategory is required.")
+        if len(category["Equals"]) != 1 or category["Equals"][0] not in TRAIL_EVENT_CATEGORIES:
+            raise bad(f"{where}: eventCategory must equal one of {', '.join(sorted(TRAIL_EVENT_CATEGORIES))}.")
+        read_only = by_field.get("readOnly")
+        if read_only is not None and not set(read_only["Equals"]) <= {"true", "false"}:
+            raise bad(f"{where}: readOnly must equal true or false.")
+        kind = category["Equals"][0]
+        if kind == "Management":
+            extra = set(by_field) - MANAGEMENT_FIELDS
+            if extra:
+                raise bad(f"{where}: a Management selector cannot use {', '.join(sorted(extra))}.")
+        else:
+            rtype = by_field.get("resources.type")
+            if kind == "Data" and rtype is None:
+                raise bad(f"{where}: resources.type is required for data events.")
+            if rtype is not None:
+                if len(rtype["Equals"]) != 1:
+                    raise bad(f"{where}: resources.type takes exactly one value per selector.")
+                if not re.match(RESOURCE_TYPE_SHAPE, rtype["Equals"][0]):
+                    raise bad(f"{where}: invalid resources.type {rtype['Equals'][0]!r}.")
+    if total > MAX_SELECTOR_VALUES:
+        raise bad(
+            f"A trail can have at most {MAX_SELECTOR_VALUES} values for all conditions "
+            f"in all advanced event selectors; this request has {total}."
+        )
+
+
+def validate_event_selectors(selectors: Any) -> None:
+    """InvalidEventSelectorsException unless ``selectors`` is a valid basic
+    ``EventSelectors`` list: 1 to 5 selectors, ReadWriteType ReadOnly/WriteOnly/All,
+    at most 250 data resources of the three types basic selectors support."""
+    if not isinstance(selectors, list) or not 1 <= len(selectors) <= MAX_BASIC_SELECTORS:
+        raise InvalidEventSelectorsException("Specify 1 to 5 event selectors for a trail.")
+    resources = 0
+    for selector in selectors:
+        if not isinstance(selector, dict):
+            raise InvalidEventSelectorsException("Each event selector must be an object.")
+        if selector.get("ReadWriteType", "All") not in ("ReadOnly", "WriteOnly", "All"):
+            raise InvalidEventSelectorsException(
+                f"Invalid ReadWriteType {selector.get('ReadWriteType')!r}."
+            )
+        for resource in selector.get("DataResources") or []:
+            resources += 1
+            if resource.get("Type") not in BASIC_DATA_RESOURCE_TYPES:
+                raise InvalidEventSelectorsException(
+                    f"Invalid data resource type {resource.get('Type')!r} for basic event selectors."
+                )
+    if resources > MAX_DATA_RESOURCES:
+        raise InvalidEventSelectorsException("A trail is limited to 250 data resources.")
+
+
+# ---- backend and model patches -------------------------------------------------
+
+
+def _install_cloudtrail() -> None:
+    from types import SimpleNamespace
+
+    from moto.cloudtrail.exceptions import (
+        InvalidParameterCombinationException,
+        S3BucketDoesNotExistException,
+    )
+    from moto.cloudtrail.models import CloudTrailBackend, Trail, cloudtrail_backends
+    from moto.cloudtrail.responses import CloudTrailResponse
+
+    original_create = CloudTrailBackend.create_trail
+    original_update = CloudTrailBackend.update_trail
+    original_description = Trail.description
+
+    def create_trail(self: CloudTrailBackend, name: str, bucket_name: str, s3_key_prefix: str, *args: Any, **kwargs: Any) -> Trail:
+        Trail.check_name(SimpleNamespace(trail_name=name or ""))  # type: ignore[arg-type]
+        if name in self.trails:
+            raise TrailAlreadyExistsException(name, self.account_id)
+        if len(list(self.describe_trails(include_shadow_trails=True))) >= MAX_TRAILS_PER_REGION:
+            raise MaximumNumberOfTrailsExceededException(self.account_id, self.region_name)
+        _check_trail_bucket(self.account_id, self.region_name, name, bucket_name, s3_key_prefix)
+        return original_create(self, name, bucket_name, s3_key_prefix, *args, **kwargs)
+
+    def update_trail(self: CloudTrailBackend, name: str, s3_bucket_name: str | None, s3_key_prefix: str | None, *args: Any, **kwargs: Any) -> Trail:
+        trail = self.get_trail(name)
+        bucket = s3_bucket_name if s3_bucket_name is not None else trail.bucket_name
+        prefix = s3_key_prefix if s3_key_prefix is not None else trail.s3_key_prefix
+        if (bucket, prefix or "") != (trail.bucket_name, trail.s3_key_prefix or ""):
+            from moto.s3.models import s3_backends
+
+            try:
+                s3_backends[self.account_id][trail.partition].get_bucket(bucket)
+            except Exception:
+                raise S3BucketDoesNotExistException(f"S3 bucket {bucket} does not exist!")
+            _check_trail_bucket(self.account_id, trail.region_name, trail.trail_name, bucket, prefix)
+        return original_update(self, name, s3_bucket_name, s3_key_prefix, *args, **kwargs)
+
+    def description(self: Trail, include_region: bool = False) -> dict[str, Any]:
+        result = original_description(self, include_region)
+        result["HasCustomEventSelectors"] = bool(getattr(self, "selectors_kind", None))
+        return result
+
+    def put_event_selectors(self: Trail, event_selectors: Any, advanced_event_selectors: Any) -> None:
+        if advanced_event_selectors is not None:
+            self.advanced_event_selectors, self.event_selectors = advanced_event_selectors, []
+            self.selectors_kind = "AdvancedEventSelectors"
+        else:
+            self.event_selectors, self.advanced_event_selectors = event_selectors, []
+            self.selectors_kind = "EventSelectors"
+
+    def selectors_response(trail: Trail) -> dict[str, Any]:
+        kind = getattr(trail, "selectors_kind", None)
+        if kind == "AdvancedEventSelectors":
+            return {"TrailARN": trail.arn, kind: trail.advanced_event_selectors}
+        if kind == "EventSelectors":
+            return {"TrailARN": trail.arn, kind: trail.event_selectors}
+        return {"TrailARN": trail.arn, "EventSelectors": DEFAULT_EVENT_SELECTORS}
+
+    def response_put_event_selectors(self: CloudTrailResponse) -> str:
+        """PutEventSelectors {TrailName, EventSelectors | AdvancedEventSelectors}
+        → {TrailARN, EventSelectors | AdvancedEventSelectors}."""
+        params = json.loads(self.body or "{}")
+        basic = params.get("EventSelectors")
+        advanced = params.get("AdvancedEventSelectors")
+        if (basic is None) == (advanced is None):
+            raise InvalidParameterCombinationException(
+                "You can use either AdvancedEventSelectors or EventSelectors, but not both."
+                if basic is not None
+                else "Specify EventSelectors or AdvancedEventSelectors."
+            )
+        trail = self.cloudtrail_backend.get_trail(params.get("TrailName") or "")
+        if advanced is not None:
+            validate_advanced_event_selectors(advanced)
+        else:
+            validate_event_selectors(basic)
+        trail.put_event_selectors(basic, advanced)
+        return json.dumps(selectors_response(trail))
+
+    def response_describe_trails(self: CloudTrailResponse) -> str:
+        """DescribeTrails {trailNameList?, includeShadowTrails?} → {trailList}; moto ignores
+        ``trailNameList``. Names match trails whose home is this Region; ARNs match the
+        account's trails in any Region; an empty list: moto's answer (this Region's trails,
+        plus other Regions' multi-Region trails unless includeShadowTrails is false)."""
+        wanted = self._get_param("trailNameList") or []
+        backend = self.cloudtrail_backend
+        if not wanted:
+            trails = list(backend.describe_trails(self._get_bool_param("includeShadowTrails", True)))
+        else:
+            everywhere = [
+                t for b in cloudtrail_backends[self.current_account].values() for t in b.trails.values()
+            ]
+            trails = [
+                t
+                for t in everywhere
+                if t.arn in wanted or (t.trail_name in wanted and t.region_name == backend.region_name)
+            ]
+        return json.dumps({"trailList": [t.description(include_region=True) for t in trails]})
+
+    def response_get_event_selectors(self: CloudTrailResponse) -> str:
+        """GetEventSelectors {TrailName} → {TrailARN, EventSelectors | AdvancedEventSelectors}."""
+        params = json.loads(self.body or "{}")
+        trail = self.cloudtrail_backend.get_trail(params.get("TrailName") or "")
+        return json.dumps(selectors_response(trail))
+
+    CloudTrailBackend.create_trail = create_trail  # type: ignore[method-assign]
+    CloudTrailBackend.update_trail = update_trail  # type: ignore[method-assign]
+    Trail.description = description  # type: ignore[method-assign]
+    Trail.put_event_selectors = put_event_selectors  # type: ignore[method-assign]
+    Trail.selectors_kind = None
+    CloudTrailResponse.put_event_selectors = response_put_event_selectors  # type: ignore[method-assign]
+    CloudTrailResponse.get_event_selectors = response_get_event_selectors  # type: ignore[method-assign]
+    CloudTrailResponse.describe_trails = response_describe_trails  # type: ignore[method-assign]
+
+
 _installed = False
 
 
@@ -999,6 +1500,7 @@ def install() -> None:
         _install_logs()
         _install_faults()
         _install_sts()
+        _install_cloudtrail()
         _installed = True
 
 

@@ -94,7 +94,7 @@ class Server:
         config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
         if "config" in kw:  # a caller's settings go on top of the no-retry default
             config = config.merge(kw.pop("config"))
-        return boto3.session.Session(region_name=REGION, **creds).client(
+        return boto3.session.Session(region_name=kw.pop("region_name", REGION), **creds).client(
             service, endpoint_url=self.endpoint, config=config, **kw
         )
 
@@ -654,6 +654,249 @@ def test_bad_fault_spec_fails_startup(_: Server) -> None:
     )
     assert proc.returncode != 0 and b"PORT" not in proc.stdout, proc
     assert b"WARDEN_MOTO_FAULTS" in proc.stderr, proc.stderr[-500:]
+
+
+# ---- CloudTrail (Part 4) ------------------------------------------------------
+
+
+def cloudtrail_policy(bucket: str, prefix: str | None, account: str, trail_arn: str | None = None) -> dict[str, Any]:
+    """The two statements CloudTrail documents for a trail's bucket."""
+    condition = {"StringEquals": {"aws:SourceArn": trail_arn}} if trail_arn else {}
+    path = f"{prefix}/" if prefix else ""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AWSCloudTrailAclCheck",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "s3:GetBucketAcl",
+                "Resource": f"arn:aws:s3:::{bucket}",
+                **({"Condition": condition} if condition else {}),
+            },
+            {
+                "Sid": "AWSCloudTrailWrite",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"arn:aws:s3:::{bucket}/{path}AWSLogs/{account}/*",
+                "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **condition.get("StringEquals", {})}},
+            },
+        ],
+    }
+
+
+def trail_bucket(srv: Server, bucket: str, prefix: str | None = None, trail: str | None = None) -> None:
+    s3 = srv.client("s3")
+    s3.create_bucket(Bucket=bucket)
+    arn = f"arn:aws:cloudtrail:{REGION}:{DEFAULT_ACCOUNT}:trail/{trail}" if trail else None
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(cloudtrail_policy(bucket, prefix, DEFAULT_ACCOUNT, arn)))
+
+
+DATA_SELECTOR = {
+    "Name": "guardrails",
+    "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Data"]},
+        {"Field": "resources.type", "Equals": ["AWS::Bedrock::Guardrail"]},
+    ],
+}
+MANAGEMENT_SELECTOR = {"Name": "mgmt", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}
+
+
+def test_cloudtrail_create_trail_with_an_existing_name_fails(srv: Server) -> None:
+    trail_bucket(srv, "ct-dup", trail="dup")
+    ct = srv.client("cloudtrail")
+    ct.create_trail(Name="dup", S3BucketName="ct-dup", EnableLogFileValidation=True)
+    err = expect_error("TrailAlreadyExistsException", ct.create_trail, Name="dup", S3BucketName="ct-dup")
+    assert "dup" in err.response["Error"]["Message"], err
+    # ...and the first trail keeps its settings (moto used to reset them)
+    assert ct.get_trail(Name="dup")["Trail"]["LogFileValidationEnabled"] is True
+    ct.delete_trail(Name="dup")
+
+
+def test_cloudtrail_create_trail_checks_the_bucket_policy(srv: Server) -> None:
+    s3, ct = srv.client("s3"), srv.client("cloudtrail")
+    s3.create_bucket(Bucket="ct-nopolicy")
+    expect_error("InsufficientS3BucketPolicyException", ct.create_trail, Name="pol0", S3BucketName="ct-nopolicy")
+    expect_error("S3BucketDoesNotExistException", ct.create_trail, Name="pol0", S3BucketName="ct-missing")
+
+    # the policy of another prefix does not cover this one
+    trail_bucket(srv, "ct-prefixed", prefix="audit")
+    expect_error("InsufficientS3BucketPolicyException", ct.create_trail, Name="pol1", S3BucketName="ct-prefixed")
+    ct.create_trail(Name="pol1", S3BucketName="ct-prefixed", S3KeyPrefix="audit")
+
+    # aws:SourceArn must name this trail
+    trail_bucket(srv, "ct-sourcearn", trail="pol2")
+    expect_error("InsufficientS3BucketPolicyException", ct.create_trail, Name="other", S3BucketName="ct-sourcearn")
+    ct.create_trail(Name="pol2", S3BucketName="ct-sourcearn")
+
+    # aws:SourceAccount of another account refuses; a Deny wins; write without acl check refuses
+    for name, mutate in (
+        ("acct", lambda p: p["Statement"][1]["Condition"].update({"StringEquals": {"aws:SourceAccount": "111111111111"}})),
+        ("deny", lambda p: p["Statement"].append({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::ct-" + "deny/*"})),
+        ("noacl", lambda p: p["Statement"].pop(0)),
+    ):
+        policy = cloudtrail_policy(f"ct-{name}", None, DEFAULT_ACCOUNT)
+        mutate(policy)
+        s3.create_bucket(Bucket=f"ct-{name}")
+        s3.put_bucket_policy(Bucket=f"ct-{name}", Policy=json.dumps(policy))
+        expect_error("InsufficientS3BucketPolicyException", ct.create_trail, Name=f"t-{name}", S3BucketName=f"ct-{name}")
+    names = {t["Name"] for t in ct.describe_trails()["trailList"]}
+    assert names == {"pol1", "pol2"}, names
+    for name in names:
+        ct.delete_trail(Name=name)
+
+
+def test_cloudtrail_update_trail_checks_a_new_bucket(srv: Server) -> None:
+    ct, s3 = srv.client("cloudtrail"), srv.client("s3")
+    trail_bucket(srv, "ct-upd-a")
+    ct.create_trail(Name="upd", S3BucketName="ct-upd-a")
+    s3.create_bucket(Bucket="ct-upd-b")  # no policy
+    expect_error("InsufficientS3BucketPolicyException", ct.update_trail, Name="upd", S3BucketName="ct-upd-b")
+    expect_error("InsufficientS3BucketPolicyException", ct.update_trail, Name="upd", S3KeyPrefix="elsewhere")
+    expect_error("S3BucketDoesNotExistException", ct.update_trail, Name="upd", S3BucketName="ct-upd-none")
+    assert ct.get_trail(Name="upd")["Trail"]["S3BucketName"] == "ct-upd-a"
+    ct.update_trail(Name="upd", EnableLogFileValidation=True)  # the bucket unchanged: no check
+    trail_bucket(srv, "ct-upd-c")
+    assert ct.update_trail(Name="upd", S3BucketName="ct-upd-c")["S3BucketName"] == "ct-upd-c"
+    ct.delete_trail(Name="upd")
+
+
+def test_cloudtrail_has_custom_event_selectors_and_one_kind(srv: Server) -> None:
+    trail_bucket(srv, "ct-sel")
+    ct = srv.client("cloudtrail")
+    ct.create_trail(Name="sel", S3BucketName="ct-sel")
+    assert ct.get_trail(Name="sel")["Trail"]["HasCustomEventSelectors"] is False
+    got = strip_meta(ct.get_event_selectors(TrailName="sel"))
+    assert "AdvancedEventSelectors" not in got, got  # AWS's default: all management events
+    assert got["EventSelectors"] == [
+        {"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [], "ExcludeManagementEventSources": []}
+    ], got
+
+    put = strip_meta(ct.put_event_selectors(TrailName="sel", AdvancedEventSelectors=[MANAGEMENT_SELECTOR, DATA_SELECTOR]))
+    assert set(put) == {"TrailARN", "AdvancedEventSelectors"}, put
+    got = strip_meta(ct.get_event_selectors(TrailName="sel"))
+    assert set(got) == {"TrailARN", "AdvancedEventSelectors"}, got
+    assert got["AdvancedEventSelectors"] == [MANAGEMENT_SELECTOR, DATA_SELECTOR], got
+    assert ct.get_trail(Name="sel")["Trail"]["HasCustomEventSelectors"] is True
+    assert ct.describe_trails(trailNameList=["sel"])["trailList"][0]["HasCustomEventSelectors"] is True
+
+    basic = [{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True, "DataResources": []}]
+    ct.put_event_selectors(TrailName="sel", EventSelectors=basic)  # basic replaces advanced
+    got = strip_meta(ct.get_event_selectors(TrailName="sel"))
+    assert set(got) == {"TrailARN", "EventSelectors"}, got
+    assert got["EventSelectors"][0]["ReadWriteType"] == "WriteOnly", got
+    ct.put_event_selectors(TrailName="sel", AdvancedEventSelectors=[DATA_SELECTOR])  # and back
+    got = strip_meta(ct.get_event_selectors(TrailName="sel"))
+    assert got.get("AdvancedEventSelectors") == [DATA_SELECTOR] and "EventSelectors" not in got, got
+    expect_error(
+        "InvalidParameterCombinationException",
+        ct.put_event_selectors, TrailName="sel", EventSelectors=basic, AdvancedEventSelectors=[DATA_SELECTOR],
+    )
+    ct.delete_trail(Name="sel")
+
+
+def test_cloudtrail_put_event_selectors_validates(srv: Server) -> None:
+    trail_bucket(srv, "ct-val")
+    ct = srv.client("cloudtrail")
+    ct.create_trail(Name="val", S3BucketName="ct-val")
+
+    def fields(*fs: dict[str, Any]) -> list[dict[str, Any]]:
+        return [{"FieldSelectors": list(fs)}]
+
+    category = {"Field": "eventCategory", "Equals": ["Data"]}
+    guardrail = {"Field": "resources.type", "Equals": ["AWS::Bedrock::Guardrail"]}
+    invalid = {
+        "no eventCategory": fields(guardrail),
+        "no resources.type for Data": fields(category),
+        "unknown field": fields(category, guardrail, {"Field": "resources.Name", "Equals": ["x"]}),
+        "StartsWith on readOnly": fields(category, guardrail, {"Field": "readOnly", "StartsWith": ["t"]}),
+        "StartsWith on resources.type": fields(category, {"Field": "resources.type", "StartsWith": ["AWS::Bedrock::"]}),
+        "malformed type": fields(category, {"Field": "resources.type", "Equals": ["AWS::Nope"]}),
+        "two types in one selector": fields(
+            category, {"Field": "resources.type", "Equals": ["AWS::Bedrock::Guardrail", "AWS::Bedrock::Model"]}
+        ),
+        "readOnly not a boolean": fields(category, guardrail, {"Field": "readOnly", "Equals": ["yes"]}),
+        "unknown category": fields({"Field": "eventCategory", "Equals": ["Insight"]}, guardrail),
+        "resources.type on management": fields({"Field": "eventCategory", "Equals": ["Management"]}, guardrail),
+        "no operator": fields(category, guardrail, {"Field": "resources.ARN"}),
+        "over 500 values": fields(
+            category, guardrail,
+            {"Field": "resources.ARN", "StartsWith": [f"arn:aws:bedrock:{REGION}:{DEFAULT_ACCOUNT}:guardrail/{i}" for i in range(499)]},
+        ),
+    }
+    for label, selectors in invalid.items():
+        try:
+            ct.put_event_selectors(TrailName="val", AdvancedEventSelectors=selectors)
+        except ClientError as err:
+            assert err.response["Error"]["Code"] == "InvalidEventSelectorsException", (label, err)
+        else:
+            raise AssertionError(f"{label}: accepted")
+    # A refused put changes nothing.
+    assert ct.get_trail(Name="val")["Trail"]["HasCustomEventSelectors"] is False
+    # Exactly 500 values pass; any AWS::<Service>::<Type> passes (AWS adds types often).
+    ct.put_event_selectors(
+        TrailName="val",
+        AdvancedEventSelectors=fields(
+            category, {"Field": "resources.type", "Equals": ["AWS::Bedrock::SomethingNew"]},
+            {"Field": "readOnly", "Equals": ["false"]},
+            {"Field": "resources.ARN", "StartsWith": [f"arn:aws:bedrock:{REGION}:{DEFAULT_ACCOUNT}:x/{i}" for i in range(497)]},
+        ),
+    )
+    expect_error(
+        "InvalidEventSelectorsException",
+        ct.put_event_selectors, TrailName="val", EventSelectors=[{"ReadWriteType": "Sometimes"}],
+    )
+    ct.delete_trail(Name="val")
+
+
+def test_cloudtrail_trail_limit_and_describe_filter(srv: Server) -> None:
+    # An empty cloud: the count is per account and Region.
+    with urllib.request.urlopen(urllib.request.Request(f"{srv.endpoint}/moto-api/reset", method="POST")) as resp:
+        assert resp.status == 200, resp.status
+    try:
+        trail_bucket(srv, "ct-many")
+        east, west = srv.client("cloudtrail"), srv.client("cloudtrail", region_name="us-west-2")
+        west.create_trail(Name="west-multi", S3BucketName="ct-many", IsMultiRegionTrail=True)
+        west.create_trail(Name="west-only", S3BucketName="ct-many")
+        for i in range(4):
+            east.create_trail(Name=f"east-{i}", S3BucketName="ct-many")
+        # 4 here + west-multi's shadow = 5
+        err = expect_error("MaximumNumberOfTrailsExceededException", east.create_trail, Name="east-4", S3BucketName="ct-many")
+        assert "5 trails" in err.response["Error"]["Message"], err
+        west.create_trail(Name="west-2", S3BucketName="ct-many")  # 3 in us-west-2
+
+        def listed(client: Any, **kw: Any) -> list[str]:
+            return sorted(t["Name"] for t in client.describe_trails(**kw)["trailList"])
+
+        assert listed(east, trailNameList=["east-1"]) == ["east-1"]
+        assert listed(east, trailNameList=["west-only"]) == []  # a name: this Region's trails only
+        west_arn = f"arn:aws:cloudtrail:us-west-2:{DEFAULT_ACCOUNT}:trail/west-only"
+        assert listed(east, trailNameList=[west_arn, "east-0"]) == ["east-0", "west-only"]
+        assert listed(east) == ["east-0", "east-1", "east-2", "east-3", "west-multi"]
+        assert listed(east, includeShadowTrails=False) == ["east-0", "east-1", "east-2", "east-3"]
+    finally:
+        with urllib.request.urlopen(urllib.request.Request(f"{srv.endpoint}/moto-api/reset", method="POST")):
+            pass
+
+
+def test_cloudtrail_fault_injection(_: Server) -> None:
+    """A run dies between CreateTrail and PutEventSelectors: the fault fails the
+    call, changes nothing, and the next call goes through."""
+    srv = Server({"WARDEN_MOTO_FAULTS": json.dumps(
+        {"cloudtrail:PutEventSelectors": {"times": 1, "code": "ThrottlingException", "message": "slow down"}}
+    )})
+    try:
+        trail_bucket(srv, "ct-fault")
+        ct = srv.client("cloudtrail")
+        ct.create_trail(Name="fault", S3BucketName="ct-fault")
+        err = expect_error("ThrottlingException", ct.put_event_selectors, TrailName="fault", AdvancedEventSelectors=[DATA_SELECTOR])
+        assert err.response["Error"]["Message"] == "slow down"
+        assert ct.get_trail(Name="fault")["Trail"]["HasCustomEventSelectors"] is False
+        ct.put_event_selectors(TrailName="fault", AdvancedEventSelectors=[DATA_SELECTOR])
+        assert ct.get_event_selectors(TrailName="fault")["AdvancedEventSelectors"] == [DATA_SELECTOR]
+    finally:
+        srv.kill()
 
 
 def main() -> int:
