@@ -243,7 +243,18 @@ async fn apply_scope(
     outcomes
 }
 
-/// What the ownership re-read before a delete or adopt allows.
+/// The properties a re-read of a change's resource is asked with: the spec's, or for a delete
+/// the last read ones (kinds tell from them which parts they own).
+fn known_props(change: &ResourceChange) -> &Value {
+    static NULL: Value = Value::Null;
+    change
+        .after
+        .as_ref()
+        .or(change.before.as_ref())
+        .unwrap_or(&NULL)
+}
+
+/// What the ownership re-read before a delete, adopt or replace allows.
 enum Recheck {
     Proceed,
     /// A delete whose resource is already gone: nothing to do.
@@ -263,9 +274,10 @@ async fn ownership_now(
     let verb = match change.action {
         Action::Delete => "deleted",
         Action::Adopt => "adopted",
+        Action::Replace => "replaced",
         _ => return Recheck::Proceed,
     };
-    let names = names_by_scope([&change.address]);
+    let names = names_by_scope([(&change.address, known_props(change))]);
     let read = reader.read_quietly(std::slice::from_ref(key), &names).await;
     if let Some(e) = read.errors.first() {
         return Recheck::Refuse(format!(
@@ -280,8 +292,10 @@ async fn ownership_now(
     let owner = live.and_then(|l| l.owner.as_deref());
     match (change.action, live, owner) {
         (Action::Delete, None, _) => Recheck::Gone,
+        // Gone already: the replace's delete finds nothing, its create proceeds.
+        (Action::Replace, None, _) => Recheck::Proceed,
         (_, None, _) => Recheck::Refuse(format!("it no longer exists: not {verb}")),
-        (Action::Delete, Some(_), Some(o)) if o == project => Recheck::Proceed,
+        (Action::Delete | Action::Replace, Some(_), Some(o)) if o == project => Recheck::Proceed,
         (Action::Adopt, Some(_), None) => Recheck::Proceed,
         (Action::Adopt, Some(_), Some(o)) if o == project => Recheck::Proceed,
         (_, Some(_), None) => Recheck::Refuse(format!(
@@ -303,7 +317,11 @@ async fn converge_existing(
     change: &ResourceChange,
 ) -> Status {
     let addr = &change.address;
-    let names = [(addr.kind, addr.name.clone())];
+    let names = [kinds::Named {
+        kind: addr.kind,
+        name: addr.name.clone(),
+        props: known_props(change).clone(),
+    }];
     let live = match kinds::read_scope(
         session,
         &addr.account,
@@ -311,6 +329,7 @@ async fn converge_existing(
         &names,
         reader.project(),
         None,
+        reader.is_home(&addr.account, &addr.region),
     )
     .await
     {
@@ -369,7 +388,7 @@ async fn verify(
     if applied.is_empty() {
         return;
     }
-    let names = names_by_scope(applied.iter().map(|c| &c.address));
+    let names = names_by_scope(applied.iter().map(|c| (&c.address, known_props(c))));
     let read = reader.read_quietly(std::slice::from_ref(key), &names).await;
     let live = read.live.get(key).cloned().unwrap_or_default();
     for change in applied {

@@ -7,21 +7,77 @@ use aws_sdk_iam::types::Tag;
 use aws_sdk_iam::Client;
 use serde_json::{json, Map, Value};
 
-use crate::cloud::{classify, CloudError};
-use crate::model::logging::ROLE_POLICY_NAME;
-use crate::model::{Kind, LiveResource, ResourceAddr, OWNER_TAG};
+use super::{Named, Ownership, Placement, ResourceKind};
+use crate::cloud::{classify, AccountSession, CloudError};
+use crate::model::{Kind, LiveResource, OWNER_TAG};
 use crate::policy;
 
-pub struct Scope<'a> {
-    pub client: &'a Client,
-    pub account_name: &'a str,
-    pub region: &'a str,
+pub type Scope<'a> = super::Scope<'a, Client>;
+
+/// IAM roles: tagged. The role owns the inline policies its properties name, and the trust
+/// policy names the service that assumes it, so any kind can ask for "a role this service
+/// assumes". Placed per region today (one role per region, names carry `{region}`).
+pub struct IamRoleKind;
+
+impl ResourceKind for IamRoleKind {
+    const KIND: Kind = Kind::IamRole;
+    const NAME: &'static str = "iam_role";
+    const RANK: u8 = 1;
+    const PLACEMENT: Placement = Placement::Regional;
+    const OWNERSHIP: Ownership = Ownership::Tagged;
+    type Client = Client;
+
+    fn client(session: &AccountSession, region: &str) -> Client {
+        session.iam(region)
+    }
+
+    async fn read(
+        scope: &Scope<'_>,
+        wanted: &[Named],
+        _discover_owner: Option<&str>,
+    ) -> Result<Vec<LiveResource>, CloudError> {
+        read(scope, wanted).await
+    }
+
+    fn comparable(desired: &Value, live: &Value) -> Value {
+        comparable(desired, live)
+    }
+
+    fn explain(before: &Value, after: &Value) -> Option<String> {
+        explain(before, after)
+    }
+
+    async fn create(scope: &Scope<'_>, name: &str, after: &Value) -> Result<(), CloudError> {
+        create(scope, name, after).await
+    }
+
+    async fn update(
+        scope: &Scope<'_>,
+        name: &str,
+        before: &Value,
+        after: &Value,
+    ) -> Result<(), CloudError> {
+        update(scope, name, before, after).await
+    }
+
+    async fn delete(scope: &Scope<'_>, name: &str, before: &Value) -> Result<(), CloudError> {
+        delete(scope, name, before).await
+    }
 }
 
-/// Reads the named roles: GetRole (trust policy and tags) and the tool's inline policy.
-pub async fn read(scope: &Scope<'_>, names: &[String]) -> Result<Vec<LiveResource>, CloudError> {
+/// The inline policies a role's properties name: the ones the tool owns on it.
+fn owned_inline_names(props: &Value) -> Vec<String> {
+    props["inline_policies"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// Reads the named roles: GetRole (trust policy and tags) and the inline policies their
+/// properties name (one GetRolePolicy each).
+async fn read(scope: &Scope<'_>, wanted: &[Named]) -> Result<Vec<LiveResource>, CloudError> {
     let mut live = Vec::new();
-    for name in names {
+    for Named { name, props, .. } in wanted {
         let role = match scope.client.get_role().role_name(name).send().await {
             Ok(out) => match out.role {
                 Some(role) => role,
@@ -43,26 +99,28 @@ pub async fn read(scope: &Scope<'_>, names: &[String]) -> Result<Vec<LiveResourc
             .map(|t| (t.key().to_string(), t.value().to_string()))
             .collect();
         let mut inline = Map::new();
-        match scope
-            .client
-            .get_role_policy()
-            .role_name(name)
-            .policy_name(ROLE_POLICY_NAME)
-            .send()
-            .await
-        {
-            Ok(out) => {
-                let doc = policy::parse_document(out.policy_document())
-                    .map_err(|e| CloudError::unexpected("iam:GetRolePolicy", e.to_string()))?;
-                inline.insert(ROLE_POLICY_NAME.to_string(), doc);
+        for policy_name in owned_inline_names(props) {
+            match scope
+                .client
+                .get_role_policy()
+                .role_name(name)
+                .policy_name(&policy_name)
+                .send()
+                .await
+            {
+                Ok(out) => {
+                    let doc = policy::parse_document(out.policy_document())
+                        .map_err(|e| CloudError::unexpected("iam:GetRolePolicy", e.to_string()))?;
+                    inline.insert(policy_name, doc);
+                }
+                Err(e) => match classify("iam:GetRolePolicy", e) {
+                    e if e.is_not_found() => {}
+                    e => return Err(e),
+                },
             }
-            Err(e) => match classify("iam:GetRolePolicy", e) {
-                e if e.is_not_found() => {}
-                e => return Err(e),
-            },
         }
         live.push(LiveResource {
-            addr: ResourceAddr::new(scope.account_name, scope.region, Kind::IamRole, name),
+            addr: scope.addr(Kind::IamRole, name),
             owner: tags.get(OWNER_TAG).cloned(),
             props: json!({ "trust_policy": trust, "inline_policies": inline, "tags": tags }),
         });
@@ -72,27 +130,23 @@ pub async fn read(scope: &Scope<'_>, names: &[String]) -> Result<Vec<LiveResourc
 
 /// Tags and inline policies the spec does not name are not compared; policies that mean the
 /// same as the spec's are shown in the spec's spelling.
-pub fn comparable(desired: &Value, live: &Value) -> Value {
+fn comparable(desired: &Value, live: &Value) -> Value {
     let mut view = super::project_keys(desired, live, "tags");
     view = super::project_keys(desired, &view, "inline_policies");
     super::align_policy(desired, &mut view, "/trust_policy");
-    let names: Vec<String> = desired["inline_policies"]
-        .as_object()
-        .map(|m| m.keys().cloned().collect())
-        .unwrap_or_default();
-    for name in names {
+    for name in owned_inline_names(desired) {
         super::align_policy(desired, &mut view, &format!("/inline_policies/{name}"));
     }
     view
 }
 
 /// A plain-words account of how the trust policy differs (e.g. loosened conditions).
-pub fn explain(before: &Value, after: &Value) -> Option<String> {
+fn explain(before: &Value, after: &Value) -> Option<String> {
     let differences = policy::describe_differences(&before["trust_policy"], &after["trust_policy"]);
     (!differences.is_empty()).then(|| format!("trust policy: {}", differences.join("; ")))
 }
 
-pub async fn create(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), CloudError> {
+async fn create(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), CloudError> {
     scope
         .client
         .create_role()
@@ -120,7 +174,7 @@ pub async fn create(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), 
 /// How long a role just created may read as absent before that is an error.
 const NEW_ROLE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 
-pub async fn update(
+async fn update(
     scope: &Scope<'_>,
     name: &str,
     before: &Value,
@@ -161,7 +215,7 @@ pub async fn update(
     Ok(())
 }
 
-pub async fn delete(scope: &Scope<'_>, name: &str, before: &Value) -> Result<(), CloudError> {
+async fn delete(scope: &Scope<'_>, name: &str, before: &Value) -> Result<(), CloudError> {
     for policy_name in before["inline_policies"]
         .as_object()
         .into_iter()

@@ -7,23 +7,81 @@ use aws_sdk_bedrock::types::{CloudWatchConfig, LoggingConfig, S3Config};
 use aws_sdk_bedrock::Client;
 use serde_json::{json, Value};
 
-use crate::cloud::{classify, CloudError};
+use super::{Named, Ownership, Placement, ResourceKind};
+use crate::cloud::{classify, AccountSession, CloudError};
 use crate::model::logging::SINGLETON;
-use crate::model::{Kind, LiveResource, ResourceAddr};
+use crate::model::{Kind, LiveResource};
 
 /// How long to keep retrying "Failed to validate permissions" after a role was just created:
 /// IAM changes take a minute or two to reach Bedrock.
 pub const PROPAGATION_DEADLINE: Duration = Duration::from_secs(180);
 
-pub struct Scope<'a> {
-    pub client: &'a Client,
-    pub account_name: &'a str,
-    pub region: &'a str,
+pub type Scope<'a> = super::Scope<'a, Client>;
+
+/// Bedrock's invocation logging setting: a singleton per account and region.
+pub struct InvocationLoggingKind;
+
+impl ResourceKind for InvocationLoggingKind {
+    const KIND: Kind = Kind::InvocationLogging;
+    const NAME: &'static str = "invocation_logging";
+    const RANK: u8 = 4;
+    const PLACEMENT: Placement = Placement::Regional;
+    const OWNERSHIP: Ownership = Ownership::Singleton;
+    const NOTES_UNMANAGED: bool = true;
+    type Client = Client;
+
+    fn client(session: &AccountSession, region: &str) -> Client {
+        session.bedrock(region)
+    }
+
+    async fn read(
+        scope: &Scope<'_>,
+        _wanted: &[Named],
+        _discover_owner: Option<&str>,
+    ) -> Result<Vec<LiveResource>, CloudError> {
+        Ok(vec![read(scope).await?])
+    }
+
+    fn comparable(_desired: &Value, live: &Value) -> Value {
+        live.clone()
+    }
+
+    fn explain(before: &Value, after: &Value) -> Option<String> {
+        explain(before, after)
+    }
+
+    fn references(props: &Value, out: &mut Vec<(Kind, String)>) {
+        super::log_group::mentioned_groups(props, out)
+    }
+
+    /// Where the spec has no invocation logging, its live setting is read so the plan can say
+    /// it is left alone (removing the section never turns it off).
+    async fn unmanaged_note(scope: &Scope<'_>) -> Result<Option<String>, CloudError> {
+        Ok(unmanaged_note(&read(scope).await?.props))
+    }
+
+    async fn create(scope: &Scope<'_>, _name: &str, after: &Value) -> Result<(), CloudError> {
+        apply(scope, after).await
+    }
+
+    async fn update(
+        scope: &Scope<'_>,
+        _name: &str,
+        _before: &Value,
+        after: &Value,
+    ) -> Result<(), CloudError> {
+        apply(scope, after).await
+    }
+
+    /// Never planned (a singleton is not pruned): kept for completeness, turns logging off.
+    async fn delete(scope: &Scope<'_>, _name: &str, _before: &Value) -> Result<(), CloudError> {
+        apply(scope, &json!({ "enabled": false })).await
+    }
 }
 
 /// Reads the singleton. It always "exists": no configuration reads as `{"enabled": false}`.
-/// It has no tags, so it is owned by whichever spec governs the account (`project`).
-pub async fn read(scope: &Scope<'_>, project: &str) -> Result<LiveResource, CloudError> {
+/// It has no tags: the engine makes it the project's.
+async fn read(scope: &Scope<'_>) -> Result<LiveResource, CloudError> {
     let out = scope
         .client
         .get_model_invocation_logging_configuration()
@@ -31,14 +89,9 @@ pub async fn read(scope: &Scope<'_>, project: &str) -> Result<LiveResource, Clou
         .await
         .map_err(|e| classify("bedrock:GetModelInvocationLoggingConfiguration", e))?;
     Ok(LiveResource {
-        addr: ResourceAddr::new(
-            scope.account_name,
-            scope.region,
-            Kind::InvocationLogging,
-            SINGLETON,
-        ),
+        addr: scope.addr(Kind::InvocationLogging, SINGLETON),
         props: normalize(out.logging_config()),
-        owner: Some(project.to_string()),
+        owner: None,
     })
 }
 
@@ -75,7 +128,7 @@ pub fn normalize(config: Option<&LoggingConfig>) -> Value {
 
 /// What to tell the user about a live setting in a scope whose spec has no `invocation_logging`:
 /// nothing when logging is off, otherwise where it goes and that it is left as it is.
-pub fn unmanaged_note(live: &Value) -> Option<String> {
+fn unmanaged_note(live: &Value) -> Option<String> {
     if live["enabled"].as_bool() != Some(true) {
         return None;
     }
@@ -96,7 +149,7 @@ pub fn unmanaged_note(live: &Value) -> Option<String> {
 }
 
 /// How the live setting differs from the spec, in the words a security reviewer would use.
-pub fn explain(before: &Value, after: &Value) -> Option<String> {
+fn explain(before: &Value, after: &Value) -> Option<String> {
     let on = |v: &Value| v["enabled"].as_bool() == Some(true);
     if !on(before) && on(after) {
         return Some(
@@ -193,7 +246,7 @@ pub fn is_propagation_error(error: &CloudError) -> bool {
 }
 
 /// Puts (or, for `enabled: false`, deletes) the configuration.
-pub async fn apply(scope: &Scope<'_>, after: &Value) -> Result<(), CloudError> {
+async fn apply(scope: &Scope<'_>, after: &Value) -> Result<(), CloudError> {
     if after["enabled"].as_bool() != Some(true) {
         scope
             .client

@@ -7,7 +7,8 @@ use aws_sdk_cloudwatchlogs::Client;
 use futures::{stream, StreamExt, TryStreamExt};
 use serde_json::{json, Map, Value};
 
-use crate::cloud::{classify, CloudError};
+use super::{Named, Ownership, Placement, ResourceKind};
+use crate::cloud::{classify, AccountSession, CloudError};
 use crate::data_protection;
 use crate::model::{Kind, LiveResource, ResourceAddr, OWNER_TAG};
 use crate::spec::regions;
@@ -18,14 +19,107 @@ const DESCRIBE_BATCH: usize = 50;
 const TAG_READ_CONCURRENCY: usize = 4;
 
 /// Where one scope's log groups live.
-pub struct Scope<'a> {
-    pub client: &'a Client,
-    pub account_name: &'a str,
-    pub account_id: &'a str,
-    pub region: &'a str,
+pub type Scope<'a> = super::Scope<'a, Client>;
+
+/// CloudWatch Logs log groups: tagged, per region, discoverable for prune.
+pub struct LogGroupKind;
+
+impl ResourceKind for LogGroupKind {
+    const KIND: Kind = Kind::LogGroup;
+    const NAME: &'static str = "log_group";
+    const RANK: u8 = 2;
+    const PLACEMENT: Placement = Placement::Regional;
+    const OWNERSHIP: Ownership = Ownership::Tagged;
+    const DISCOVERS: bool = true;
+    type Client = Client;
+
+    fn client(session: &AccountSession, region: &str) -> Client {
+        session.logs(region)
+    }
+
+    async fn read(
+        scope: &Scope<'_>,
+        wanted: &[Named],
+        discover_owner: Option<&str>,
+    ) -> Result<Vec<LiveResource>, CloudError> {
+        let names: Vec<String> = wanted.iter().map(|n| n.name.clone()).collect();
+        read(scope, &names, discover_owner).await
+    }
+
+    /// The part of the live state the spec governs: tags the spec does not name are left
+    /// alone, so they are not compared either.
+    fn comparable(desired: &Value, live: &Value) -> Value {
+        comparable(desired, live)
+    }
+
+    fn explain(before: &Value, after: &Value) -> Option<String> {
+        explain(before, after)
+    }
+
+    fn warnings(before: &Value, after: &Value) -> Option<String> {
+        protection_removed(before, after)
+    }
+
+    fn references(props: &Value, out: &mut Vec<(Kind, String)>) {
+        mentioned_groups(props, out)
+    }
+
+    async fn create(scope: &Scope<'_>, name: &str, after: &Value) -> Result<(), CloudError> {
+        create(scope, name, after).await
+    }
+
+    async fn update(
+        scope: &Scope<'_>,
+        name: &str,
+        before: &Value,
+        after: &Value,
+    ) -> Result<(), CloudError> {
+        update(scope, name, before, after).await
+    }
+
+    async fn delete(scope: &Scope<'_>, name: &str, _before: &Value) -> Result<(), CloudError> {
+        delete(scope, name).await
+    }
 }
 
-impl Scope<'_> {
+/// A plain warning when the change takes away encryption or a data-protection policy because
+/// the spec does not name them (absent fields are enforced as absent).
+fn protection_removed(before: &Value, after: &Value) -> Option<String> {
+    let removed = |field: &str| !before[field].is_null() && after.get(field) == Some(&Value::Null);
+    let mut lost = Vec::new();
+    if removed("kms_key_id") {
+        lost.push("its KMS key (set `kms_key_id` to keep it)");
+    }
+    if removed("data_protection") {
+        lost.push("its data-protection policy (set `data_protection` to keep it)");
+    }
+    (!lost.is_empty()).then(|| format!("this REMOVES {}", lost.join(" and ")))
+}
+
+/// Every log group named under a `log_group` key, at any depth (an external logging
+/// destination or a findings group): a group the spec still points at is in use, even when
+/// `log_groups` no longer lists it.
+pub fn mentioned_groups(value: &Value, out: &mut Vec<(Kind, String)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v) {
+                    ("log_group", Value::String(name)) => out.push((Kind::LogGroup, name.clone())),
+                    _ => mentioned_groups(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| mentioned_groups(v, out)),
+        _ => {}
+    }
+}
+
+trait LogGroupScope {
+    fn arn(&self, name: &str) -> String;
+    fn group_addr(&self, name: &str) -> ResourceAddr;
+}
+
+impl LogGroupScope for Scope<'_> {
     fn arn(&self, name: &str) -> String {
         format!(
             "arn:{}:logs:{}:{}:log-group:{}",
@@ -36,26 +130,26 @@ impl Scope<'_> {
         )
     }
 
-    fn addr(&self, name: &str) -> ResourceAddr {
-        ResourceAddr::new(self.account_name, self.region, Kind::LogGroup, name)
+    fn group_addr(&self, name: &str) -> ResourceAddr {
+        self.addr(Kind::LogGroup, name)
     }
 }
 
 /// Reads the named groups (missing ones are simply absent from the result). With
 /// `discover_owner`, also reads every other group in the region and returns those whose
 /// ownership tag equals it, so pruning can find managed groups that left the spec.
-pub async fn read(
+async fn read(
     scope: &Scope<'_>,
     names: &[String],
     discover_owner: Option<&str>,
 ) -> Result<Vec<LiveResource>, CloudError> {
     let wanted: HashSet<&str> = names.iter().map(String::as_str).collect();
     let groups = if discover_owner.is_some() {
-        describe(scope.client, None).await?
+        describe(&scope.client, None).await?
     } else {
         let mut found = Vec::new();
         for chunk in names.chunks(DESCRIBE_BATCH) {
-            found.extend(describe(scope.client, Some(chunk)).await?);
+            found.extend(describe(&scope.client, Some(chunk)).await?);
         }
         found
     };
@@ -72,7 +166,7 @@ pub async fn read(
             let name = group.log_group_name().unwrap_or_default().to_string();
             let tags = list_tags(scope, &name).await?;
             let protection = read_data_protection(scope, &group).await?;
-            let resource = normalize(scope.addr(&name), &group, tags, protection);
+            let resource = normalize(scope.group_addr(&name), &group, tags, protection);
             let keep = wanted.contains(name.as_str())
                 || (discover_owner.is_some() && resource.owner.as_deref() == discover_owner);
             Ok::<_, CloudError>(keep.then_some(resource))
@@ -157,7 +251,7 @@ pub fn normalize(
 }
 
 /// The data-protection difference as identifiers added/removed and settings changed.
-pub fn explain(before: &Value, after: &Value) -> Option<String> {
+fn explain(before: &Value, after: &Value) -> Option<String> {
     let lines = data_protection::describe_differences(
         &before["data_protection"],
         &after["data_protection"],
@@ -167,11 +261,11 @@ pub fn explain(before: &Value, after: &Value) -> Option<String> {
 
 /// The part of the live state the spec governs: tags the spec does not name are left alone,
 /// so they are not compared either.
-pub fn comparable(desired: &Value, live: &Value) -> Value {
+fn comparable(desired: &Value, live: &Value) -> Value {
     super::project_keys(desired, live, "tags")
 }
 
-pub async fn create(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), CloudError> {
+async fn create(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), CloudError> {
     scope
         .client
         .create_log_group()
@@ -208,7 +302,7 @@ async fn put_data_protection(
 }
 
 /// Brings an existing group from `before` to `after`, touching only fields that differ.
-pub async fn update(
+async fn update(
     scope: &Scope<'_>,
     name: &str,
     before: &Value,
@@ -284,7 +378,7 @@ pub async fn update(
     Ok(())
 }
 
-pub async fn delete(scope: &Scope<'_>, name: &str) -> Result<(), CloudError> {
+async fn delete(scope: &Scope<'_>, name: &str) -> Result<(), CloudError> {
     match scope
         .client
         .delete_log_group()

@@ -11,24 +11,90 @@ use aws_sdk_s3::types::{
 use aws_sdk_s3::Client;
 use serde_json::{json, Value};
 
-use crate::cloud::{classify, CloudError};
-use crate::model::logging::BUCKET_SID;
-use crate::model::{Kind, LiveResource, ResourceAddr, OWNER_TAG};
+use super::{Named, Ownership, Placement, ResourceKind};
+use crate::cloud::{classify, AccountSession, CloudError};
+use crate::model::{Kind, LiveResource, OWNER_TAG};
 use crate::policy;
 
-pub struct Scope<'a> {
-    pub client: &'a Client,
-    pub account_name: &'a str,
-    pub account_id: &'a str,
-    pub region: &'a str,
+pub type Scope<'a> = super::Scope<'a, Client>;
+
+/// S3 buckets: tagged. A bucket owns the policy statements whose Sids its properties' policy
+/// has (other statements are kept), so any kind can ask for "a bucket this service may write
+/// to" with its own statement.
+pub struct S3BucketKind;
+
+impl ResourceKind for S3BucketKind {
+    const KIND: Kind = Kind::S3Bucket;
+    const NAME: &'static str = "s3_bucket";
+    const RANK: u8 = 0;
+    const PLACEMENT: Placement = Placement::Regional;
+    const OWNERSHIP: Ownership = Ownership::Tagged;
+    type Client = Client;
+
+    fn client(session: &AccountSession, region: &str) -> Client {
+        session.s3(region)
+    }
+
+    async fn read(
+        scope: &Scope<'_>,
+        wanted: &[Named],
+        _discover_owner: Option<&str>,
+    ) -> Result<Vec<LiveResource>, CloudError> {
+        let names: Vec<String> = wanted.iter().map(|n| n.name.clone()).collect();
+        read(scope, &names).await
+    }
+
+    fn comparable(desired: &Value, live: &Value) -> Value {
+        comparable(desired, live)
+    }
+
+    async fn create(scope: &Scope<'_>, name: &str, after: &Value) -> Result<(), CloudError> {
+        create(scope, name, after).await
+    }
+
+    async fn update(
+        scope: &Scope<'_>,
+        name: &str,
+        before: &Value,
+        after: &Value,
+    ) -> Result<(), CloudError> {
+        update(scope, name, before, after).await
+    }
+
+    async fn delete(scope: &Scope<'_>, name: &str, _before: &Value) -> Result<(), CloudError> {
+        delete(scope, name).await
+    }
 }
 
-/// The part of a bucket policy the tool owns (its statement), as a document of its own.
-pub fn owned_policy(doc: Option<&Value>) -> Value {
-    let statements = doc
-        .map(|d| policy::statements_with_sid(d, BUCKET_SID)["Statement"].clone())
-        .filter(|s| !s.is_null())
-        .unwrap_or_else(|| json!([]));
+/// The Sids of the statements of a desired bucket policy: the statements the tool owns.
+fn owned_sids(desired_policy: &Value) -> Vec<String> {
+    let mut sids: Vec<String> = desired_policy["Statement"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(desired_policy.get("Sid").map(|_| desired_policy))
+        .filter_map(|s| s.get("Sid").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    sids.dedup();
+    sids
+}
+
+/// The part of a bucket policy the tool owns (the statements with `sids`), as a document of
+/// its own.
+pub fn owned_policy(doc: Option<&Value>, sids: &[String]) -> Value {
+    let statements: Vec<Value> = doc
+        .filter(|d| !d.is_null())
+        .map(|d| {
+            sids.iter()
+                .flat_map(|sid| {
+                    policy::statements_with_sid(d, sid)["Statement"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     json!({ "Version": policy::POLICY_VERSION, "Statement": statements })
 }
 
@@ -37,7 +103,7 @@ fn absent(error: &CloudError, codes: &[&str]) -> bool {
     error.is_not_found() || error.code().is_some_and(|c| codes.contains(&c))
 }
 
-pub async fn read(scope: &Scope<'_>, names: &[String]) -> Result<Vec<LiveResource>, CloudError> {
+async fn read(scope: &Scope<'_>, names: &[String]) -> Result<Vec<LiveResource>, CloudError> {
     let mut live = Vec::new();
     for name in names {
         // With the expected owner, a bucket of that name in another account answers 403
@@ -109,12 +175,13 @@ pub async fn read(scope: &Scope<'_>, names: &[String]) -> Result<Vec<LiveResourc
                 e => return Err(e),
             },
         };
-        let tags = read_tags(scope.client, name).await?;
+        let tags = read_tags(&scope.client, name).await?;
         live.push(LiveResource {
-            addr: ResourceAddr::new(scope.account_name, scope.region, Kind::S3Bucket, name),
+            addr: scope.addr(Kind::S3Bucket, name),
             owner: tags.get(OWNER_TAG).cloned(),
+            // The whole policy: `comparable` keeps the statements the spec's policy owns.
             props: json!({
-                "policy": owned_policy(policy_doc.as_ref()),
+                "policy": policy_doc,
                 "encryption": encryption,
                 "public_access_block": blocked,
                 "tags": tags,
@@ -142,8 +209,11 @@ async fn read_tags(client: &Client, name: &str) -> Result<BTreeMap<String, Strin
 /// set to SSE-KMS is never "downgraded" to SSE-S3.
 const STRONGER_THAN_SSE_S3: &[&str] = &["aws:kms", "aws:kms:dsse"];
 
-pub fn comparable(desired: &Value, live: &Value) -> Value {
+fn comparable(desired: &Value, live: &Value) -> Value {
     let mut view = super::project_keys(desired, live, "tags");
+    if let Some(policy) = view.get_mut("policy") {
+        *policy = owned_policy(Some(&*policy), &owned_sids(&desired["policy"]));
+    }
     super::align_policy(desired, &mut view, "/policy");
     let stronger = view["encryption"]
         .as_str()
@@ -154,7 +224,7 @@ pub fn comparable(desired: &Value, live: &Value) -> Value {
     view
 }
 
-pub async fn create(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), CloudError> {
+async fn create(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), CloudError> {
     let mut request = scope.client.create_bucket().bucket(name);
     if scope.region != "us-east-1" {
         request = request.create_bucket_configuration(
@@ -173,14 +243,14 @@ pub async fn create(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), 
     // newer s3:TagResource permission and moto 5.2.5 ignores it.) In us-east-1, CreateBucket on
     // a bucket the account already has succeeds: a bucket that carries an owner tag already was
     // not created by this call, and is handed back as existing.
-    let existing = read_tags(scope.client, name).await?;
+    let existing = read_tags(&scope.client, name).await?;
     if existing.contains_key(OWNER_TAG) {
         return Err(CloudError::AlreadyExists {
             operation: "s3:CreateBucket".into(),
             message: format!("bucket `{name}` already exists and carries `{OWNER_TAG}`"),
         });
     }
-    put_tags(scope.client, name, existing, &props["tags"]).await?;
+    put_tags(&scope.client, name, existing, &props["tags"]).await?;
     let before = json!({ "policy": null, "encryption": null, "public_access_block": false, "tags": props["tags"] });
     update(scope, name, &before, props).await
 }
@@ -215,13 +285,13 @@ async fn put_tags(
     Ok(())
 }
 
-pub async fn update(
+async fn update(
     scope: &Scope<'_>,
     name: &str,
     before: &Value,
     after: &Value,
 ) -> Result<(), CloudError> {
-    let client = scope.client;
+    let client = &scope.client;
     // Tags (the ownership mark among them) first, so an adopt stopped halfway is already ours.
     if before["tags"] != after["tags"] {
         let current = read_tags(client, name).await?;
@@ -280,7 +350,13 @@ pub async fn update(
                 e => return Err(e),
             },
         };
-        let merged = policy::upsert_statements(current.as_ref(), &after["policy"], BUCKET_SID);
+        // Each owned Sid's statements take the place of the live ones with that Sid.
+        let mut merged = current;
+        for sid in owned_sids(&after["policy"]) {
+            let ours = policy::statements_with_sid(&after["policy"], &sid);
+            merged = Some(policy::upsert_statements(merged.as_ref(), &ours, &sid));
+        }
+        let merged = merged.unwrap_or(Value::Null);
         client
             .put_bucket_policy()
             .bucket(name)
@@ -292,7 +368,7 @@ pub async fn update(
     Ok(())
 }
 
-pub async fn delete(scope: &Scope<'_>, name: &str) -> Result<(), CloudError> {
+async fn delete(scope: &Scope<'_>, name: &str) -> Result<(), CloudError> {
     match scope.client.delete_bucket().bucket(name).send().await {
         Ok(_) => Ok(()),
         Err(e) => match classify("s3:DeleteBucket", e) {

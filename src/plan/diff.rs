@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::{Action, FieldChange, ResourceChange, ScopeError};
 use crate::kinds;
-use crate::model::{DesiredResource, LiveResource, ResourceAddr};
+use crate::model::{DesiredResource, Kind, LiveResource, ResourceAddr};
 
 /// The changes for one (account, region). Live resources owned by another project are
 /// reported as errors, never taken over; owned ones absent from the spec are deleted only
@@ -25,8 +25,18 @@ pub fn diff_scope(
     for want in desired {
         let change = |action, before: Option<Value>, reason: Option<String>| {
             let fields = field_changes(before.as_ref().unwrap_or(&Value::Null), &want.props);
+            // Fields the API cannot change in place turn an update into a replace.
+            let forcing: Vec<String> = fields
+                .iter()
+                .filter(|f| {
+                    action == Action::Update && kinds::forces_replacement(want.kind(), &f.path)
+                })
+                .map(|f| f.path.clone())
+                .collect();
             let action = if action == Action::Update && fields.is_empty() {
                 Action::NoOp
+            } else if !forcing.is_empty() {
+                Action::Replace
             } else {
                 action
             };
@@ -39,6 +49,7 @@ pub fn diff_scope(
                 fields,
                 reason,
                 depends_on: want.depends_on.clone(),
+                forces_replacement: forcing,
             }
         };
         match live_by_addr.get(&want.addr) {
@@ -49,14 +60,14 @@ pub fn diff_scope(
                     Some(owner) if owner == project => {
                         let reason = join_reasons(
                             kinds::explain(want.kind(), &before, &want.props),
-                            protection_removed(&before, &want.props),
+                            kinds::warnings(want.kind(), &before, &want.props),
                         );
                         changes.push(change(Action::Update, Some(before), reason))
                     }
                     None => {
                         let reason = join_reasons(
                             Some("exists but was not created by warden: apply tags it as managed by this project and brings it to the spec".into()),
-                            protection_removed(&before, &want.props),
+                            kinds::warnings(want.kind(), &before, &want.props),
                         );
                         changes.push(change(Action::Adopt, Some(before), reason))
                     }
@@ -75,17 +86,18 @@ pub fn diff_scope(
     if prune {
         let wanted: std::collections::HashSet<&ResourceAddr> =
             desired.iter().map(|d| &d.addr).collect();
-        // A group the spec still points at (as an external logging destination or findings
-        // group) is in use, even when `log_groups` no longer lists it.
-        let mut referenced = std::collections::HashSet::new();
+        // What the spec still points at (e.g. a log group as an external logging destination
+        // or findings group) is in use, even when the spec no longer lists it.
+        let mut pointed_at = Vec::new();
         for want in desired {
-            log_group_references(&want.props, &mut referenced);
+            kinds::references(want.kind(), &want.props, &mut pointed_at);
         }
+        let referenced: std::collections::HashSet<(Kind, &str)> =
+            pointed_at.iter().map(|(k, n)| (*k, n.as_str())).collect();
         for have in live {
             if wanted.contains(&have.addr)
                 || have.owner.as_deref() != Some(project)
-                || (have.addr.kind == crate::model::Kind::LogGroup
-                    && referenced.contains(have.addr.name.as_str()))
+                || referenced.contains(&(have.addr.kind, have.addr.name.as_str()))
             {
                 continue;
             }
@@ -98,48 +110,17 @@ pub fn diff_scope(
                 fields: field_changes(&have.props, &Value::Null),
                 reason: Some("managed by this project and no longer in the spec (--prune)".into()),
                 depends_on: Vec::new(),
+                forces_replacement: Vec::new(),
             });
         }
     }
     (changes, errors)
 }
 
-/// A plain warning when the change takes away encryption or a data-protection policy because
-/// the spec does not name them (absent fields are enforced as absent).
-fn protection_removed(before: &Value, after: &Value) -> Option<String> {
-    let removed = |field: &str| !before[field].is_null() && after.get(field) == Some(&Value::Null);
-    let mut lost = Vec::new();
-    if removed("kms_key_id") {
-        lost.push("its KMS key (set `kms_key_id` to keep it)");
-    }
-    if removed("data_protection") {
-        lost.push("its data-protection policy (set `data_protection` to keep it)");
-    }
-    (!lost.is_empty()).then(|| format!("this REMOVES {}", lost.join(" and ")))
-}
-
 fn join_reasons(first: Option<String>, second: Option<String>) -> Option<String> {
     match (first, second) {
         (Some(a), Some(b)) => Some(format!("{a}; {b}")),
         (a, b) => a.or(b),
-    }
-}
-
-/// Every string under a `log_group` key, at any depth.
-fn log_group_references<'a>(value: &'a Value, out: &mut std::collections::HashSet<&'a str>) {
-    match value {
-        Value::Object(map) => {
-            for (key, v) in map {
-                match (key.as_str(), v) {
-                    ("log_group", Value::String(name)) => {
-                        out.insert(name);
-                    }
-                    _ => log_group_references(v, out),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| log_group_references(v, out)),
-        _ => {}
     }
 }
 

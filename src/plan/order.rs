@@ -76,6 +76,7 @@ mod tests {
             fields: vec![],
             reason: None,
             depends_on: deps.iter().map(|d| addr(d)).collect(),
+            forces_replacement: vec![],
         }
     }
 

@@ -426,6 +426,7 @@ mod tests {
             fields: vec![],
             reason: None,
             depends_on: vec![],
+            forces_replacement: vec![],
         }
     }
 
