@@ -9,12 +9,17 @@ pub mod log_group;
 pub mod s3_bucket;
 #[cfg(test)]
 pub mod test_kind;
+#[cfg(test)]
+mod tests;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cloud::{AccountSession, CloudError};
 use crate::model::{AccountTarget, Action, LiveResource, ResourceChange};
+
+/// Every registered kind (the engine iterates over them without naming one).
+pub const ALL: &[Kind] = Kind::ALL;
 pub use kind::{Named, Ownership, Placement, ReplaceOrder, ResourceKind, Scope};
 
 /// Generates `Kind` and the engine's dispatch from `Variant => ImplType` lines.

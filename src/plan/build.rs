@@ -27,7 +27,7 @@ pub async fn build_plan(reader: &Reader<'_>, desired: &Desired, options: &PlanOp
     let discover = options.prune.then_some(desired.project.as_str());
     // Kinds that look at scopes whose spec does not manage them (e.g. a setting left alone)
     // do so alongside the main read; account-scoped ones only in the home region.
-    let unmanaged: Vec<(Kind, ScopeKey)> = Kind::ALL
+    let unmanaged: Vec<(Kind, ScopeKey)> = crate::kinds::ALL
         .iter()
         .filter(|kind| kind.notes_unmanaged())
         .flat_map(|kind| scopes.iter().map(move |key| (*kind, key.clone())))
