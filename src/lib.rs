@@ -14,3 +14,6 @@ pub mod policy;
 pub mod progress;
 pub mod render;
 pub mod spec;
+
+#[cfg(test)]
+mod engine_tests;

@@ -9,8 +9,6 @@ pub mod log_group;
 pub mod s3_bucket;
 #[cfg(test)]
 pub mod test_kind;
-#[cfg(test)]
-mod tests;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -1,10 +1,12 @@
-//! The generic diff with the real kinds (moved from plan/diff.rs: the engine names no kind),
-//! and the engine's generic paths (replace, account-scoped placement) with the test kind.
+//! Tests across the engine and the kinds: the generic diff with the real kinds (moved from
+//! plan/diff.rs, since the engine names no kind), and the engine's generic paths (replace,
+//! account-scoped placement) with the test-only kind.
 
 use serde_json::{json, Value};
 
-use super::test_kind::{CallLog, TestKind};
-use super::*;
+use crate::kinds::test_kind::{CallLog, TestKind};
+use crate::kinds::*;
+use crate::model::{AccountTarget, Action, LiveResource, ResourceChange};
 use crate::model::{DesiredResource, FieldChange, Kind, ResourceAddr, OWNER_TAG};
 use crate::plan::diff::diff_scope;
 
