@@ -23,6 +23,12 @@ pub use kind::{Named, Ownership, Placement, ReplaceOrder, ResourceKind, Scope};
 /// Generates `Kind` and the engine's dispatch from `Variant => ImplType` lines.
 macro_rules! registry {
     ($( $(#[$meta:meta])* $variant:ident => $ty:ty ),* $(,)?) => {
+        // Each impl says which variant it is: registering it under another one does not compile.
+        $( $(#[$meta])* const _: () = assert!(
+            matches!(<$ty as ResourceKind>::KIND, Kind::$variant),
+            concat!("registered as ", stringify!($variant), " but its KIND says otherwise")
+        ); )*
+
         /// Every kind of resource the tool manages.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
