@@ -270,3 +270,23 @@ fn tags(value: &Value) -> Vec<Tag> {
         .filter_map(|(k, v)| Tag::builder().key(k).value(v.as_str()?).build().ok())
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_role_owns_the_inline_policies_its_properties_name() {
+        // Any service's role, not only Bedrock's: EventBridge calling an API destination here.
+        let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": "events:InvokeApiDestination", "Resource": "*"}]});
+        let desired = json!({"trust_policy": null, "inline_policies": {"invoke-destination": doc}, "tags": {}});
+        assert_eq!(owned_inline_names(&desired), vec!["invoke-destination"]);
+        let live = json!({"trust_policy": null, "tags": {}, "inline_policies": {
+            "invoke-destination": doc, "someone-elses": {"Version": "2012-10-17", "Statement": []}}});
+        assert_eq!(
+            comparable(&desired, &live)["inline_policies"],
+            json!({"invoke-destination": doc})
+        );
+    }
+}

@@ -66,17 +66,36 @@ impl ResourceKind for S3BucketKind {
     }
 }
 
-/// The Sids of the statements of a desired bucket policy: the statements the tool owns.
+/// The Sids of the statements of a desired bucket policy (a document, or one statement): the
+/// statements the tool owns on the bucket.
 fn owned_sids(desired_policy: &Value) -> Vec<String> {
-    let mut sids: Vec<String> = desired_policy["Statement"]
-        .as_array()
+    let statements = match desired_policy.get("Statement") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(one) => vec![one],
+        None => vec![desired_policy],
+    };
+    let mut sids: Vec<String> = Vec::new();
+    for sid in statements
         .into_iter()
-        .flatten()
-        .chain(desired_policy.get("Sid").map(|_| desired_policy))
-        .filter_map(|s| s.get("Sid").and_then(Value::as_str).map(str::to_string))
-        .collect();
-    sids.dedup();
+        .filter_map(|s| s.get("Sid").and_then(Value::as_str))
+    {
+        if !sids.iter().any(|known| known == sid) {
+            sids.push(sid.to_string());
+        }
+    }
     sids
+}
+
+/// `current` (the live bucket policy) with the statements of each Sid `ours` has replaced by
+/// ours, every other statement kept; `None` when `ours` owns no statement (nothing to write).
+fn merge_owned(current: Option<&Value>, ours: &Value) -> Option<Value> {
+    let mut merged: Option<Value> = None;
+    for sid in owned_sids(ours) {
+        let statements = policy::statements_with_sid(ours, &sid);
+        let base = merged.as_ref().or(current);
+        merged = Some(policy::upsert_statements(base, &statements, &sid));
+    }
+    merged
 }
 
 /// The part of a bucket policy the tool owns (the statements with `sids`), as a document of
@@ -351,12 +370,9 @@ async fn update(
             },
         };
         // Each owned Sid's statements take the place of the live ones with that Sid.
-        let mut merged = current;
-        for sid in owned_sids(&after["policy"]) {
-            let ours = policy::statements_with_sid(&after["policy"], &sid);
-            merged = Some(policy::upsert_statements(merged.as_ref(), &ours, &sid));
-        }
-        let merged = merged.unwrap_or(Value::Null);
+        let Some(merged) = merge_owned(current.as_ref(), &after["policy"]) else {
+            return Ok(());
+        };
         client
             .put_bucket_policy()
             .bucket(name)
@@ -381,6 +397,37 @@ async fn delete(scope: &Scope<'_>, name: &str) -> Result<(), CloudError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn statement(sid: &str, service: &str) -> Value {
+        json!({"Sid": sid, "Effect": "Allow", "Principal": {"Service": service},
+               "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/*"})
+    }
+
+    #[test]
+    fn a_bucket_owns_the_statements_whose_sids_its_policy_has() {
+        // Any service's statement, not only Bedrock's: CloudTrail's here.
+        let ours = json!({"Version": "2012-10-17", "Statement": [statement("TrailWrite", "cloudtrail.amazonaws.com")]});
+        let live = json!({"Version": "2012-10-17", "Statement": [
+            statement("Theirs", "logging.s3.amazonaws.com"),
+            statement("TrailWrite", "old.amazonaws.com"),
+        ]});
+        let desired = json!({"policy": ours, "encryption": "AES256", "public_access_block": true, "tags": {}});
+        let live_props = json!({"policy": live, "encryption": "AES256", "public_access_block": true, "tags": {}});
+        let view = comparable(&desired, &live_props);
+        assert_eq!(
+            view["policy"]["Statement"],
+            json!([statement("TrailWrite", "old.amazonaws.com")])
+        );
+        let merged = merge_owned(Some(&live), &ours).unwrap();
+        assert_eq!(
+            merged["Statement"],
+            json!([
+                statement("Theirs", "logging.s3.amazonaws.com"),
+                statement("TrailWrite", "cloudtrail.amazonaws.com"),
+            ])
+        );
+        assert_eq!(merge_owned(Some(&live), &json!(null)), None);
+    }
 
     #[test]
     fn sse_kms_meets_the_default_encryption_and_none_does_not() {
