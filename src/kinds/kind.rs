@@ -1,8 +1,6 @@
 //! The one trait a resource kind implements: everything the generic engine needs to read,
 //! compare, explain and write resources of that kind.
 
-use std::future::Future;
-
 use serde_json::Value;
 
 use super::Kind;
@@ -90,11 +88,11 @@ pub trait ResourceKind {
     /// One batched read of the named resources of a scope (missing ones are absent from the
     /// result). With `discover_owner`, also the resources that project owns (only when
     /// `DISCOVERS`).
-    fn read(
+    async fn read(
         scope: &Scope<'_, Self::Client>,
         wanted: &[Named],
         discover_owner: Option<&str>,
-    ) -> impl Future<Output = Result<Vec<LiveResource>, CloudError>>;
+    ) -> Result<Vec<LiveResource>, CloudError>;
 
     /// The part of `live` the desired properties govern (what the diff compares).
     fn comparable(desired: &Value, live: &Value) -> Value;
