@@ -42,7 +42,8 @@ impl ResourceKind for AccountDataProtectionKind {
     }
 
     fn explain(before: &Value, after: &Value) -> Option<String> {
-        explain(before, after)
+        let lines = data_protection::describe_differences(&before["policy"], &after["policy"]);
+        (!lines.is_empty()).then(|| format!("account data protection: {}", lines.join("; ")))
     }
 
     fn references(props: &Value, out: &mut Vec<(Kind, String)>) {
@@ -119,11 +120,6 @@ async fn read(scope: &Scope<'_>) -> Result<LiveResource, CloudError> {
         props: json!({ "policy": policy }),
         owner: None,
     })
-}
-
-fn explain(before: &Value, after: &Value) -> Option<String> {
-    let lines = data_protection::describe_differences(&before["policy"], &after["policy"]);
-    (!lines.is_empty()).then(|| format!("account data protection: {}", lines.join("; ")))
 }
 
 /// Puts the spec's policy. An account holds only one data-protection account policy, so one of

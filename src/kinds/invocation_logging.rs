@@ -46,8 +46,55 @@ impl ResourceKind for InvocationLoggingKind {
         live.clone()
     }
 
+    /// How the live setting differs from the spec, in the words a security reviewer would use.
     fn explain(before: &Value, after: &Value) -> Option<String> {
-        explain(before, after)
+        let on = |v: &Value| v["enabled"].as_bool() == Some(true);
+        if !on(before) && on(after) {
+            return Some(
+                "invocation logging is off in this account and region (never set up, or deleted)"
+                    .into(),
+            );
+        }
+        if on(before) && !on(after) {
+            return Some(
+                "invocation logging is on; the spec turns it off (`enabled: false`)".into(),
+            );
+        }
+        let mut said = Vec::new();
+        let shown = |v: &Value| match v {
+            Value::Null => "nowhere".to_string(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        for (path, what) in [
+            ("/s3/bucket", "S3 delivery"),
+            ("/cloudwatch/log_group", "CloudWatch delivery"),
+            ("/cloudwatch/role_arn", "the delivery role"),
+            ("/cloudwatch/large_data/bucket", "large-data delivery"),
+        ] {
+            let (b, a) = (
+                before.pointer(path).unwrap_or(&Value::Null),
+                after.pointer(path).unwrap_or(&Value::Null),
+            );
+            if b != a {
+                said.push(format!(
+                    "{what} goes to {} instead of {}",
+                    shown(b),
+                    shown(a)
+                ));
+            }
+        }
+        for flag in ["text", "image", "embedding", "video"] {
+            let (b, a) = (&before["data"][flag], &after["data"][flag]);
+            if b != a {
+                said.push(match b {
+                    Value::Bool(false) => format!("{flag} data delivery was turned off"),
+                    Value::Null => format!("{flag} data delivery is not set explicitly"),
+                    _ => format!("{flag} data delivery is on; the spec turns it off"),
+                });
+            }
+        }
+        (!said.is_empty()).then(|| said.join("; "))
     }
 
     fn references(props: &Value, out: &mut Vec<(Kind, String)>) {
@@ -146,55 +193,6 @@ fn unmanaged_note(live: &Value) -> Option<String> {
         "invocation logging is on here (to {}) but the spec has no `invocation_logging` for this account and region: warden leaves it as it is; to turn it off, set `invocation_logging: {{enabled: false}}`",
         goes_to.join(" and ")
     ))
-}
-
-/// How the live setting differs from the spec, in the words a security reviewer would use.
-fn explain(before: &Value, after: &Value) -> Option<String> {
-    let on = |v: &Value| v["enabled"].as_bool() == Some(true);
-    if !on(before) && on(after) {
-        return Some(
-            "invocation logging is off in this account and region (never set up, or deleted)"
-                .into(),
-        );
-    }
-    if on(before) && !on(after) {
-        return Some("invocation logging is on; the spec turns it off (`enabled: false`)".into());
-    }
-    let mut said = Vec::new();
-    let shown = |v: &Value| match v {
-        Value::Null => "nowhere".to_string(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    for (path, what) in [
-        ("/s3/bucket", "S3 delivery"),
-        ("/cloudwatch/log_group", "CloudWatch delivery"),
-        ("/cloudwatch/role_arn", "the delivery role"),
-        ("/cloudwatch/large_data/bucket", "large-data delivery"),
-    ] {
-        let (b, a) = (
-            before.pointer(path).unwrap_or(&Value::Null),
-            after.pointer(path).unwrap_or(&Value::Null),
-        );
-        if b != a {
-            said.push(format!(
-                "{what} goes to {} instead of {}",
-                shown(b),
-                shown(a)
-            ));
-        }
-    }
-    for flag in ["text", "image", "embedding", "video"] {
-        let (b, a) = (&before["data"][flag], &after["data"][flag]);
-        if b != a {
-            said.push(match b {
-                Value::Bool(false) => format!("{flag} data delivery was turned off"),
-                Value::Null => format!("{flag} data delivery is not set explicitly"),
-                _ => format!("{flag} data delivery is on; the spec turns it off"),
-            });
-        }
-    }
-    (!said.is_empty()).then(|| said.join("; "))
 }
 
 fn logging_config(props: &Value) -> Result<LoggingConfig, CloudError> {
@@ -393,7 +391,7 @@ mod tests {
         let mut live = spec.clone();
         live["s3"]["bucket"] = json!("attacker");
         live["data"]["image"] = json!(false);
-        let words = explain(&live, &spec).unwrap();
+        let words = InvocationLoggingKind::explain(&live, &spec).unwrap();
         assert!(
             words.contains("S3 delivery goes to attacker instead of ours"),
             "{words}"
@@ -402,9 +400,11 @@ mod tests {
             words.contains("image data delivery was turned off"),
             "{words}"
         );
-        assert!(explain(&json!({"enabled": false}), &spec)
-            .unwrap()
-            .contains("logging is off"));
+        assert!(
+            InvocationLoggingKind::explain(&json!({"enabled": false}), &spec)
+                .unwrap()
+                .contains("logging is off")
+        );
     }
 
     #[test]

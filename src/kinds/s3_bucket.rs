@@ -40,16 +40,137 @@ impl ResourceKind for S3BucketKind {
         wanted: &[Named],
         _discover_owner: Option<&str>,
     ) -> Result<Vec<LiveResource>, CloudError> {
-        let names: Vec<String> = wanted.iter().map(|n| n.name.clone()).collect();
-        read(scope, &names).await
+        let mut live = Vec::new();
+        for Named { name, .. } in wanted {
+            // With the expected owner, a bucket of that name in another account answers 403
+            // instead of being read (and later written) as if it were ours.
+            let head = scope
+                .client
+                .head_bucket()
+                .bucket(name)
+                .expected_bucket_owner(scope.account_id)
+                .send()
+                .await;
+            if let Err(e) = head {
+                let status = e.raw_response().map(|r| r.status().as_u16());
+                match (status, classify("s3:HeadBucket", e)) {
+                    (_, e) if e.is_not_found() || e.code() == Some("NotFound") => continue,
+                    (Some(403), _) => return Err(CloudError::unexpected(
+                        "s3:HeadBucket",
+                        format!("bucket `{name}` exists but is not this account's ({}) or may not be read by it: bucket names are global, so choose another name (e.g. with {{account}} and {{region}}), or grant s3:ListBucket", scope.account_id),
+                    )),
+                    (Some(301), _) => return Err(CloudError::unexpected(
+                        "s3:HeadBucket",
+                        format!("bucket `{name}` exists in another region than {}: Bedrock needs it in the same region as the logging setting; choose another name (e.g. with {{region}})", scope.region),
+                    )),
+                    (_, e) => return Err(e),
+                }
+            }
+            let policy_doc = match scope.client.get_bucket_policy().bucket(name).send().await {
+                Ok(out) => Some(
+                    policy::parse_document(out.policy().unwrap_or("{}"))
+                        .map_err(|e| CloudError::unexpected("s3:GetBucketPolicy", e.to_string()))?,
+                ),
+                Err(e) => match classify("s3:GetBucketPolicy", e) {
+                    e if absent(&e, &["NoSuchBucketPolicy"]) => None,
+                    e => return Err(e),
+                },
+            };
+            let encryption = match scope
+                .client
+                .get_bucket_encryption()
+                .bucket(name)
+                .send()
+                .await
+            {
+                Ok(out) => out
+                    .server_side_encryption_configuration()
+                    .and_then(|c| c.rules().first())
+                    .and_then(|r| r.apply_server_side_encryption_by_default())
+                    .map(|d| d.sse_algorithm().as_str().to_string()),
+                Err(e) => match classify("s3:GetBucketEncryption", e) {
+                    e if absent(&e, &["ServerSideEncryptionConfigurationNotFoundError"]) => None,
+                    e => return Err(e),
+                },
+            };
+            let blocked = match scope
+                .client
+                .get_public_access_block()
+                .bucket(name)
+                .send()
+                .await
+            {
+                Ok(out) => out.public_access_block_configuration().is_some_and(|c| {
+                    c.block_public_acls() == Some(true)
+                        && c.ignore_public_acls() == Some(true)
+                        && c.block_public_policy() == Some(true)
+                        && c.restrict_public_buckets() == Some(true)
+                }),
+                Err(e) => match classify("s3:GetPublicAccessBlock", e) {
+                    e if absent(&e, &["NoSuchPublicAccessBlockConfiguration"]) => false,
+                    e => return Err(e),
+                },
+            };
+            let tags = read_tags(&scope.client, name).await?;
+            live.push(LiveResource {
+                addr: scope.addr(Kind::S3Bucket, name),
+                owner: tags.get(OWNER_TAG).cloned(),
+                // The whole policy: `comparable` keeps the statements the spec's policy owns.
+                props: json!({
+                    "policy": policy_doc,
+                    "encryption": encryption,
+                    "public_access_block": blocked,
+                    "tags": tags,
+                }),
+            });
+        }
+        Ok(live)
     }
 
     fn comparable(desired: &Value, live: &Value) -> Value {
-        comparable(desired, live)
+        let mut view = super::project_keys(desired, live, "tags");
+        if let Some(policy) = view.get_mut("policy") {
+            *policy = owned_policy(Some(&*policy), &owned_sids(&desired["policy"]));
+        }
+        super::align_policy(desired, &mut view, "/policy");
+        let stronger = view["encryption"]
+            .as_str()
+            .is_some_and(|e| STRONGER_THAN_SSE_S3.contains(&e));
+        if desired["encryption"] == "AES256" && stronger {
+            view["encryption"] = desired["encryption"].clone();
+        }
+        view
     }
 
-    async fn create(scope: &Scope<'_>, name: &str, after: &Value) -> Result<(), CloudError> {
-        create(scope, name, after).await
+    async fn create(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), CloudError> {
+        let mut request = scope.client.create_bucket().bucket(name);
+        if scope.region != "us-east-1" {
+            request = request.create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::from(scope.region))
+                    .build(),
+            );
+        }
+        request
+            .send()
+            .await
+            .map_err(|e| classify("s3:CreateBucket", e))?;
+        // Ownership first: the tags (with `warden:managed-by`) are the very next call, so a run
+        // stopped at any later step leaves a bucket that reads as this project's, with the rest as
+        // an update. (CreateBucketConfiguration.Tags would do it in one call, but it needs the
+        // newer s3:TagResource permission and moto 5.2.5 ignores it.) In us-east-1, CreateBucket on
+        // a bucket the account already has succeeds: a bucket that carries an owner tag already was
+        // not created by this call, and is handed back as existing.
+        let existing = read_tags(&scope.client, name).await?;
+        if existing.contains_key(OWNER_TAG) {
+            return Err(CloudError::AlreadyExists {
+                operation: "s3:CreateBucket".into(),
+                message: format!("bucket `{name}` already exists and carries `{OWNER_TAG}`"),
+            });
+        }
+        put_tags(&scope.client, name, existing, &props["tags"]).await?;
+        let before = json!({ "policy": null, "encryption": null, "public_access_block": false, "tags": props["tags"] });
+        Self::update(scope, name, &before, props).await
     }
 
     async fn update(
@@ -58,11 +179,92 @@ impl ResourceKind for S3BucketKind {
         before: &Value,
         after: &Value,
     ) -> Result<(), CloudError> {
-        update(scope, name, before, after).await
+        let client = &scope.client;
+        // Tags (the ownership mark among them) first, so an adopt stopped halfway is already ours.
+        if before["tags"] != after["tags"] {
+            let current = read_tags(client, name).await?;
+            put_tags(client, name, current, &after["tags"]).await?;
+        }
+        if before["public_access_block"] != after["public_access_block"] {
+            let on = after["public_access_block"].as_bool().unwrap_or(true);
+            client
+                .put_public_access_block()
+                .bucket(name)
+                .public_access_block_configuration(
+                    PublicAccessBlockConfiguration::builder()
+                        .block_public_acls(on)
+                        .ignore_public_acls(on)
+                        .block_public_policy(on)
+                        .restrict_public_buckets(on)
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| classify("s3:PutPublicAccessBlock", e))?;
+        }
+        if before["encryption"] != after["encryption"] {
+            let rule = ServerSideEncryptionRule::builder()
+                .apply_server_side_encryption_by_default(
+                    ServerSideEncryptionByDefault::builder()
+                        .sse_algorithm(ServerSideEncryption::from(
+                            after["encryption"].as_str().unwrap_or("AES256"),
+                        ))
+                        .build()
+                        .map_err(|e| {
+                            CloudError::unexpected("s3:PutBucketEncryption", e.to_string())
+                        })?,
+                )
+                .build();
+            client
+                .put_bucket_encryption()
+                .bucket(name)
+                .server_side_encryption_configuration(
+                    ServerSideEncryptionConfiguration::builder()
+                        .rules(rule)
+                        .build()
+                        .map_err(|e| {
+                            CloudError::unexpected("s3:PutBucketEncryption", e.to_string())
+                        })?,
+                )
+                .send()
+                .await
+                .map_err(|e| classify("s3:PutBucketEncryption", e))?;
+        }
+        if before["policy"] != after["policy"] {
+            // Replace only the tool's statement; every other statement of the policy stays.
+            let current = match client.get_bucket_policy().bucket(name).send().await {
+                Ok(out) => Some(
+                    policy::parse_document(out.policy().unwrap_or("{}"))
+                        .map_err(|e| CloudError::unexpected("s3:GetBucketPolicy", e.to_string()))?,
+                ),
+                Err(e) => match classify("s3:GetBucketPolicy", e) {
+                    e if absent(&e, &["NoSuchBucketPolicy"]) => None,
+                    e => return Err(e),
+                },
+            };
+            // Each owned Sid's statements take the place of the live ones with that Sid.
+            let Some(merged) = merge_owned(current.as_ref(), &after["policy"]) else {
+                return Ok(());
+            };
+            client
+                .put_bucket_policy()
+                .bucket(name)
+                .policy(merged.to_string())
+                .send()
+                .await
+                .map_err(|e| classify("s3:PutBucketPolicy", e))?;
+        }
+        Ok(())
     }
 
     async fn delete(scope: &Scope<'_>, name: &str, _before: &Value) -> Result<(), CloudError> {
-        delete(scope, name).await
+        match scope.client.delete_bucket().bucket(name).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => match classify("s3:DeleteBucket", e) {
+                e if e.is_not_found() => Ok(()),
+                e => Err(e),
+            },
+        }
     }
 }
 
@@ -122,94 +324,6 @@ fn absent(error: &CloudError, codes: &[&str]) -> bool {
     error.is_not_found() || error.code().is_some_and(|c| codes.contains(&c))
 }
 
-async fn read(scope: &Scope<'_>, names: &[String]) -> Result<Vec<LiveResource>, CloudError> {
-    let mut live = Vec::new();
-    for name in names {
-        // With the expected owner, a bucket of that name in another account answers 403
-        // instead of being read (and later written) as if it were ours.
-        let head = scope
-            .client
-            .head_bucket()
-            .bucket(name)
-            .expected_bucket_owner(scope.account_id)
-            .send()
-            .await;
-        if let Err(e) = head {
-            let status = e.raw_response().map(|r| r.status().as_u16());
-            match (status, classify("s3:HeadBucket", e)) {
-                (_, e) if e.is_not_found() || e.code() == Some("NotFound") => continue,
-                (Some(403), _) => return Err(CloudError::unexpected(
-                    "s3:HeadBucket",
-                    format!("bucket `{name}` exists but is not this account's ({}) or may not be read by it: bucket names are global, so choose another name (e.g. with {{account}} and {{region}}), or grant s3:ListBucket", scope.account_id),
-                )),
-                (Some(301), _) => return Err(CloudError::unexpected(
-                    "s3:HeadBucket",
-                    format!("bucket `{name}` exists in another region than {}: Bedrock needs it in the same region as the logging setting; choose another name (e.g. with {{region}})", scope.region),
-                )),
-                (_, e) => return Err(e),
-            }
-        }
-        let policy_doc = match scope.client.get_bucket_policy().bucket(name).send().await {
-            Ok(out) => Some(
-                policy::parse_document(out.policy().unwrap_or("{}"))
-                    .map_err(|e| CloudError::unexpected("s3:GetBucketPolicy", e.to_string()))?,
-            ),
-            Err(e) => match classify("s3:GetBucketPolicy", e) {
-                e if absent(&e, &["NoSuchBucketPolicy"]) => None,
-                e => return Err(e),
-            },
-        };
-        let encryption = match scope
-            .client
-            .get_bucket_encryption()
-            .bucket(name)
-            .send()
-            .await
-        {
-            Ok(out) => out
-                .server_side_encryption_configuration()
-                .and_then(|c| c.rules().first())
-                .and_then(|r| r.apply_server_side_encryption_by_default())
-                .map(|d| d.sse_algorithm().as_str().to_string()),
-            Err(e) => match classify("s3:GetBucketEncryption", e) {
-                e if absent(&e, &["ServerSideEncryptionConfigurationNotFoundError"]) => None,
-                e => return Err(e),
-            },
-        };
-        let blocked = match scope
-            .client
-            .get_public_access_block()
-            .bucket(name)
-            .send()
-            .await
-        {
-            Ok(out) => out.public_access_block_configuration().is_some_and(|c| {
-                c.block_public_acls() == Some(true)
-                    && c.ignore_public_acls() == Some(true)
-                    && c.block_public_policy() == Some(true)
-                    && c.restrict_public_buckets() == Some(true)
-            }),
-            Err(e) => match classify("s3:GetPublicAccessBlock", e) {
-                e if absent(&e, &["NoSuchPublicAccessBlockConfiguration"]) => false,
-                e => return Err(e),
-            },
-        };
-        let tags = read_tags(&scope.client, name).await?;
-        live.push(LiveResource {
-            addr: scope.addr(Kind::S3Bucket, name),
-            owner: tags.get(OWNER_TAG).cloned(),
-            // The whole policy: `comparable` keeps the statements the spec's policy owns.
-            props: json!({
-                "policy": policy_doc,
-                "encryption": encryption,
-                "public_access_block": blocked,
-                "tags": tags,
-            }),
-        });
-    }
-    Ok(live)
-}
-
 async fn read_tags(client: &Client, name: &str) -> Result<BTreeMap<String, String>, CloudError> {
     match client.get_bucket_tagging().bucket(name).send().await {
         Ok(out) => Ok(out
@@ -227,52 +341,6 @@ async fn read_tags(client: &Client, name: &str) -> Result<BTreeMap<String, Strin
 /// Stronger default encryption than the spec asks for counts as meeting it: a bucket someone
 /// set to SSE-KMS is never "downgraded" to SSE-S3.
 const STRONGER_THAN_SSE_S3: &[&str] = &["aws:kms", "aws:kms:dsse"];
-
-fn comparable(desired: &Value, live: &Value) -> Value {
-    let mut view = super::project_keys(desired, live, "tags");
-    if let Some(policy) = view.get_mut("policy") {
-        *policy = owned_policy(Some(&*policy), &owned_sids(&desired["policy"]));
-    }
-    super::align_policy(desired, &mut view, "/policy");
-    let stronger = view["encryption"]
-        .as_str()
-        .is_some_and(|e| STRONGER_THAN_SSE_S3.contains(&e));
-    if desired["encryption"] == "AES256" && stronger {
-        view["encryption"] = desired["encryption"].clone();
-    }
-    view
-}
-
-async fn create(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), CloudError> {
-    let mut request = scope.client.create_bucket().bucket(name);
-    if scope.region != "us-east-1" {
-        request = request.create_bucket_configuration(
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from(scope.region))
-                .build(),
-        );
-    }
-    request
-        .send()
-        .await
-        .map_err(|e| classify("s3:CreateBucket", e))?;
-    // Ownership first: the tags (with `warden:managed-by`) are the very next call, so a run
-    // stopped at any later step leaves a bucket that reads as this project's, with the rest as
-    // an update. (CreateBucketConfiguration.Tags would do it in one call, but it needs the
-    // newer s3:TagResource permission and moto 5.2.5 ignores it.) In us-east-1, CreateBucket on
-    // a bucket the account already has succeeds: a bucket that carries an owner tag already was
-    // not created by this call, and is handed back as existing.
-    let existing = read_tags(&scope.client, name).await?;
-    if existing.contains_key(OWNER_TAG) {
-        return Err(CloudError::AlreadyExists {
-            operation: "s3:CreateBucket".into(),
-            message: format!("bucket `{name}` already exists and carries `{OWNER_TAG}`"),
-        });
-    }
-    put_tags(&scope.client, name, existing, &props["tags"]).await?;
-    let before = json!({ "policy": null, "encryption": null, "public_access_block": false, "tags": props["tags"] });
-    update(scope, name, &before, props).await
-}
 
 /// Writes `wanted` over `current` (PutBucketTagging replaces every tag: the ones the tool does
 /// not manage are kept).
@@ -304,96 +372,6 @@ async fn put_tags(
     Ok(())
 }
 
-async fn update(
-    scope: &Scope<'_>,
-    name: &str,
-    before: &Value,
-    after: &Value,
-) -> Result<(), CloudError> {
-    let client = &scope.client;
-    // Tags (the ownership mark among them) first, so an adopt stopped halfway is already ours.
-    if before["tags"] != after["tags"] {
-        let current = read_tags(client, name).await?;
-        put_tags(client, name, current, &after["tags"]).await?;
-    }
-    if before["public_access_block"] != after["public_access_block"] {
-        let on = after["public_access_block"].as_bool().unwrap_or(true);
-        client
-            .put_public_access_block()
-            .bucket(name)
-            .public_access_block_configuration(
-                PublicAccessBlockConfiguration::builder()
-                    .block_public_acls(on)
-                    .ignore_public_acls(on)
-                    .block_public_policy(on)
-                    .restrict_public_buckets(on)
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|e| classify("s3:PutPublicAccessBlock", e))?;
-    }
-    if before["encryption"] != after["encryption"] {
-        let rule = ServerSideEncryptionRule::builder()
-            .apply_server_side_encryption_by_default(
-                ServerSideEncryptionByDefault::builder()
-                    .sse_algorithm(ServerSideEncryption::from(
-                        after["encryption"].as_str().unwrap_or("AES256"),
-                    ))
-                    .build()
-                    .map_err(|e| CloudError::unexpected("s3:PutBucketEncryption", e.to_string()))?,
-            )
-            .build();
-        client
-            .put_bucket_encryption()
-            .bucket(name)
-            .server_side_encryption_configuration(
-                ServerSideEncryptionConfiguration::builder()
-                    .rules(rule)
-                    .build()
-                    .map_err(|e| CloudError::unexpected("s3:PutBucketEncryption", e.to_string()))?,
-            )
-            .send()
-            .await
-            .map_err(|e| classify("s3:PutBucketEncryption", e))?;
-    }
-    if before["policy"] != after["policy"] {
-        // Replace only the tool's statement; every other statement of the policy stays.
-        let current = match client.get_bucket_policy().bucket(name).send().await {
-            Ok(out) => Some(
-                policy::parse_document(out.policy().unwrap_or("{}"))
-                    .map_err(|e| CloudError::unexpected("s3:GetBucketPolicy", e.to_string()))?,
-            ),
-            Err(e) => match classify("s3:GetBucketPolicy", e) {
-                e if absent(&e, &["NoSuchBucketPolicy"]) => None,
-                e => return Err(e),
-            },
-        };
-        // Each owned Sid's statements take the place of the live ones with that Sid.
-        let Some(merged) = merge_owned(current.as_ref(), &after["policy"]) else {
-            return Ok(());
-        };
-        client
-            .put_bucket_policy()
-            .bucket(name)
-            .policy(merged.to_string())
-            .send()
-            .await
-            .map_err(|e| classify("s3:PutBucketPolicy", e))?;
-    }
-    Ok(())
-}
-
-async fn delete(scope: &Scope<'_>, name: &str) -> Result<(), CloudError> {
-    match scope.client.delete_bucket().bucket(name).send().await {
-        Ok(_) => Ok(()),
-        Err(e) => match classify("s3:DeleteBucket", e) {
-            e if e.is_not_found() => Ok(()),
-            e => Err(e),
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,7 +391,7 @@ mod tests {
         ]});
         let desired = json!({"policy": ours, "encryption": "AES256", "public_access_block": true, "tags": {}});
         let live_props = json!({"policy": live, "encryption": "AES256", "public_access_block": true, "tags": {}});
-        let view = comparable(&desired, &live_props);
+        let view = S3BucketKind::comparable(&desired, &live_props);
         assert_eq!(
             view["policy"]["Statement"],
             json!([statement("TrailWrite", "old.amazonaws.com")])
@@ -434,15 +412,15 @@ mod tests {
         let desired = json!({"policy": null, "encryption": "AES256", "public_access_block": true, "tags": {}});
         let live = |encryption: Value| json!({"policy": null, "encryption": encryption, "public_access_block": true, "tags": {}});
         assert_eq!(
-            comparable(&desired, &live(json!("aws:kms")))["encryption"],
+            S3BucketKind::comparable(&desired, &live(json!("aws:kms")))["encryption"],
             "AES256"
         );
         assert_eq!(
-            comparable(&desired, &live(json!("aws:kms:dsse")))["encryption"],
+            S3BucketKind::comparable(&desired, &live(json!("aws:kms:dsse")))["encryption"],
             "AES256"
         );
         assert_eq!(
-            comparable(&desired, &live(Value::Null))["encryption"],
+            S3BucketKind::comparable(&desired, &live(Value::Null))["encryption"],
             Value::Null
         );
     }
