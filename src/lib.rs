@@ -16,3 +16,6 @@ pub mod progress;
 pub mod render;
 pub mod source;
 pub mod spec;
+
+#[cfg(test)]
+mod engine_tests;

@@ -3,14 +3,14 @@
 
 pub mod lease;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use futures::{stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cloud::ApiCallReport;
-use crate::kinds;
+use crate::kinds::{self, Placement};
 use crate::model::ResourceAddr;
 use crate::plan::diff::field_changes;
 use crate::plan::read::{names_by_scope, Reader, ScopeKey};
@@ -83,11 +83,21 @@ impl ApplyReport {
     }
 }
 
-/// Applies every pending change of `plan`.
-pub async fn apply(reader: &Reader<'_>, plan: &Plan) -> ApplyReport {
-    let mut by_scope: BTreeMap<ScopeKey, Vec<ResourceChange>> = BTreeMap::new();
-    for change in plan.pending() {
-        by_scope
+/// The pending changes in the phases they are applied in, each by scope: account-scoped
+/// kinds (in their home region) are created and updated before every regional scope, since
+/// regional resources may depend on them, and deleted after. A plan of regional kinds only is
+/// one phase.
+pub fn phases<'a>(
+    changes: impl IntoIterator<Item = &'a ResourceChange>,
+) -> Vec<BTreeMap<ScopeKey, Vec<ResourceChange>>> {
+    let mut phases: Vec<BTreeMap<ScopeKey, Vec<ResourceChange>>> = vec![BTreeMap::new(); 3];
+    for change in changes {
+        let phase = match (change.address.kind.placement(), change.action) {
+            (Placement::Regional, _) => 1,
+            (Placement::Account, Action::Delete) => 2,
+            (Placement::Account, _) => 0,
+        };
+        phases[phase]
             .entry((
                 change.address.account.clone(),
                 change.address.region.clone(),
@@ -95,9 +105,21 @@ pub async fn apply(reader: &Reader<'_>, plan: &Plan) -> ApplyReport {
             .or_default()
             .push(change.clone());
     }
+    phases.retain(|p| !p.is_empty());
+    phases
+}
+
+/// Applies every pending change of `plan`.
+pub async fn apply(reader: &Reader<'_>, plan: &Plan) -> ApplyReport {
+    let phases = phases(plan.pending());
     let mut per_account: BTreeMap<String, usize> = BTreeMap::new();
-    for ((account, _), changes) in &by_scope {
-        *per_account.entry(account.clone()).or_default() += changes.len();
+    // A scope's lease is released after the last phase that touches it.
+    let mut last_phase: HashMap<ScopeKey, usize> = HashMap::new();
+    for (i, phase) in phases.iter().enumerate() {
+        for (key, changes) in phase {
+            *per_account.entry(key.0.clone()).or_default() += changes.len();
+            last_phase.insert(key.clone(), i);
+        }
     }
     reader.progress().phase("applying");
     for (account, total) in &per_account {
@@ -112,14 +134,40 @@ pub async fn apply(reader: &Reader<'_>, plan: &Plan) -> ApplyReport {
         .collect();
     let in_error = &in_error;
     let project = plan.project.as_str();
-    let results: Vec<(String, Vec<Outcome>)> = stream::iter(by_scope)
-        .map(|(key, changes)| async move {
-            let outcomes = apply_scope(reader, &key, &changes, in_error, project).await;
-            (key.0, outcomes)
-        })
-        .buffer_unordered(reader.parallelism())
-        .collect()
-        .await;
+    let mut broken = in_error.clone();
+    let mut results: Vec<(String, Vec<Outcome>)> = Vec::new();
+    for (i, phase) in phases.into_iter().enumerate() {
+        let (broken_before, last_phase) = (&broken, &last_phase);
+        let done: Vec<(String, Vec<Outcome>)> = stream::iter(phase)
+            .map(|(key, changes)| async move {
+                let release = last_phase.get(&key) == Some(&i);
+                let outcomes = apply_scope(
+                    reader,
+                    &key,
+                    &changes,
+                    Broken {
+                        before: broken_before,
+                        in_error,
+                    },
+                    project,
+                    release,
+                )
+                .await;
+                (key.0, outcomes)
+            })
+            .buffer_unordered(reader.parallelism())
+            .collect()
+            .await;
+        for (_, outcomes) in &done {
+            broken.extend(
+                outcomes
+                    .iter()
+                    .filter(|o| o.status != Status::Applied)
+                    .map(|o| o.address.clone()),
+            );
+        }
+        results.extend(done);
+    }
     let mut outcomes = Vec::new();
     let mut account_ok: BTreeMap<String, bool> = BTreeMap::new();
     for (account, scope_outcomes) in results {
@@ -152,13 +200,23 @@ fn all_skipped(changes: &[ResourceChange], because: String) -> Vec<Outcome> {
         .collect()
 }
 
+/// What a scope's changes may not depend on: addresses in error in the plan, and (in `before`)
+/// those plus what did not apply in an earlier phase.
+#[derive(Clone, Copy)]
+struct Broken<'a> {
+    before: &'a HashSet<ResourceAddr>,
+    in_error: &'a HashSet<ResourceAddr>,
+}
+
 async fn apply_scope(
     reader: &Reader<'_>,
     key: &ScopeKey,
     changes: &[ResourceChange],
-    in_error: &HashSet<ResourceAddr>,
+    broken_before: Broken<'_>,
     project: &str,
+    release: bool,
 ) -> Vec<Outcome> {
+    let in_error = broken_before.in_error;
     let deadline = *reader.deadline();
     let session = match deadline.run(reader.session(&key.0)).await {
         Ok(Ok(s)) => s,
@@ -169,7 +227,7 @@ async fn apply_scope(
         return all_skipped(changes, because);
     }
     let mut outcomes = Vec::new();
-    let mut broken: HashSet<ResourceAddr> = in_error.clone();
+    let mut broken: HashSet<ResourceAddr> = broken_before.before.clone();
     for change in crate::plan::order::execution_order(changes) {
         let blocked = change.depends_on.iter().find(|d| broken.contains(*d));
         let status = match blocked {
@@ -222,11 +280,24 @@ async fn apply_scope(
         });
     }
     verify(reader, key, changes, &mut outcomes).await;
-    lease::release_scope(reader, key).await;
+    if release {
+        lease::release_scope(reader, key).await;
+    }
     outcomes
 }
 
-/// What the ownership re-read before a delete or adopt allows.
+/// The properties a re-read of a change's resource is asked with: the spec's, or for a delete
+/// the last read ones (kinds tell from them which parts they own).
+fn known_props(change: &ResourceChange) -> &Value {
+    static NULL: Value = Value::Null;
+    change
+        .after
+        .as_ref()
+        .or(change.before.as_ref())
+        .unwrap_or(&NULL)
+}
+
+/// What the ownership re-read before a delete, adopt or replace allows.
 enum Recheck {
     Proceed,
     /// A delete whose resource is already gone: nothing to do.
@@ -246,9 +317,10 @@ async fn ownership_now(
     let verb = match change.action {
         Action::Delete => "deleted",
         Action::Adopt => "adopted",
+        Action::Replace => "replaced",
         _ => return Recheck::Proceed,
     };
-    let names = names_by_scope([&change.address]);
+    let names = names_by_scope([(&change.address, known_props(change))]);
     let read = reader.read_quietly(std::slice::from_ref(key), &names).await;
     if let Some(e) = read.errors.first() {
         return Recheck::Refuse(format!(
@@ -263,8 +335,10 @@ async fn ownership_now(
     let owner = live.and_then(|l| l.owner.as_deref());
     match (change.action, live, owner) {
         (Action::Delete, None, _) => Recheck::Gone,
+        // Gone already: the replace's delete finds nothing, its create proceeds.
+        (Action::Replace, None, _) => Recheck::Proceed,
         (_, None, _) => Recheck::Refuse(format!("it no longer exists: not {verb}")),
-        (Action::Delete, Some(_), Some(o)) if o == project => Recheck::Proceed,
+        (Action::Delete | Action::Replace, Some(_), Some(o)) if o == project => Recheck::Proceed,
         (Action::Adopt, Some(_), None) => Recheck::Proceed,
         (Action::Adopt, Some(_), Some(o)) if o == project => Recheck::Proceed,
         (_, Some(_), None) => Recheck::Refuse(format!(
@@ -286,7 +360,11 @@ async fn converge_existing(
     change: &ResourceChange,
 ) -> Status {
     let addr = &change.address;
-    let names = [(addr.kind, addr.name.clone())];
+    let names = [kinds::Named {
+        kind: addr.kind,
+        name: addr.name.clone(),
+        props: known_props(change).clone(),
+    }];
     let live = match kinds::read_scope(
         session,
         &addr.account,
@@ -294,6 +372,7 @@ async fn converge_existing(
         &names,
         reader.project(),
         None,
+        reader.is_home(&addr.account, &addr.region),
     )
     .await
     {
@@ -352,7 +431,7 @@ async fn verify(
     if applied.is_empty() {
         return;
     }
-    let names = names_by_scope(applied.iter().map(|c| &c.address));
+    let names = names_by_scope(applied.iter().map(|c| (&c.address, known_props(c))));
     let read = reader.read_quietly(std::slice::from_ref(key), &names).await;
     let live = read.live.get(key).cloned().unwrap_or_default();
     for change in applied {

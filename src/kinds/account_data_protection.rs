@@ -5,20 +5,87 @@ use aws_sdk_cloudwatchlogs::types::{PolicyType, Scope as PolicyScope};
 use aws_sdk_cloudwatchlogs::Client;
 use serde_json::{json, Value};
 
-use crate::cloud::{classify, CloudError};
+use super::{Named, Ownership, Placement, ResourceKind};
+use crate::cloud::{classify, AccountSession, CloudError};
 use crate::data_protection;
 use crate::model::logging::SINGLETON;
-use crate::model::{Kind, LiveResource, ResourceAddr};
+use crate::model::{Kind, LiveResource};
 use crate::spec::regions;
 
-pub struct Scope<'a> {
-    pub client: &'a Client,
-    pub account_name: &'a str,
-    pub region: &'a str,
+pub type Scope<'a> = super::Scope<'a, Client>;
+
+/// The account's data-protection policy: a singleton per account and region.
+pub struct AccountDataProtectionKind;
+
+impl ResourceKind for AccountDataProtectionKind {
+    const KIND: Kind = Kind::AccountDataProtection;
+    const NAME: &'static str = "account_data_protection";
+    const RANK: u8 = 3;
+    const PLACEMENT: Placement = Placement::Regional;
+    const OWNERSHIP: Ownership = Ownership::Singleton;
+    type Client = Client;
+
+    fn client(session: &AccountSession, region: &str) -> Client {
+        session.logs(region)
+    }
+
+    async fn read(
+        scope: &Scope<'_>,
+        _wanted: &[Named],
+        _discover_owner: Option<&str>,
+    ) -> Result<Vec<LiveResource>, CloudError> {
+        Ok(vec![read(scope).await?])
+    }
+
+    fn comparable(_desired: &Value, live: &Value) -> Value {
+        live.clone()
+    }
+
+    fn explain(before: &Value, after: &Value) -> Option<String> {
+        let lines = data_protection::describe_differences(&before["policy"], &after["policy"]);
+        (!lines.is_empty()).then(|| format!("account data protection: {}", lines.join("; ")))
+    }
+
+    fn references(props: &Value, out: &mut Vec<(Kind, String)>) {
+        super::log_group::mentioned_groups(props, out)
+    }
+
+    async fn create(scope: &Scope<'_>, _name: &str, after: &Value) -> Result<(), CloudError> {
+        apply(scope, &json!({ "policy": null }), after).await
+    }
+
+    async fn update(
+        scope: &Scope<'_>,
+        _name: &str,
+        before: &Value,
+        after: &Value,
+    ) -> Result<(), CloudError> {
+        apply(scope, before, after).await
+    }
+
+    /// Never planned (a singleton is not pruned): kept for completeness, removes the policy.
+    async fn delete(scope: &Scope<'_>, _name: &str, before: &Value) -> Result<(), CloudError> {
+        let Some(name) = before["policy"]["name"].as_str() else {
+            return Ok(());
+        };
+        match scope
+            .client
+            .delete_account_policy()
+            .policy_name(name)
+            .policy_type(PolicyType::DataProtectionPolicy)
+            .send()
+            .await
+            .map_err(|e| classify("logs:DeleteAccountPolicy", e))
+        {
+            Err(e) if e.is_not_found() => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
 }
 
-/// Reads the singleton: `{"policy": null}` when the account has none. No tags: owned by `project`.
-pub async fn read(scope: &Scope<'_>, project: &str) -> Result<LiveResource, CloudError> {
+/// Reads the singleton: `{"policy": null}` when the account has none. No tags: the engine
+/// makes it the project's.
+async fn read(scope: &Scope<'_>) -> Result<LiveResource, CloudError> {
     let out = scope
         .client
         .describe_account_policies()
@@ -49,25 +116,15 @@ pub async fn read(scope: &Scope<'_>, project: &str) -> Result<LiveResource, Clou
         })
         .unwrap_or(Value::Null);
     Ok(LiveResource {
-        addr: ResourceAddr::new(
-            scope.account_name,
-            scope.region,
-            Kind::AccountDataProtection,
-            SINGLETON,
-        ),
+        addr: scope.addr(Kind::AccountDataProtection, SINGLETON),
         props: json!({ "policy": policy }),
-        owner: Some(project.to_string()),
+        owner: None,
     })
-}
-
-pub fn explain(before: &Value, after: &Value) -> Option<String> {
-    let lines = data_protection::describe_differences(&before["policy"], &after["policy"]);
-    (!lines.is_empty()).then(|| format!("account data protection: {}", lines.join("; ")))
 }
 
 /// Puts the spec's policy. An account holds only one data-protection account policy, so one of
 /// another name is deleted first; if the new one is then refused, the old one is put back.
-pub async fn apply(scope: &Scope<'_>, before: &Value, after: &Value) -> Result<(), CloudError> {
+async fn apply(scope: &Scope<'_>, before: &Value, after: &Value) -> Result<(), CloudError> {
     let name = after["policy"]["name"]
         .as_str()
         .unwrap_or(data_protection::DEFAULT_POLICY_NAME);

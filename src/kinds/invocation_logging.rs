@@ -7,23 +7,128 @@ use aws_sdk_bedrock::types::{CloudWatchConfig, LoggingConfig, S3Config};
 use aws_sdk_bedrock::Client;
 use serde_json::{json, Value};
 
-use crate::cloud::{classify, CloudError};
+use super::{Named, Ownership, Placement, ResourceKind};
+use crate::cloud::{classify, AccountSession, CloudError};
 use crate::model::logging::SINGLETON;
-use crate::model::{Kind, LiveResource, ResourceAddr};
+use crate::model::{Kind, LiveResource};
 
 /// How long to keep retrying "Failed to validate permissions" after a role was just created:
 /// IAM changes take a minute or two to reach Bedrock.
 pub const PROPAGATION_DEADLINE: Duration = Duration::from_secs(180);
 
-pub struct Scope<'a> {
-    pub client: &'a Client,
-    pub account_name: &'a str,
-    pub region: &'a str,
+pub type Scope<'a> = super::Scope<'a, Client>;
+
+/// Bedrock's invocation logging setting: a singleton per account and region.
+pub struct InvocationLoggingKind;
+
+impl ResourceKind for InvocationLoggingKind {
+    const KIND: Kind = Kind::InvocationLogging;
+    const NAME: &'static str = "invocation_logging";
+    const RANK: u8 = 4;
+    const PLACEMENT: Placement = Placement::Regional;
+    const OWNERSHIP: Ownership = Ownership::Singleton;
+    const NOTES_UNMANAGED: bool = true;
+    type Client = Client;
+
+    fn client(session: &AccountSession, region: &str) -> Client {
+        session.bedrock(region)
+    }
+
+    async fn read(
+        scope: &Scope<'_>,
+        _wanted: &[Named],
+        _discover_owner: Option<&str>,
+    ) -> Result<Vec<LiveResource>, CloudError> {
+        Ok(vec![read(scope).await?])
+    }
+
+    fn comparable(_desired: &Value, live: &Value) -> Value {
+        live.clone()
+    }
+
+    /// How the live setting differs from the spec, in the words a security reviewer would use.
+    fn explain(before: &Value, after: &Value) -> Option<String> {
+        let on = |v: &Value| v["enabled"].as_bool() == Some(true);
+        if !on(before) && on(after) {
+            return Some(
+                "invocation logging is off in this account and region (never set up, or deleted)"
+                    .into(),
+            );
+        }
+        if on(before) && !on(after) {
+            return Some(
+                "invocation logging is on; the spec turns it off (`enabled: false`)".into(),
+            );
+        }
+        let mut said = Vec::new();
+        let shown = |v: &Value| match v {
+            Value::Null => "nowhere".to_string(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        for (path, what) in [
+            ("/s3/bucket", "S3 delivery"),
+            ("/cloudwatch/log_group", "CloudWatch delivery"),
+            ("/cloudwatch/role_arn", "the delivery role"),
+            ("/cloudwatch/large_data/bucket", "large-data delivery"),
+        ] {
+            let (b, a) = (
+                before.pointer(path).unwrap_or(&Value::Null),
+                after.pointer(path).unwrap_or(&Value::Null),
+            );
+            if b != a {
+                said.push(format!(
+                    "{what} goes to {} instead of {}",
+                    shown(b),
+                    shown(a)
+                ));
+            }
+        }
+        for flag in ["text", "image", "embedding", "video"] {
+            let (b, a) = (&before["data"][flag], &after["data"][flag]);
+            if b != a {
+                said.push(match b {
+                    Value::Bool(false) => format!("{flag} data delivery was turned off"),
+                    Value::Null => format!("{flag} data delivery is not set explicitly"),
+                    _ => format!("{flag} data delivery is on; the spec turns it off"),
+                });
+            }
+        }
+        (!said.is_empty()).then(|| said.join("; "))
+    }
+
+    fn references(props: &Value, out: &mut Vec<(Kind, String)>) {
+        super::log_group::mentioned_groups(props, out)
+    }
+
+    /// Where the spec has no invocation logging, its live setting is read so the plan can say
+    /// it is left alone (removing the section never turns it off).
+    async fn unmanaged_note(scope: &Scope<'_>) -> Result<Option<String>, CloudError> {
+        Ok(unmanaged_note(&read(scope).await?.props))
+    }
+
+    async fn create(scope: &Scope<'_>, _name: &str, after: &Value) -> Result<(), CloudError> {
+        apply(scope, after).await
+    }
+
+    async fn update(
+        scope: &Scope<'_>,
+        _name: &str,
+        _before: &Value,
+        after: &Value,
+    ) -> Result<(), CloudError> {
+        apply(scope, after).await
+    }
+
+    /// Never planned (a singleton is not pruned): kept for completeness, turns logging off.
+    async fn delete(scope: &Scope<'_>, _name: &str, _before: &Value) -> Result<(), CloudError> {
+        apply(scope, &json!({ "enabled": false })).await
+    }
 }
 
 /// Reads the singleton. It always "exists": no configuration reads as `{"enabled": false}`.
-/// It has no tags, so it is owned by whichever spec governs the account (`project`).
-pub async fn read(scope: &Scope<'_>, project: &str) -> Result<LiveResource, CloudError> {
+/// It has no tags: the engine makes it the project's.
+async fn read(scope: &Scope<'_>) -> Result<LiveResource, CloudError> {
     let out = scope
         .client
         .get_model_invocation_logging_configuration()
@@ -31,14 +136,9 @@ pub async fn read(scope: &Scope<'_>, project: &str) -> Result<LiveResource, Clou
         .await
         .map_err(|e| classify("bedrock:GetModelInvocationLoggingConfiguration", e))?;
     Ok(LiveResource {
-        addr: ResourceAddr::new(
-            scope.account_name,
-            scope.region,
-            Kind::InvocationLogging,
-            SINGLETON,
-        ),
+        addr: scope.addr(Kind::InvocationLogging, SINGLETON),
         props: normalize(out.logging_config()),
-        owner: Some(project.to_string()),
+        owner: None,
     })
 }
 
@@ -75,7 +175,7 @@ pub fn normalize(config: Option<&LoggingConfig>) -> Value {
 
 /// What to tell the user about a live setting in a scope whose spec has no `invocation_logging`:
 /// nothing when logging is off, otherwise where it goes and that it is left as it is.
-pub fn unmanaged_note(live: &Value) -> Option<String> {
+fn unmanaged_note(live: &Value) -> Option<String> {
     if live["enabled"].as_bool() != Some(true) {
         return None;
     }
@@ -93,55 +193,6 @@ pub fn unmanaged_note(live: &Value) -> Option<String> {
         "invocation logging is on here (to {}) but the spec has no `invocation_logging` for this account and region: warden leaves it as it is; to turn it off, set `invocation_logging: {{enabled: false}}`",
         goes_to.join(" and ")
     ))
-}
-
-/// How the live setting differs from the spec, in the words a security reviewer would use.
-pub fn explain(before: &Value, after: &Value) -> Option<String> {
-    let on = |v: &Value| v["enabled"].as_bool() == Some(true);
-    if !on(before) && on(after) {
-        return Some(
-            "invocation logging is off in this account and region (never set up, or deleted)"
-                .into(),
-        );
-    }
-    if on(before) && !on(after) {
-        return Some("invocation logging is on; the spec turns it off (`enabled: false`)".into());
-    }
-    let mut said = Vec::new();
-    let shown = |v: &Value| match v {
-        Value::Null => "nowhere".to_string(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    for (path, what) in [
-        ("/s3/bucket", "S3 delivery"),
-        ("/cloudwatch/log_group", "CloudWatch delivery"),
-        ("/cloudwatch/role_arn", "the delivery role"),
-        ("/cloudwatch/large_data/bucket", "large-data delivery"),
-    ] {
-        let (b, a) = (
-            before.pointer(path).unwrap_or(&Value::Null),
-            after.pointer(path).unwrap_or(&Value::Null),
-        );
-        if b != a {
-            said.push(format!(
-                "{what} goes to {} instead of {}",
-                shown(b),
-                shown(a)
-            ));
-        }
-    }
-    for flag in ["text", "image", "embedding", "video"] {
-        let (b, a) = (&before["data"][flag], &after["data"][flag]);
-        if b != a {
-            said.push(match b {
-                Value::Bool(false) => format!("{flag} data delivery was turned off"),
-                Value::Null => format!("{flag} data delivery is not set explicitly"),
-                _ => format!("{flag} data delivery is on; the spec turns it off"),
-            });
-        }
-    }
-    (!said.is_empty()).then(|| said.join("; "))
 }
 
 fn logging_config(props: &Value) -> Result<LoggingConfig, CloudError> {
@@ -193,7 +244,7 @@ pub fn is_propagation_error(error: &CloudError) -> bool {
 }
 
 /// Puts (or, for `enabled: false`, deletes) the configuration.
-pub async fn apply(scope: &Scope<'_>, after: &Value) -> Result<(), CloudError> {
+async fn apply(scope: &Scope<'_>, after: &Value) -> Result<(), CloudError> {
     if after["enabled"].as_bool() != Some(true) {
         scope
             .client
@@ -340,7 +391,7 @@ mod tests {
         let mut live = spec.clone();
         live["s3"]["bucket"] = json!("attacker");
         live["data"]["image"] = json!(false);
-        let words = explain(&live, &spec).unwrap();
+        let words = InvocationLoggingKind::explain(&live, &spec).unwrap();
         assert!(
             words.contains("S3 delivery goes to attacker instead of ours"),
             "{words}"
@@ -349,9 +400,11 @@ mod tests {
             words.contains("image data delivery was turned off"),
             "{words}"
         );
-        assert!(explain(&json!({"enabled": false}), &spec)
-            .unwrap()
-            .contains("logging is off"));
+        assert!(
+            InvocationLoggingKind::explain(&json!({"enabled": false}), &spec)
+                .unwrap()
+                .contains("logging is off")
+        );
     }
 
     #[test]

@@ -7,7 +7,8 @@ use aws_sdk_cloudwatchlogs::Client;
 use futures::{stream, StreamExt, TryStreamExt};
 use serde_json::{json, Map, Value};
 
-use crate::cloud::{classify, CloudError};
+use super::{Named, Ownership, Placement, ResourceKind};
+use crate::cloud::{classify, AccountSession, CloudError};
 use crate::data_protection;
 use crate::model::{Kind, LiveResource, ResourceAddr, OWNER_TAG};
 use crate::spec::regions;
@@ -18,69 +19,243 @@ const DESCRIBE_BATCH: usize = 50;
 const TAG_READ_CONCURRENCY: usize = 4;
 
 /// Where one scope's log groups live.
-pub struct Scope<'a> {
-    pub client: &'a Client,
-    pub account_name: &'a str,
-    pub account_id: &'a str,
-    pub region: &'a str,
-}
+pub type Scope<'a> = super::Scope<'a, Client>;
 
-impl Scope<'_> {
-    fn arn(&self, name: &str) -> String {
-        format!(
-            "arn:{}:logs:{}:{}:log-group:{}",
-            regions::partition(self.region),
-            self.region,
-            self.account_id,
-            name
-        )
+/// CloudWatch Logs log groups: tagged, per region, discoverable for prune.
+pub struct LogGroupKind;
+
+impl ResourceKind for LogGroupKind {
+    const KIND: Kind = Kind::LogGroup;
+    const NAME: &'static str = "log_group";
+    const RANK: u8 = 2;
+    const PLACEMENT: Placement = Placement::Regional;
+    const OWNERSHIP: Ownership = Ownership::Tagged;
+    const DISCOVERS: bool = true;
+    type Client = Client;
+
+    fn client(session: &AccountSession, region: &str) -> Client {
+        session.logs(region)
     }
 
-    fn addr(&self, name: &str) -> ResourceAddr {
-        ResourceAddr::new(self.account_name, self.region, Kind::LogGroup, name)
+    /// Reads the named groups (missing ones are simply absent from the result). With
+    /// `discover_owner`, also reads every other group in the region and returns those whose
+    /// ownership tag equals it, so pruning can find managed groups that left the spec.
+    async fn read(
+        scope: &Scope<'_>,
+        named: &[Named],
+        discover_owner: Option<&str>,
+    ) -> Result<Vec<LiveResource>, CloudError> {
+        let names: Vec<String> = named.iter().map(|n| n.name.clone()).collect();
+        let wanted: HashSet<&str> = names.iter().map(String::as_str).collect();
+        let groups = if discover_owner.is_some() {
+            describe(&scope.client, None).await?
+        } else {
+            let mut found = Vec::new();
+            for chunk in names.chunks(DESCRIBE_BATCH) {
+                found.extend(describe(&scope.client, Some(chunk)).await?);
+            }
+            found
+        };
+        let groups: Vec<LogGroup> = groups
+            .into_iter()
+            .filter(|g| {
+                g.log_group_name()
+                    .is_some_and(|n| discover_owner.is_some() || wanted.contains(n))
+            })
+            .collect();
+        let wanted = &wanted;
+        let live: Vec<Option<LiveResource>> = stream::iter(groups)
+            .map(|group| async move {
+                let name = group.log_group_name().unwrap_or_default().to_string();
+                let tags = list_tags(scope, &name).await?;
+                let protection = read_data_protection(scope, &group).await?;
+                let resource =
+                    normalize(scope.addr(Kind::LogGroup, &name), &group, tags, protection);
+                let keep = wanted.contains(name.as_str())
+                    || (discover_owner.is_some() && resource.owner.as_deref() == discover_owner);
+                Ok::<_, CloudError>(keep.then_some(resource))
+            })
+            .buffer_unordered(TAG_READ_CONCURRENCY)
+            .try_collect()
+            .await?;
+        Ok(live.into_iter().flatten().collect())
     }
-}
 
-/// Reads the named groups (missing ones are simply absent from the result). With
-/// `discover_owner`, also reads every other group in the region and returns those whose
-/// ownership tag equals it, so pruning can find managed groups that left the spec.
-pub async fn read(
-    scope: &Scope<'_>,
-    names: &[String],
-    discover_owner: Option<&str>,
-) -> Result<Vec<LiveResource>, CloudError> {
-    let wanted: HashSet<&str> = names.iter().map(String::as_str).collect();
-    let groups = if discover_owner.is_some() {
-        describe(scope.client, None).await?
-    } else {
-        let mut found = Vec::new();
-        for chunk in names.chunks(DESCRIBE_BATCH) {
-            found.extend(describe(scope.client, Some(chunk)).await?);
+    /// The part of the live state the spec governs: tags the spec does not name are left alone,
+    /// so they are not compared either.
+    fn comparable(desired: &Value, live: &Value) -> Value {
+        super::project_keys(desired, live, "tags")
+    }
+
+    /// The data-protection difference as identifiers added/removed and settings changed.
+    fn explain(before: &Value, after: &Value) -> Option<String> {
+        let lines = data_protection::describe_differences(
+            &before["data_protection"],
+            &after["data_protection"],
+        );
+        (!lines.is_empty()).then(|| format!("data protection: {}", lines.join("; ")))
+    }
+
+    fn warnings(before: &Value, after: &Value) -> Option<String> {
+        protection_removed(before, after)
+    }
+
+    fn references(props: &Value, out: &mut Vec<(Kind, String)>) {
+        mentioned_groups(props, out)
+    }
+
+    async fn create(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), CloudError> {
+        scope
+            .client
+            .create_log_group()
+            .log_group_name(name)
+            .set_kms_key_id(props["kms_key_id"].as_str().map(str::to_string))
+            .set_tags(Some(string_map(&props["tags"])))
+            .send()
+            .await
+            .map_err(|e| classify("logs:CreateLogGroup", e))?;
+        if let Some(days) = props["retention_days"].as_i64() {
+            put_retention(scope, name, days).await?;
         }
-        found
-    };
-    let groups: Vec<LogGroup> = groups
-        .into_iter()
-        .filter(|g| {
-            g.log_group_name()
-                .is_some_and(|n| discover_owner.is_some() || wanted.contains(n))
-        })
-        .collect();
-    let wanted = &wanted;
-    let live: Vec<Option<LiveResource>> = stream::iter(groups)
-        .map(|group| async move {
-            let name = group.log_group_name().unwrap_or_default().to_string();
-            let tags = list_tags(scope, &name).await?;
-            let protection = read_data_protection(scope, &group).await?;
-            let resource = normalize(scope.addr(&name), &group, tags, protection);
-            let keep = wanted.contains(name.as_str())
-                || (discover_owner.is_some() && resource.owner.as_deref() == discover_owner);
-            Ok::<_, CloudError>(keep.then_some(resource))
-        })
-        .buffer_unordered(TAG_READ_CONCURRENCY)
-        .try_collect()
-        .await?;
-    Ok(live.into_iter().flatten().collect())
+        if !props["data_protection"].is_null() {
+            put_data_protection(scope, name, &props["data_protection"]).await?;
+        }
+        Ok(())
+    }
+
+    /// Brings an existing group from `before` to `after`, touching only fields that differ.
+    async fn update(
+        scope: &Scope<'_>,
+        name: &str,
+        before: &Value,
+        after: &Value,
+    ) -> Result<(), CloudError> {
+        // Tags (the ownership mark among them) first, so an adopt stopped halfway is already ours.
+        let empty = Map::new();
+        let old_tags = before["tags"].as_object().unwrap_or(&empty);
+        let changed: BTreeMap<String, String> = string_map(&after["tags"])
+            .into_iter()
+            .filter(|(k, v)| old_tags.get(k).and_then(Value::as_str) != Some(v.as_str()))
+            .collect();
+        if !changed.is_empty() {
+            scope
+                .client
+                .tag_resource()
+                .resource_arn(arn(scope, name))
+                .set_tags(Some(changed.into_iter().collect()))
+                .send()
+                .await
+                .map_err(|e| classify("logs:TagResource", e))?;
+        }
+        if before["retention_days"] != after["retention_days"] {
+            match after["retention_days"].as_i64() {
+                Some(days) => put_retention(scope, name, days).await?,
+                None => {
+                    scope
+                        .client
+                        .delete_retention_policy()
+                        .log_group_name(name)
+                        .send()
+                        .await
+                        .map_err(|e| classify("logs:DeleteRetentionPolicy", e))?;
+                }
+            }
+        }
+        if before["kms_key_id"] != after["kms_key_id"] {
+            match after["kms_key_id"].as_str() {
+                Some(key) => {
+                    scope
+                        .client
+                        .associate_kms_key()
+                        .log_group_name(name)
+                        .kms_key_id(key)
+                        .send()
+                        .await
+                        .map_err(|e| classify("logs:AssociateKmsKey", e))?;
+                }
+                None => {
+                    scope
+                        .client
+                        .disassociate_kms_key()
+                        .log_group_name(name)
+                        .send()
+                        .await
+                        .map_err(|e| classify("logs:DisassociateKmsKey", e))?;
+                }
+            }
+        }
+        if before["data_protection"] != after["data_protection"] {
+            if after["data_protection"].is_null() {
+                scope
+                    .client
+                    .delete_data_protection_policy()
+                    .log_group_identifier(name)
+                    .send()
+                    .await
+                    .map_err(|e| classify("logs:DeleteDataProtectionPolicy", e))?;
+            } else {
+                put_data_protection(scope, name, &after["data_protection"]).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn delete(scope: &Scope<'_>, name: &str, _before: &Value) -> Result<(), CloudError> {
+        match scope
+            .client
+            .delete_log_group()
+            .log_group_name(name)
+            .send()
+            .await
+            .map_err(|e| classify("logs:DeleteLogGroup", e))
+        {
+            Err(e) if e.is_not_found() => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+}
+
+/// A plain warning when the change takes away encryption or a data-protection policy because
+/// the spec does not name them (absent fields are enforced as absent).
+fn protection_removed(before: &Value, after: &Value) -> Option<String> {
+    let removed = |field: &str| !before[field].is_null() && after.get(field) == Some(&Value::Null);
+    let mut lost = Vec::new();
+    if removed("kms_key_id") {
+        lost.push("its KMS key (set `kms_key_id` to keep it)");
+    }
+    if removed("data_protection") {
+        lost.push("its data-protection policy (set `data_protection` to keep it)");
+    }
+    (!lost.is_empty()).then(|| format!("this REMOVES {}", lost.join(" and ")))
+}
+
+/// Every log group named under a `log_group` key, at any depth (an external logging
+/// destination or a findings group): a group the spec still points at is in use, even when
+/// `log_groups` no longer lists it.
+pub fn mentioned_groups(value: &Value, out: &mut Vec<(Kind, String)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v) {
+                    ("log_group", Value::String(name)) => out.push((Kind::LogGroup, name.clone())),
+                    _ => mentioned_groups(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| mentioned_groups(v, out)),
+        _ => {}
+    }
+}
+
+/// The ARN of the group `name` in the scope (tag calls take it).
+fn arn(scope: &Scope<'_>, name: &str) -> String {
+    format!(
+        "arn:{}:logs:{}:{}:log-group:{}",
+        regions::partition(scope.region),
+        scope.region,
+        scope.account_id,
+        name
+    )
 }
 
 async fn describe(client: &Client, names: Option<&[String]>) -> Result<Vec<LogGroup>, CloudError> {
@@ -104,7 +279,7 @@ async fn list_tags(scope: &Scope<'_>, name: &str) -> Result<BTreeMap<String, Str
     let out = scope
         .client
         .list_tags_for_resource()
-        .resource_arn(scope.arn(name))
+        .resource_arn(arn(scope, name))
         .send()
         .await
         .map_err(|e| classify("logs:ListTagsForResource", e))?;
@@ -156,40 +331,6 @@ pub fn normalize(
     }
 }
 
-/// The data-protection difference as identifiers added/removed and settings changed.
-pub fn explain(before: &Value, after: &Value) -> Option<String> {
-    let lines = data_protection::describe_differences(
-        &before["data_protection"],
-        &after["data_protection"],
-    );
-    (!lines.is_empty()).then(|| format!("data protection: {}", lines.join("; ")))
-}
-
-/// The part of the live state the spec governs: tags the spec does not name are left alone,
-/// so they are not compared either.
-pub fn comparable(desired: &Value, live: &Value) -> Value {
-    super::project_keys(desired, live, "tags")
-}
-
-pub async fn create(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), CloudError> {
-    scope
-        .client
-        .create_log_group()
-        .log_group_name(name)
-        .set_kms_key_id(props["kms_key_id"].as_str().map(str::to_string))
-        .set_tags(Some(string_map(&props["tags"])))
-        .send()
-        .await
-        .map_err(|e| classify("logs:CreateLogGroup", e))?;
-    if let Some(days) = props["retention_days"].as_i64() {
-        put_retention(scope, name, days).await?;
-    }
-    if !props["data_protection"].is_null() {
-        put_data_protection(scope, name, &props["data_protection"]).await?;
-    }
-    Ok(())
-}
-
 async fn put_data_protection(
     scope: &Scope<'_>,
     name: &str,
@@ -205,97 +346,6 @@ async fn put_data_protection(
         .await
         .map_err(|e| classify("logs:PutDataProtectionPolicy", e))?;
     Ok(())
-}
-
-/// Brings an existing group from `before` to `after`, touching only fields that differ.
-pub async fn update(
-    scope: &Scope<'_>,
-    name: &str,
-    before: &Value,
-    after: &Value,
-) -> Result<(), CloudError> {
-    // Tags (the ownership mark among them) first, so an adopt stopped halfway is already ours.
-    let empty = Map::new();
-    let old_tags = before["tags"].as_object().unwrap_or(&empty);
-    let changed: BTreeMap<String, String> = string_map(&after["tags"])
-        .into_iter()
-        .filter(|(k, v)| old_tags.get(k).and_then(Value::as_str) != Some(v.as_str()))
-        .collect();
-    if !changed.is_empty() {
-        scope
-            .client
-            .tag_resource()
-            .resource_arn(scope.arn(name))
-            .set_tags(Some(changed.into_iter().collect()))
-            .send()
-            .await
-            .map_err(|e| classify("logs:TagResource", e))?;
-    }
-    if before["retention_days"] != after["retention_days"] {
-        match after["retention_days"].as_i64() {
-            Some(days) => put_retention(scope, name, days).await?,
-            None => {
-                scope
-                    .client
-                    .delete_retention_policy()
-                    .log_group_name(name)
-                    .send()
-                    .await
-                    .map_err(|e| classify("logs:DeleteRetentionPolicy", e))?;
-            }
-        }
-    }
-    if before["kms_key_id"] != after["kms_key_id"] {
-        match after["kms_key_id"].as_str() {
-            Some(key) => {
-                scope
-                    .client
-                    .associate_kms_key()
-                    .log_group_name(name)
-                    .kms_key_id(key)
-                    .send()
-                    .await
-                    .map_err(|e| classify("logs:AssociateKmsKey", e))?;
-            }
-            None => {
-                scope
-                    .client
-                    .disassociate_kms_key()
-                    .log_group_name(name)
-                    .send()
-                    .await
-                    .map_err(|e| classify("logs:DisassociateKmsKey", e))?;
-            }
-        }
-    }
-    if before["data_protection"] != after["data_protection"] {
-        if after["data_protection"].is_null() {
-            scope
-                .client
-                .delete_data_protection_policy()
-                .log_group_identifier(name)
-                .send()
-                .await
-                .map_err(|e| classify("logs:DeleteDataProtectionPolicy", e))?;
-        } else {
-            put_data_protection(scope, name, &after["data_protection"]).await?;
-        }
-    }
-    Ok(())
-}
-
-pub async fn delete(scope: &Scope<'_>, name: &str) -> Result<(), CloudError> {
-    match scope
-        .client
-        .delete_log_group()
-        .log_group_name(name)
-        .send()
-        .await
-        .map_err(|e| classify("logs:DeleteLogGroup", e))
-    {
-        Err(e) if e.is_not_found() => Ok(()),
-        other => other.map(|_| ()),
-    }
 }
 
 async fn put_retention(scope: &Scope<'_>, name: &str, days: i64) -> Result<(), CloudError> {
@@ -354,7 +404,7 @@ mod tests {
         let desired = json!({"retention_days": null, "kms_key_id": null, "tags": {"team": "ai"}});
         let live = json!({"retention_days": 30, "kms_key_id": null, "tags": {"team": "ml", "cost-center": "42"}});
         assert_eq!(
-            comparable(&desired, &live),
+            LogGroupKind::comparable(&desired, &live),
             json!({"retention_days": 30, "kms_key_id": null, "tags": {"team": "ml"}})
         );
     }

@@ -1,112 +1,261 @@
-//! The registry of resource kinds: each kind's module knows how to read, compare and write it;
-//! this file routes the engine's generic calls to the right module.
+//! The registry of resource kinds: one line per kind generates the `Kind` enum, its names and
+//! ranks, and every dispatch from the generic engine to the kind's `ResourceKind` impl.
 
 pub mod account_data_protection;
 pub mod iam_role;
 pub mod invocation_logging;
+pub mod kind;
 pub mod log_group;
 pub mod s3_bucket;
+#[cfg(test)]
+pub mod test_kind;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cloud::{AccountSession, CloudError};
-use crate::model::{Kind, LiveResource};
-use crate::plan::{Action, ResourceChange};
+use crate::model::{AccountTarget, Action, LiveResource, ResourceChange};
 
-/// Reads the live state of the named resources of every kind in one account and region.
-/// With `discover_owner`, also returns log groups tagged as owned by that project that are not
-/// named (pruning). `project` owns the singletons, which carry no tags.
-pub async fn read_scope(
-    session: &AccountSession,
-    account_name: &str,
-    region: &str,
-    names: &[(Kind, String)],
+/// Every registered kind (the engine iterates over them without naming one).
+pub const ALL: &[Kind] = Kind::ALL;
+pub use kind::{Named, Ownership, Placement, ReplaceOrder, ResourceKind, Scope};
+
+/// Generates `Kind` and the engine's dispatch from `Variant => ImplType` lines.
+macro_rules! registry {
+    ($( $(#[$meta:meta])* $variant:ident => $ty:ty ),* $(,)?) => {
+        // Each impl says which variant it is: registering it under another one does not compile.
+        $( $(#[$meta])* const _: () = assert!(
+            matches!(<$ty as ResourceKind>::KIND, Kind::$variant),
+            concat!("registered as ", stringify!($variant), " but its KIND says otherwise")
+        ); )*
+
+        /// Every kind of resource the tool manages.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Kind {
+            $( $(#[$meta])* $variant, )*
+        }
+
+        impl Kind {
+            pub const ALL: &'static [Kind] = &[ $( $(#[$meta])* Kind::$variant, )* ];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $( $(#[$meta])* Kind::$variant => <$ty as ResourceKind>::NAME, )* }
+            }
+
+            /// Dependency rank within a scope: lower ranks are created first.
+            pub fn rank(self) -> u8 {
+                match self { $( $(#[$meta])* Kind::$variant => <$ty as ResourceKind>::RANK, )* }
+            }
+
+            pub fn placement(self) -> Placement {
+                match self { $( $(#[$meta])* Kind::$variant => <$ty as ResourceKind>::PLACEMENT, )* }
+            }
+
+            pub fn ownership(self) -> Ownership {
+                match self { $( $(#[$meta])* Kind::$variant => <$ty as ResourceKind>::OWNERSHIP, )* }
+            }
+
+            /// Whether a read can find owned resources the spec does not name (for prune).
+            pub fn discovers(self) -> bool {
+                match self { $( $(#[$meta])* Kind::$variant => <$ty as ResourceKind>::DISCOVERS, )* }
+            }
+
+            /// Whether the plan looks at this kind where the spec does not manage it.
+            pub fn notes_unmanaged(self) -> bool {
+                match self { $( $(#[$meta])* Kind::$variant => <$ty as ResourceKind>::NOTES_UNMANAGED, )* }
+            }
+        }
+
+        /// The part of `live` that the desired properties govern (what the diff compares).
+        pub fn comparable(kind: Kind, desired: &Value, live: &Value) -> Value {
+            match kind { $( $(#[$meta])* Kind::$variant => <$ty>::comparable(desired, live), )* }
+        }
+
+        /// Plain words for how `before` (live) differs from `after` (spec).
+        pub fn explain(kind: Kind, before: &Value, after: &Value) -> Option<String> {
+            match kind { $( $(#[$meta])* Kind::$variant => <$ty>::explain(before, after), )* }
+        }
+
+        /// A warning the change deserves (e.g. it removes encryption).
+        pub fn warnings(kind: Kind, before: &Value, after: &Value) -> Option<String> {
+            match kind { $( $(#[$meta])* Kind::$variant => <$ty>::warnings(before, after), )* }
+        }
+
+        /// What these desired properties point at (never pruned while pointed at).
+        pub fn references(kind: Kind, props: &Value, out: &mut Vec<(Kind, String)>) {
+            match kind { $( $(#[$meta])* Kind::$variant => <$ty>::references(props, out), )* }
+        }
+
+        /// Whether a change of the field at `path` cannot be made in place.
+        pub fn forces_replacement(kind: Kind, path: &str) -> bool {
+            match kind { $( $(#[$meta])* Kind::$variant => <$ty>::forces_replacement(path), )* }
+        }
+
+        async fn read_kind(
+            kind: Kind,
+            session: &AccountSession,
+            account_name: &str,
+            region: &str,
+            wanted: &[Named],
+            project: &str,
+            discover_owner: Option<&str>,
+        ) -> Result<Vec<LiveResource>, CloudError> {
+            match kind {
+                $( $(#[$meta])* Kind::$variant => {
+                    let scope = scope_of::<$ty>(session, account_name, region);
+                    read_with::<$ty>(&scope, wanted, project, discover_owner).await
+                } )*
+            }
+        }
+
+        /// What to tell about `kind` in a scope whose spec does not manage it (best effort).
+        pub async fn unmanaged_note(
+            kind: Kind,
+            session: &AccountSession,
+            account_name: &str,
+            region: &str,
+        ) -> Result<Option<String>, CloudError> {
+            match kind {
+                $( $(#[$meta])* Kind::$variant => {
+                    <$ty>::unmanaged_note(&scope_of::<$ty>(session, account_name, region)).await
+                } )*
+            }
+        }
+
+        /// Carries out one planned change.
+        pub async fn execute(session: &AccountSession, change: &ResourceChange) -> Result<(), CloudError> {
+            let (account, region) = (&change.address.account, &change.address.region);
+            match change.address.kind {
+                $( $(#[$meta])* Kind::$variant => {
+                    carry_out::<$ty>(&scope_of::<$ty>(session, account, region), change).await
+                } )*
+            }
+        }
+    };
+}
+
+registry! {
+    LogGroup => log_group::LogGroupKind,
+    IamRole => iam_role::IamRoleKind,
+    S3Bucket => s3_bucket::S3BucketKind,
+    InvocationLogging => invocation_logging::InvocationLoggingKind,
+    AccountDataProtection => account_data_protection::AccountDataProtectionKind,
+    #[cfg(test)]
+    TestThing => test_kind::TestKind<false>,
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Kind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Kind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("unknown resource kind `{s}`"))
+    }
+}
+
+/// The region where an account's account-scoped resources are read and written: its first.
+pub fn home_region(account: &AccountTarget) -> Option<&str> {
+    account.regions.first().map(String::as_str)
+}
+
+fn scope_of<'a, K: ResourceKind>(
+    session: &'a AccountSession,
+    account_name: &'a str,
+    region: &'a str,
+) -> Scope<'a, K::Client> {
+    Scope {
+        client: K::client(session, region),
+        account_name,
+        account_id: &session.account_id,
+        region,
+    }
+}
+
+async fn read_with<K: ResourceKind>(
+    scope: &Scope<'_, K::Client>,
+    wanted: &[Named],
     project: &str,
     discover_owner: Option<&str>,
 ) -> Result<Vec<LiveResource>, CloudError> {
-    let mut live = Vec::new();
-    for kind in Kind::ALL {
-        let of_kind: Vec<String> = names
-            .iter()
-            .filter(|(k, _)| k == kind)
-            .map(|(_, n)| n.clone())
-            .collect();
-        let discover = discover_owner.filter(|_| *kind == Kind::LogGroup);
-        if of_kind.is_empty() && discover.is_none() {
-            continue;
-        }
-        match kind {
-            Kind::LogGroup => {
-                let client = session.logs(region);
-                let scope = log_group::Scope {
-                    client: &client,
-                    account_name,
-                    account_id: &session.account_id,
-                    region,
-                };
-                live.extend(log_group::read(&scope, &of_kind, discover).await?);
-            }
-            Kind::IamRole => {
-                let client = session.iam(region);
-                let scope = iam_role::Scope {
-                    client: &client,
-                    account_name,
-                    region,
-                };
-                live.extend(iam_role::read(&scope, &of_kind).await?);
-            }
-            Kind::S3Bucket => {
-                let client = session.s3(region);
-                let scope = s3_bucket::Scope {
-                    client: &client,
-                    account_name,
-                    account_id: &session.account_id,
-                    region,
-                };
-                live.extend(s3_bucket::read(&scope, &of_kind).await?);
-            }
-            Kind::InvocationLogging => {
-                let client = session.bedrock(region);
-                let scope = invocation_logging::Scope {
-                    client: &client,
-                    account_name,
-                    region,
-                };
-                live.push(invocation_logging::read(&scope, project).await?);
-            }
-            Kind::AccountDataProtection => {
-                let client = session.logs(region);
-                let scope = account_data_protection::Scope {
-                    client: &client,
-                    account_name,
-                    region,
-                };
-                live.push(account_data_protection::read(&scope, project).await?);
-            }
+    let mut live = K::read(scope, wanted, discover_owner.filter(|_| K::DISCOVERS)).await?;
+    if K::OWNERSHIP == Ownership::Singleton {
+        for resource in &mut live {
+            resource.owner = Some(project.to_string());
         }
     }
     Ok(live)
 }
 
-/// The part of `live` that the desired properties govern (what the diff compares).
-pub fn comparable(kind: Kind, desired: &Value, live: &Value) -> Value {
-    match kind {
-        Kind::LogGroup => log_group::comparable(desired, live),
-        Kind::IamRole => iam_role::comparable(desired, live),
-        Kind::S3Bucket => s3_bucket::comparable(desired, live),
-        Kind::InvocationLogging | Kind::AccountDataProtection => live.clone(),
+/// Carries out one change of kind `K` in its scope (a replace in the order the kind says).
+pub async fn carry_out<K: ResourceKind>(
+    scope: &Scope<'_, K::Client>,
+    change: &ResourceChange,
+) -> Result<(), CloudError> {
+    let null = Value::Null;
+    let before = change.before.as_ref().unwrap_or(&null);
+    let after = change.after.as_ref().unwrap_or(&null);
+    let name = change.address.name.as_str();
+    match change.action {
+        Action::NoOp => Ok(()),
+        Action::Create => K::create(scope, name, after).await,
+        Action::Update | Action::Adopt => K::update(scope, name, before, after).await,
+        Action::Delete => K::delete(scope, name, before).await,
+        Action::Replace => match K::REPLACE_ORDER {
+            ReplaceOrder::DeleteFirst => {
+                K::delete(scope, name, before).await?;
+                K::create(scope, name, after).await
+            }
+            ReplaceOrder::CreateFirst => {
+                K::create(scope, name, after).await?;
+                K::delete(scope, name, before).await
+            }
+        },
     }
 }
 
-/// Plain words for how `before` (live) differs from `after` (spec), where a field list is not enough.
-pub fn explain(kind: Kind, before: &Value, after: &Value) -> Option<String> {
-    match kind {
-        Kind::InvocationLogging => invocation_logging::explain(before, after),
-        Kind::IamRole => iam_role::explain(before, after),
-        Kind::LogGroup => log_group::explain(before, after),
-        Kind::AccountDataProtection => account_data_protection::explain(before, after),
-        Kind::S3Bucket => None,
+/// Reads the live state of the named resources of every kind in one account and region. With
+/// `discover_owner`, kinds that can also return resources that project owns and the spec does
+/// not name (pruning); account-scoped kinds only in the account's home region (`home`).
+pub async fn read_scope(
+    session: &AccountSession,
+    account_name: &str,
+    region: &str,
+    names: &[Named],
+    project: &str,
+    discover_owner: Option<&str>,
+    home: bool,
+) -> Result<Vec<LiveResource>, CloudError> {
+    let mut live = Vec::new();
+    for kind in Kind::ALL {
+        let of_kind: Vec<Named> = names.iter().filter(|n| n.kind == *kind).cloned().collect();
+        let placed_here = home || kind.placement() == Placement::Regional;
+        let discover = discover_owner.filter(|_| kind.discovers() && placed_here);
+        if of_kind.is_empty() && discover.is_none() {
+            continue;
+        }
+        live.extend(
+            read_kind(
+                *kind,
+                session,
+                account_name,
+                region,
+                &of_kind,
+                project,
+                discover,
+            )
+            .await?,
+        );
     }
+    Ok(live)
 }
 
 /// `live` with the object at `key` reduced to the keys `desired` has there: tags and inline
@@ -133,91 +282,5 @@ pub fn align_policy(desired: &Value, live: &mut Value, pointer: &str) {
     };
     if !want.is_null() && !have.is_null() && crate::policy::equivalent(want, have) {
         *have = want.clone();
-    }
-}
-
-/// Carries out one planned change.
-pub async fn execute(session: &AccountSession, change: &ResourceChange) -> Result<(), CloudError> {
-    let addr = &change.address;
-    let null = Value::Null;
-    let before = change.before.as_ref().unwrap_or(&null);
-    let after = change.after.as_ref().unwrap_or(&null);
-    let (account_name, region, name) = (
-        addr.account.as_str(),
-        addr.region.as_str(),
-        addr.name.as_str(),
-    );
-    if change.action == Action::NoOp {
-        return Ok(());
-    }
-    match addr.kind {
-        Kind::LogGroup => {
-            let client = session.logs(region);
-            let scope = log_group::Scope {
-                client: &client,
-                account_name,
-                account_id: &session.account_id,
-                region,
-            };
-            match change.action {
-                Action::Create => log_group::create(&scope, name, after).await,
-                Action::Update | Action::Adopt => {
-                    log_group::update(&scope, name, before, after).await
-                }
-                Action::Delete => log_group::delete(&scope, name).await,
-                Action::NoOp => Ok(()),
-            }
-        }
-        Kind::IamRole => {
-            let client = session.iam(region);
-            let scope = iam_role::Scope {
-                client: &client,
-                account_name,
-                region,
-            };
-            match change.action {
-                Action::Create => iam_role::create(&scope, name, after).await,
-                Action::Update | Action::Adopt => {
-                    iam_role::update(&scope, name, before, after).await
-                }
-                Action::Delete => iam_role::delete(&scope, name, before).await,
-                Action::NoOp => Ok(()),
-            }
-        }
-        Kind::S3Bucket => {
-            let client = session.s3(region);
-            let scope = s3_bucket::Scope {
-                client: &client,
-                account_name,
-                account_id: &session.account_id,
-                region,
-            };
-            match change.action {
-                Action::Create => s3_bucket::create(&scope, name, after).await,
-                Action::Update | Action::Adopt => {
-                    s3_bucket::update(&scope, name, before, after).await
-                }
-                Action::Delete => s3_bucket::delete(&scope, name).await,
-                Action::NoOp => Ok(()),
-            }
-        }
-        Kind::InvocationLogging => {
-            let client = session.bedrock(region);
-            let scope = invocation_logging::Scope {
-                client: &client,
-                account_name,
-                region,
-            };
-            invocation_logging::apply(&scope, after).await
-        }
-        Kind::AccountDataProtection => {
-            let client = session.logs(region);
-            let scope = account_data_protection::Scope {
-                client: &client,
-                account_name,
-                region,
-            };
-            account_data_protection::apply(&scope, before, after).await
-        }
     }
 }

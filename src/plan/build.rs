@@ -6,6 +6,7 @@ use super::diff::diff_scope;
 use super::order::execution_order;
 use super::read::{names_by_scope, Reader, ScopeKey};
 use super::{Plan, ResourceChange, ScopeNote, PLAN_FORMAT_VERSION};
+use crate::kinds::Placement;
 use crate::model::Kind;
 use crate::model::{Desired, DesiredResource, LiveResource};
 
@@ -22,23 +23,27 @@ pub async fn build_plan(reader: &Reader<'_>, desired: &Desired, options: &PlanOp
         .into_iter()
         .map(|(a, r)| (a.name.clone(), r.to_string()))
         .collect();
-    let names = names_by_scope(desired.resources.iter().map(|r| &r.addr));
+    let names = names_by_scope(desired.resources.iter().map(|r| (&r.addr, &r.props)));
     let discover = options.prune.then_some(desired.project.as_str());
-    // Where the spec has no invocation logging, its live setting is looked at alongside the
-    // main read (a different service), so the plan can say it is left alone.
-    let unmanaged: Vec<ScopeKey> = scopes
+    // Kinds that look at scopes whose spec does not manage them (e.g. a setting left alone)
+    // do so alongside the main read; account-scoped ones only in the home region.
+    let unmanaged: Vec<(Kind, ScopeKey)> = crate::kinds::ALL
         .iter()
-        .filter(|key| {
-            !names
-                .get(*key)
-                .is_some_and(|n| n.iter().any(|(kind, _)| *kind == Kind::InvocationLogging))
+        .filter(|kind| kind.notes_unmanaged())
+        .flat_map(|kind| scopes.iter().map(move |key| (*kind, key.clone())))
+        .filter(|(kind, key)| {
+            kind.placement() == Placement::Regional || reader.is_home(&key.0, &key.1)
         })
-        .cloned()
+        .filter(|(kind, key)| {
+            !names
+                .get(key)
+                .is_some_and(|n| n.iter().any(|named| named.kind == *kind))
+        })
         .collect();
     // Another apply's lease on a scope is a note (apply knows it from taking the leases).
     let (read, observed, lease_notes) = tokio::join!(
         reader.read(&scopes, &names, discover),
-        reader.observe_invocation_logging(&unmanaged),
+        reader.observe_unmanaged(&unmanaged),
         crate::apply::lease::notes(reader, &scopes)
     );
 
@@ -61,7 +66,7 @@ pub async fn build_plan(reader: &Reader<'_>, desired: &Desired, options: &PlanOp
         changes.extend(c);
         errors.extend(e);
     }
-    let mut notes = unmanaged_logging_notes(observed, &read.live);
+    let mut notes = unmanaged_notes(observed, &read.live);
     notes.extend(lease_notes);
     notes.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
     let changes = in_dependency_order(changes);
@@ -82,37 +87,29 @@ pub async fn build_plan(reader: &Reader<'_>, desired: &Desired, options: &PlanOp
     }
 }
 
-/// Notes for scopes that were read but whose spec does not manage invocation logging: if it is
-/// on there, the user learns it is left alone (removing the section never turns it off).
-fn unmanaged_logging_notes(
-    observed: Vec<(ScopeKey, serde_json::Value)>,
+/// Notes for scopes that were read but whose spec does not manage a kind that has something
+/// to say there (e.g. invocation logging that is on and left alone).
+fn unmanaged_notes(
+    observed: Vec<(ScopeKey, String)>,
     read: &BTreeMap<ScopeKey, Vec<LiveResource>>,
 ) -> Vec<ScopeNote> {
     let mut notes: Vec<ScopeNote> = observed
         .into_iter()
         .filter(|(key, _)| read.contains_key(key))
-        .filter_map(|((account, region), live)| {
-            crate::kinds::invocation_logging::unmanaged_note(&live).map(|message| ScopeNote {
-                account,
-                region,
-                message,
-            })
+        .map(|((account, region), message)| ScopeNote {
+            account,
+            region,
+            message,
         })
         .collect();
     notes.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
     notes
 }
 
-/// Scopes by account and region; within a scope, what is needed first comes first (buckets and
-/// roles, then log groups, then what uses them), deletes last.
-fn in_dependency_order(mut changes: Vec<ResourceChange>) -> Vec<ResourceChange> {
-    let rank = |kind: Kind| match kind {
-        Kind::S3Bucket => 0,
-        Kind::IamRole => 1,
-        Kind::LogGroup => 2,
-        Kind::AccountDataProtection => 3,
-        Kind::InvocationLogging => 4,
-    };
+/// Scopes by account and region; within a scope, what is needed first comes first (by the
+/// kinds' ranks: buckets and roles, then log groups, then what uses them), deletes last.
+pub(crate) fn in_dependency_order(mut changes: Vec<ResourceChange>) -> Vec<ResourceChange> {
+    let rank = |kind: Kind| kind.rank();
     changes.sort_by(|a, b| {
         let key = |c: &ResourceChange| {
             (

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::{Action, FieldChange, ResourceChange, ScopeError};
 use crate::kinds;
-use crate::model::{DesiredResource, LiveResource, ResourceAddr};
+use crate::model::{DesiredResource, Kind, LiveResource, ResourceAddr};
 
 /// The changes for one (account, region). Live resources owned by another project are
 /// reported as errors, never taken over; owned ones absent from the spec are deleted only
@@ -25,8 +25,18 @@ pub fn diff_scope(
     for want in desired {
         let change = |action, before: Option<Value>, reason: Option<String>| {
             let fields = field_changes(before.as_ref().unwrap_or(&Value::Null), &want.props);
+            // Fields the API cannot change in place turn an update into a replace.
+            let forcing: Vec<String> = fields
+                .iter()
+                .filter(|f| {
+                    action == Action::Update && kinds::forces_replacement(want.kind(), &f.path)
+                })
+                .map(|f| f.path.clone())
+                .collect();
             let action = if action == Action::Update && fields.is_empty() {
                 Action::NoOp
+            } else if !forcing.is_empty() {
+                Action::Replace
             } else {
                 action
             };
@@ -39,6 +49,7 @@ pub fn diff_scope(
                 fields,
                 reason,
                 depends_on: want.depends_on.clone(),
+                forces_replacement: forcing,
             }
         };
         match live_by_addr.get(&want.addr) {
@@ -49,14 +60,14 @@ pub fn diff_scope(
                     Some(owner) if owner == project => {
                         let reason = join_reasons(
                             kinds::explain(want.kind(), &before, &want.props),
-                            protection_removed(&before, &want.props),
+                            kinds::warnings(want.kind(), &before, &want.props),
                         );
                         changes.push(change(Action::Update, Some(before), reason))
                     }
                     None => {
                         let reason = join_reasons(
                             Some("exists but was not created by warden: apply tags it as managed by this project and brings it to the spec".into()),
-                            protection_removed(&before, &want.props),
+                            kinds::warnings(want.kind(), &before, &want.props),
                         );
                         changes.push(change(Action::Adopt, Some(before), reason))
                     }
@@ -75,17 +86,18 @@ pub fn diff_scope(
     if prune {
         let wanted: std::collections::HashSet<&ResourceAddr> =
             desired.iter().map(|d| &d.addr).collect();
-        // A group the spec still points at (as an external logging destination or findings
-        // group) is in use, even when `log_groups` no longer lists it.
-        let mut referenced = std::collections::HashSet::new();
+        // What the spec still points at (e.g. a log group as an external logging destination
+        // or findings group) is in use, even when the spec no longer lists it.
+        let mut pointed_at = Vec::new();
         for want in desired {
-            log_group_references(&want.props, &mut referenced);
+            kinds::references(want.kind(), &want.props, &mut pointed_at);
         }
+        let referenced: std::collections::HashSet<(Kind, &str)> =
+            pointed_at.iter().map(|(k, n)| (*k, n.as_str())).collect();
         for have in live {
             if wanted.contains(&have.addr)
                 || have.owner.as_deref() != Some(project)
-                || (have.addr.kind == crate::model::Kind::LogGroup
-                    && referenced.contains(have.addr.name.as_str()))
+                || referenced.contains(&(have.addr.kind, have.addr.name.as_str()))
             {
                 continue;
             }
@@ -98,48 +110,17 @@ pub fn diff_scope(
                 fields: field_changes(&have.props, &Value::Null),
                 reason: Some("managed by this project and no longer in the spec (--prune)".into()),
                 depends_on: Vec::new(),
+                forces_replacement: Vec::new(),
             });
         }
     }
     (changes, errors)
 }
 
-/// A plain warning when the change takes away encryption or a data-protection policy because
-/// the spec does not name them (absent fields are enforced as absent).
-fn protection_removed(before: &Value, after: &Value) -> Option<String> {
-    let removed = |field: &str| !before[field].is_null() && after.get(field) == Some(&Value::Null);
-    let mut lost = Vec::new();
-    if removed("kms_key_id") {
-        lost.push("its KMS key (set `kms_key_id` to keep it)");
-    }
-    if removed("data_protection") {
-        lost.push("its data-protection policy (set `data_protection` to keep it)");
-    }
-    (!lost.is_empty()).then(|| format!("this REMOVES {}", lost.join(" and ")))
-}
-
 fn join_reasons(first: Option<String>, second: Option<String>) -> Option<String> {
     match (first, second) {
         (Some(a), Some(b)) => Some(format!("{a}; {b}")),
         (a, b) => a.or(b),
-    }
-}
-
-/// Every string under a `log_group` key, at any depth.
-fn log_group_references<'a>(value: &'a Value, out: &mut std::collections::HashSet<&'a str>) {
-    match value {
-        Value::Object(map) => {
-            for (key, v) in map {
-                match (key.as_str(), v) {
-                    ("log_group", Value::String(name)) => {
-                        out.insert(name);
-                    }
-                    _ => log_group_references(v, out),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| log_group_references(v, out)),
-        _ => {}
     }
 }
 
@@ -189,128 +170,7 @@ fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, Value>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Kind, OWNER_TAG};
     use serde_json::json;
-
-    fn desired(name: &str, props: Value) -> DesiredResource {
-        DesiredResource {
-            addr: ResourceAddr::new("ops", "us-east-1", Kind::LogGroup, name),
-            props,
-            depends_on: vec![],
-            origin: None,
-        }
-    }
-
-    fn live(name: &str, props: Value, owner: Option<&str>) -> LiveResource {
-        LiveResource {
-            addr: ResourceAddr::new("ops", "us-east-1", Kind::LogGroup, name),
-            props,
-            owner: owner.map(str::to_string),
-        }
-    }
-
-    fn group(retention: Value, owner: &str) -> Value {
-        json!({"retention_days": retention, "kms_key_id": null, "tags": {OWNER_TAG: owner}})
-    }
-
-    #[test]
-    fn plans_create_update_noop_adopt_and_prune() {
-        let want = [
-            desired("/new", group(json!(30), "p")),
-            desired("/same", group(json!(30), "p")),
-            desired("/changed", group(json!(1827), "p")),
-            desired("/foreign", group(json!(30), "p")),
-        ];
-        let refs: Vec<&DesiredResource> = want.iter().collect();
-        let have = [
-            live("/same", group(json!(30), "p"), Some("p")),
-            live("/changed", group(json!(30), "p"), Some("p")),
-            live(
-                "/foreign",
-                json!({"retention_days": 30, "kms_key_id": null, "tags": {}}),
-                None,
-            ),
-            live("/orphan", group(json!(7), "p"), Some("p")),
-        ];
-        let (changes, errors) = diff_scope("p", "123456789012", &refs, &have, true);
-        assert!(errors.is_empty());
-        let actions: Vec<(&str, Action)> = changes
-            .iter()
-            .map(|c| (c.address.name.as_str(), c.action))
-            .collect();
-        assert_eq!(
-            actions,
-            vec![
-                ("/new", Action::Create),
-                ("/same", Action::NoOp),
-                ("/changed", Action::Update),
-                ("/foreign", Action::Adopt),
-                ("/orphan", Action::Delete),
-            ]
-        );
-        assert_eq!(
-            changes[2].fields,
-            vec![FieldChange {
-                path: "retention_days".into(),
-                before: json!(30),
-                after: json!(1827)
-            }]
-        );
-        assert_eq!(changes[3].fields[0].path, "tags.warden:managed-by");
-    }
-
-    #[test]
-    fn adopting_a_group_says_when_it_loses_its_key() {
-        let want = [desired("/keyed", group(json!(30), "p"))];
-        let refs: Vec<&DesiredResource> = want.iter().collect();
-        let have = [live(
-            "/keyed",
-            json!({"retention_days": 30, "kms_key_id": "arn:aws:kms:us-east-1:1:key/k", "tags": {}}),
-            None,
-        )];
-        let (changes, _) = diff_scope("p", "1", &refs, &have, false);
-        assert_eq!(changes[0].action, Action::Adopt);
-        let reason = changes[0].reason.as_deref().unwrap_or_default();
-        assert!(reason.contains("REMOVES its KMS key"), "{reason}");
-    }
-
-    #[test]
-    fn without_prune_orphans_stay_and_other_projects_are_not_taken_over() {
-        let want = [desired("/theirs", group(json!(30), "p"))];
-        let refs: Vec<&DesiredResource> = want.iter().collect();
-        let have = [
-            live("/theirs", group(json!(30), "q"), Some("q")),
-            live("/orphan", group(json!(7), "p"), Some("p")),
-        ];
-        let (changes, errors) = diff_scope("p", "1", &refs, &have, false);
-        assert!(changes.is_empty());
-        assert_eq!(errors.len(), 1);
-        assert!(errors[0].message.contains("another warden project `q`"));
-    }
-
-    #[test]
-    fn groups_the_spec_still_points_at_are_not_pruned() {
-        let mut logging = desired("default", json!({"cloudwatch": {"log_group": "/in-use"}}));
-        logging.addr.kind = Kind::InvocationLogging;
-        let have = [
-            live("/in-use", group(json!(7), "p"), Some("p")),
-            live("/unused", group(json!(7), "p"), Some("p")),
-        ];
-        let (changes, _) = diff_scope("p", "1", &[&logging], &have, true);
-        let deleted: Vec<&str> = changes
-            .iter()
-            .filter(|c| c.action == Action::Delete)
-            .map(|c| c.address.name.as_str())
-            .collect();
-        assert_eq!(deleted, vec!["/unused"]);
-    }
-
-    #[test]
-    fn unmanaged_groups_are_never_pruned() {
-        let have = [live("/hand-made", group(json!(7), "p"), None)];
-        let (changes, _) = diff_scope("p", "1", &[], &have, true);
-        assert!(changes.is_empty());
-    }
 
     #[test]
     fn field_changes_are_flattened_by_path() {

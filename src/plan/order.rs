@@ -63,10 +63,9 @@ fn topological<'a>(changes: &[&'a ResourceChange]) -> Vec<&'a ResourceChange> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Kind;
 
     fn change(name: &str, action: Action, deps: &[&str]) -> ResourceChange {
-        let addr = |n: &str| ResourceAddr::new("a", "r", Kind::LogGroup, n);
+        let addr = |n: &str| ResourceAddr::new("a", "r", crate::kinds::ALL[0], n);
         ResourceChange {
             address: addr(name),
             account_id: "1".into(),
@@ -76,6 +75,7 @@ mod tests {
             fields: vec![],
             reason: None,
             depends_on: deps.iter().map(|d| addr(d)).collect(),
+            forces_replacement: vec![],
         }
     }
 

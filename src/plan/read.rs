@@ -9,7 +9,7 @@ use tokio::sync::OnceCell;
 
 use super::ScopeError;
 use crate::cloud::{AccountSession, CloudContext, CloudError};
-use crate::kinds;
+use crate::kinds::{self, Named};
 use crate::model::{AccountTarget, Kind, LiveResource, ResourceAddr};
 use crate::progress::Progress;
 
@@ -103,7 +103,7 @@ impl<'a> Reader<'a> {
     pub async fn read(
         &self,
         scopes: &[ScopeKey],
-        names: &HashMap<ScopeKey, Vec<(Kind, String)>>,
+        names: &HashMap<ScopeKey, Vec<Named>>,
         discover_owner: Option<&str>,
     ) -> LiveRead {
         self.read_scopes(scopes, names, discover_owner, true).await
@@ -113,28 +113,22 @@ impl<'a> Reader<'a> {
     pub async fn read_quietly(
         &self,
         scopes: &[ScopeKey],
-        names: &HashMap<ScopeKey, Vec<(Kind, String)>>,
+        names: &HashMap<ScopeKey, Vec<Named>>,
     ) -> LiveRead {
         self.read_scopes(scopes, names, None, false).await
     }
 
-    /// The invocation logging setting of scopes whose spec does not manage it, so the plan can
-    /// say it is left alone. Best effort: a scope whose read fails (no permission, Bedrock not
-    /// offered in the region) is left out, since nothing depends on it.
-    pub async fn observe_invocation_logging(&self, scopes: &[ScopeKey]) -> Vec<(ScopeKey, Value)> {
-        stream::iter(scopes.iter().cloned())
-            .map(|key| async move {
+    /// For each (kind, scope) whose spec does not manage that kind, the kind's note about its
+    /// live state there (e.g. a setting left alone). Best effort: a scope whose look fails (no
+    /// permission, service not offered in the region) is left out, since nothing depends on it.
+    pub async fn observe_unmanaged(&self, wanted: &[(Kind, ScopeKey)]) -> Vec<(ScopeKey, String)> {
+        stream::iter(wanted.iter().cloned())
+            .map(|(kind, key)| async move {
                 let session = self.session(&key.0).await.ok()?;
-                let client = session.bedrock(&key.1);
-                let scope = kinds::invocation_logging::Scope {
-                    client: &client,
-                    account_name: &key.0,
-                    region: &key.1,
-                };
-                let live = kinds::invocation_logging::read(&scope, &self.project)
+                let note = kinds::unmanaged_note(kind, &session, &key.0, &key.1)
                     .await
-                    .ok()?;
-                Some((key, live.props))
+                    .ok()??;
+                Some((key, note))
             })
             .buffer_unordered(self.parallelism)
             .filter_map(|found| async move { found })
@@ -142,10 +136,19 @@ impl<'a> Reader<'a> {
             .await
     }
 
+    /// Whether `region` is the home region of `account` (where account-scoped kinds live).
+    pub fn is_home(&self, account: &str, region: &str) -> bool {
+        self.accounts
+            .iter()
+            .find(|a| a.name == account)
+            .and_then(kinds::home_region)
+            == Some(region)
+    }
+
     async fn read_scopes(
         &self,
         scopes: &[ScopeKey],
-        names: &HashMap<ScopeKey, Vec<(Kind, String)>>,
+        names: &HashMap<ScopeKey, Vec<Named>>,
         discover_owner: Option<&str>,
         report: bool,
     ) -> LiveRead {
@@ -172,6 +175,7 @@ impl<'a> Reader<'a> {
                             wanted,
                             &self.project,
                             discover_owner,
+                            self.is_home(&key.0, &key.1),
                         )
                         .await
                         .map_err(|e| (false, e)),
@@ -220,16 +224,21 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Groups addresses by scope, as `Reader::read` wants them.
+/// Groups addresses (with the properties wanted there, `null` when unknown) by scope, as
+/// `Reader::read` wants them.
 pub fn names_by_scope<'x>(
-    addrs: impl IntoIterator<Item = &'x ResourceAddr>,
-) -> HashMap<ScopeKey, Vec<(Kind, String)>> {
-    let mut names: HashMap<ScopeKey, Vec<(Kind, String)>> = HashMap::new();
-    for addr in addrs {
+    addrs: impl IntoIterator<Item = (&'x ResourceAddr, &'x Value)>,
+) -> HashMap<ScopeKey, Vec<Named>> {
+    let mut names: HashMap<ScopeKey, Vec<Named>> = HashMap::new();
+    for (addr, props) in addrs {
         names
             .entry((addr.account.clone(), addr.region.clone()))
             .or_default()
-            .push((addr.kind, addr.name.clone()));
+            .push(Named {
+                kind: addr.kind,
+                name: addr.name.clone(),
+                props: props.clone(),
+            });
     }
     names
 }

@@ -408,7 +408,7 @@ fn differs(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{AccountTarget, Kind};
+    use crate::model::AccountTarget;
     use serde_json::json;
 
     fn change(
@@ -418,7 +418,7 @@ mod tests {
         after: Option<Value>,
     ) -> ResourceChange {
         ResourceChange {
-            address: ResourceAddr::new("ops", "us-east-1", Kind::LogGroup, name),
+            address: ResourceAddr::new("ops", "us-east-1", crate::kinds::ALL[0], name),
             account_id: "123456789012".into(),
             action,
             before,
@@ -426,6 +426,7 @@ mod tests {
             fields: vec![],
             reason: None,
             depends_on: vec![],
+            forces_replacement: vec![],
         }
     }
 

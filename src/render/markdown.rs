@@ -14,16 +14,30 @@ pub fn plan(plan: &Plan, mode: Mode) -> String {
     };
     let _ = writeln!(out, "## {title}: {}\n", code(&plan.spec_file));
     let s = &plan.summary;
-    let _ = writeln!(
-        out,
-        "| create | adopt | update | delete | unchanged | errors |"
-    );
-    let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|");
-    let _ = writeln!(
-        out,
-        "| {} | {} | {} | {} | {} | {} |\n",
-        s.create, s.adopt, s.update, s.delete, s.no_op, s.errors
-    );
+    if s.replace > 0 {
+        // The replace column only when there is one, so plans without a replace read as before.
+        let _ = writeln!(
+            out,
+            "| create | adopt | update | replace | delete | unchanged | errors |"
+        );
+        let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            s.create, s.adopt, s.update, s.replace, s.delete, s.no_op, s.errors
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "| create | adopt | update | delete | unchanged | errors |"
+        );
+        let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |\n",
+            s.create, s.adopt, s.update, s.delete, s.no_op, s.errors
+        );
+    }
     if !plan.has_changes() && plan.errors.is_empty() {
         let _ = writeln!(out, "No changes: the live accounts match the spec.");
     }
@@ -36,19 +50,25 @@ pub fn plan(plan: &Plan, mode: Mode) -> String {
                 Action::Update => "✏️",
                 Action::Adopt => "🔗",
                 Action::Delete => "🗑️",
+                Action::Replace => "-/+",
                 Action::NoOp => "",
             };
             let fields: Vec<String> = c
                 .fields
                 .iter()
                 .map(|f| {
+                    let forcing = if c.forces_replacement.contains(&f.path) {
+                        " (forces replacement)"
+                    } else {
+                        ""
+                    };
                     if is_long(&f.before) || is_long(&f.after) {
-                        format!("{} (see diff)", cell_code(&f.path))
+                        format!("{} (see diff){forcing}", cell_code(&f.path))
                     } else if c.action == Action::Create {
                         format!("{} = {}", cell_code(&f.path), cell_code(&show(&f.after)))
                     } else {
                         format!(
-                            "{}: {} → {}",
+                            "{}: {} → {}{forcing}",
                             cell_code(&f.path),
                             cell_code(&show(&f.before)),
                             cell_code(&show(&f.after))

@@ -15,6 +15,7 @@ pub fn action(action: Action) -> Style {
         Action::Update => AnsiColor::Yellow.on_default(),
         Action::Adopt => AnsiColor::Cyan.on_default(),
         Action::Delete => AnsiColor::Red.on_default(),
+        Action::Replace => AnsiColor::Magenta.on_default(),
         Action::NoOp => Style::new().dimmed(),
     }
 }
@@ -26,6 +27,7 @@ pub fn marker(action: Action) -> &'static str {
         Action::Update => "~",
         Action::Adopt => "&",
         Action::Delete => "-",
+        Action::Replace => "-/+",
         Action::NoOp => " ",
     }
 }

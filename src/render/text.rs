@@ -13,7 +13,7 @@ fn word(action: Action, mode: Mode) -> &'static str {
     match (mode, action) {
         (Mode::Plan, a) => a.as_str(),
         (Mode::Drift, Action::Create) => "missing",
-        (Mode::Drift, Action::Update) => "drifted",
+        (Mode::Drift, Action::Update | Action::Replace) => "drifted",
         (Mode::Drift, Action::Adopt) => "unmanaged",
         (Mode::Drift, Action::Delete) => "orphaned",
         (Mode::Drift, Action::NoOp) => "in sync",
@@ -56,8 +56,14 @@ pub fn plan(plan: &Plan, mode: Mode, verbose: bool) -> String {
             count(s.no_op, "resource matches", "resources match")
         ),
         Mode::Plan => format!(
-            "{BOLD}Plan:{BOLD:#} {} to create, {} to adopt, {} to update, {} to delete, {} unchanged.",
-            s.create, s.adopt, s.update, s.delete, s.no_op
+            "{BOLD}Plan:{BOLD:#} {} to create, {} to adopt, {} to update, {}{} to delete, {} unchanged.",
+            s.create,
+            s.adopt,
+            s.update,
+            // Said only when there is one, so plans without a replace read as before.
+            if s.replace > 0 { format!("{} to replace, ", s.replace) } else { String::new() },
+            s.delete,
+            s.no_op
         ),
         Mode::Drift if !plan.has_changes() => format!(
             "{BOLD}No drift.{BOLD:#} {} the spec.",
@@ -65,8 +71,8 @@ pub fn plan(plan: &Plan, mode: Mode, verbose: bool) -> String {
         ),
         Mode::Drift => format!(
             "{BOLD}Drift:{BOLD:#} {} from the spec ({} missing, {} drifted, {} unmanaged, {} orphaned); {} in sync.",
-            count(s.create + s.adopt + s.update + s.delete, "resource differs", "resources differ"),
-            s.create, s.update, s.adopt, s.delete, s.no_op
+            count(s.create + s.adopt + s.update + s.replace + s.delete, "resource differs", "resources differ"),
+            s.create, s.update + s.replace, s.adopt, s.delete, s.no_op
         ),
     };
     out.push_str(&line);
@@ -119,14 +125,16 @@ fn resource(out: &mut String, change: &ResourceChange, mode: Mode) {
         }
     }
     for field in &change.fields {
-        field_line(out, change.action, field, mode);
+        let forces = change.forces_replacement.contains(&field.path);
+        field_line(out, change.action, field, mode, forces);
     }
 }
 
-fn field_line(out: &mut String, action: Action, field: &FieldChange, mode: Mode) {
+fn field_line(out: &mut String, action: Action, field: &FieldChange, mode: Mode, forces: bool) {
     let st = style::action(action);
+    let forcing = if forces { " (forces replacement)" } else { "" };
     if is_long(&field.before) || is_long(&field.after) {
-        let _ = writeln!(out, "        {st}{}{st:#}:", field.path);
+        let _ = writeln!(out, "        {st}{}{st:#}{forcing}:", field.path);
         for line in unified(&field.before, &field.after).lines() {
             let _ = writeln!(out, "          {line}");
         }
@@ -148,7 +156,11 @@ fn field_line(out: &mut String, action: Action, field: &FieldChange, mode: Mode)
             show(&field.after)
         ),
     };
-    let _ = writeln!(out, "        {st}{}{st:#} {text}", style::marker(action));
+    let _ = writeln!(
+        out,
+        "        {st}{}{st:#} {text}{forcing}",
+        style::marker(action)
+    );
 }
 
 fn errors(out: &mut String, plan: &Plan) {

@@ -1,0 +1,144 @@
+//! The one trait a resource kind implements: everything the generic engine needs to read,
+//! compare, explain and write resources of that kind.
+
+use serde_json::Value;
+
+use super::Kind;
+use crate::cloud::{AccountSession, CloudError};
+use crate::model::{LiveResource, ResourceAddr};
+
+/// Where resources of a kind live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// One set per (account, region).
+    Regional,
+    /// Once per account (IAM, dashboards, a multi-region trail): read and written in the
+    /// account's home region (its first region in the spec), which is the address's region.
+    Account,
+}
+
+/// How the engine knows a live resource is this project's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ownership {
+    /// The `warden:managed-by` tag (the kind's read fills `LiveResource::owner` from it).
+    Tagged,
+    /// The service has no tags: the kind marks ownership another way (e.g. a description
+    /// prefix) and its read fills `LiveResource::owner` from that mark.
+    Marked,
+    /// One per scope, always present: owned by whichever project's spec names it.
+    Singleton,
+}
+
+/// How a replace is carried out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplaceOrder {
+    /// Delete the old resource, then create the new one (names that must be unique).
+    DeleteFirst,
+    /// Create the new resource first, then delete the old one (where the name allows two).
+    CreateFirst,
+}
+
+/// Where one scope's resources of a kind live, with the kind's own client.
+pub struct Scope<'a, C> {
+    pub client: C,
+    pub account_name: &'a str,
+    pub account_id: &'a str,
+    pub region: &'a str,
+}
+
+impl<C> Scope<'_, C> {
+    /// The address of the resource `name` of `kind` in this scope.
+    pub fn addr(&self, kind: Kind, name: &str) -> ResourceAddr {
+        ResourceAddr::new(self.account_name, self.region, kind, name)
+    }
+}
+
+/// A resource a read is asked for: its name and the properties the spec wants (or the last
+/// known ones; `null` when unknown), from which a kind can tell which parts it owns (e.g. the
+/// names of its inline policies) without extra calls.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Named {
+    pub kind: Kind,
+    pub name: String,
+    pub props: Value,
+}
+
+/// Everything the engine needs of one resource kind. Optional hooks have defaults; the rest
+/// must be written, so a kind missing a part does not compile.
+#[allow(async_fn_in_trait)]
+pub trait ResourceKind {
+    /// Its variant in [`Kind`].
+    const KIND: Kind;
+    /// Its name in addresses and plans (`log_group`); the same as `Kind`'s serde name.
+    const NAME: &'static str;
+    /// Dependency rank within a scope: lower ranks are created first.
+    const RANK: u8;
+    const PLACEMENT: Placement;
+    const OWNERSHIP: Ownership;
+    /// Whether `read` can find resources this project owns that the spec does not name (prune).
+    const DISCOVERS: bool = false;
+    /// Whether `unmanaged_note` looks at scopes whose spec does not manage this kind.
+    const NOTES_UNMANAGED: bool = false;
+    const REPLACE_ORDER: ReplaceOrder = ReplaceOrder::DeleteFirst;
+
+    /// The AWS client the kind's calls go through.
+    type Client;
+    fn client(session: &AccountSession, region: &str) -> Self::Client;
+
+    /// One batched read of the named resources of a scope (missing ones are absent from the
+    /// result). With `discover_owner`, also the resources that project owns (only when
+    /// `DISCOVERS`).
+    async fn read(
+        scope: &Scope<'_, Self::Client>,
+        wanted: &[Named],
+        discover_owner: Option<&str>,
+    ) -> Result<Vec<LiveResource>, CloudError>;
+
+    /// The part of `live` the desired properties govern (what the diff compares).
+    fn comparable(desired: &Value, live: &Value) -> Value;
+
+    /// Plain words for how `before` (live) differs from `after` (spec).
+    fn explain(_before: &Value, _after: &Value) -> Option<String> {
+        None
+    }
+
+    /// A warning the change deserves (e.g. "this REMOVES its KMS key").
+    fn warnings(_before: &Value, _after: &Value) -> Option<String> {
+        None
+    }
+
+    /// Resources these desired properties point at, which are therefore never pruned.
+    fn references(_props: &Value, _out: &mut Vec<(Kind, String)>) {}
+
+    /// Whether a change of the field at `path` cannot be made in place (forces a replace).
+    fn forces_replacement(_path: &str) -> bool {
+        false
+    }
+
+    /// A note about this kind's live state in a scope whose spec does not manage it (only
+    /// called when `NOTES_UNMANAGED`).
+    async fn unmanaged_note(
+        _scope: &Scope<'_, Self::Client>,
+    ) -> Result<Option<String>, CloudError> {
+        Ok(None)
+    }
+
+    async fn create(
+        scope: &Scope<'_, Self::Client>,
+        name: &str,
+        after: &Value,
+    ) -> Result<(), CloudError>;
+    /// Brings an existing resource (also one being adopted) from `before` to `after`.
+    async fn update(
+        scope: &Scope<'_, Self::Client>,
+        name: &str,
+        before: &Value,
+        after: &Value,
+    ) -> Result<(), CloudError>;
+    /// Deletes it; one already gone is not an error.
+    async fn delete(
+        scope: &Scope<'_, Self::Client>,
+        name: &str,
+        before: &Value,
+    ) -> Result<(), CloudError>;
+}
