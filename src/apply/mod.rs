@@ -95,6 +95,9 @@ pub fn phases<'a>(
         let phase = match (change.address.kind.placement(), change.action) {
             (Placement::Regional, _) => 1,
             (Placement::Account, Action::Delete) => 2,
+            // One that needs regional resources of its scope (a trail needs its bucket) is
+            // applied with them, after what it depends on.
+            (Placement::Account, _) if !change.depends_on.is_empty() => 1,
             (Placement::Account, _) => 0,
         };
         phases[phase]

@@ -92,6 +92,7 @@ where
             if code == "ResourceAlreadyExistsException"
                 || code == "EntityAlreadyExists"
                 || code == "BucketAlreadyOwnedByYou"
+                || code == "TrailAlreadyExistsException"
             {
                 CloudError::AlreadyExists { operation, message }
             } else if code.contains("NotFound") || code == "NoSuchEntity" || code == "NoSuchBucket"

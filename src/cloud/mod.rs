@@ -224,6 +224,17 @@ impl AccountSession {
         aws_sdk_iam::Client::from_conf(conf)
     }
 
+    /// CloudTrail; a multi-region trail is read and written in its home region.
+    pub fn cloudtrail(&self, region: &str) -> aws_sdk_cloudtrail::Client {
+        let conf = aws_sdk_cloudtrail::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .retry_partition(partition("cloudtrail", &self.account_id))
+            .interceptor(self.counter.clone())
+            .interceptor(endpoint::NameEndpoint)
+            .build();
+        aws_sdk_cloudtrail::Client::from_conf(conf)
+    }
+
     /// S3 with path-style addressing when a custom endpoint is configured (`AWS_ENDPOINT_URL`
     /// or the S3-only `AWS_ENDPOINT_URL_S3`): S3-compatible endpoints on an address rather than
     /// a domain cannot serve virtual hosts.

@@ -80,6 +80,8 @@ pub trait ResourceKind {
     /// Whether `unmanaged_note` looks at scopes whose spec does not manage this kind.
     const NOTES_UNMANAGED: bool = false;
     const REPLACE_ORDER: ReplaceOrder = ReplaceOrder::DeleteFirst;
+    /// Whether `managed_note` looks at scopes whose spec manages this kind.
+    const NOTES_MANAGED: bool = false;
 
     /// The AWS client the kind's calls go through.
     type Client;
@@ -121,6 +123,22 @@ pub trait ResourceKind {
         _scope: &Scope<'_, Self::Client>,
     ) -> Result<Option<String>, CloudError> {
         Ok(None)
+    }
+
+    /// A note about the surroundings of the named resources of a scope that manages this kind
+    /// (e.g. another trail already records the same events). Best effort; only called when
+    /// `NOTES_MANAGED`.
+    async fn managed_note(
+        _scope: &Scope<'_, Self::Client>,
+        _wanted: &[Named],
+    ) -> Result<Option<String>, CloudError> {
+        Ok(None)
+    }
+
+    /// A note the plan says once (not per resource) when it has a pending change of this kind
+    /// towards `after` (e.g. what the resource costs to run).
+    fn plan_note(_after: &Value) -> Option<String> {
+        None
     }
 
     async fn create(

@@ -2,6 +2,7 @@
 //! ranks, and every dispatch from the generic engine to the kind's `ResourceKind` impl.
 
 pub mod account_data_protection;
+pub mod cloudtrail_trail;
 pub mod iam_role;
 pub mod invocation_logging;
 pub mod kind;
@@ -65,6 +66,11 @@ macro_rules! registry {
             pub fn notes_unmanaged(self) -> bool {
                 match self { $( $(#[$meta])* Kind::$variant => <$ty as ResourceKind>::NOTES_UNMANAGED, )* }
             }
+
+            /// Whether the plan looks around this kind's resources where the spec manages it.
+            pub fn notes_managed(self) -> bool {
+                match self { $( $(#[$meta])* Kind::$variant => <$ty as ResourceKind>::NOTES_MANAGED, )* }
+            }
         }
 
         /// The part of `live` that the desired properties govern (what the diff compares).
@@ -123,6 +129,27 @@ macro_rules! registry {
             }
         }
 
+        /// What to tell about the surroundings of `kind`'s named resources in a scope that
+        /// manages it (best effort).
+        pub async fn managed_note(
+            kind: Kind,
+            session: &AccountSession,
+            account_name: &str,
+            region: &str,
+            wanted: &[Named],
+        ) -> Result<Option<String>, CloudError> {
+            match kind {
+                $( $(#[$meta])* Kind::$variant => {
+                    <$ty>::managed_note(&scope_of::<$ty>(session, account_name, region), wanted).await
+                } )*
+            }
+        }
+
+        /// The note a plan says once when it changes a resource of `kind` towards `after`.
+        pub fn plan_note(kind: Kind, after: &Value) -> Option<String> {
+            match kind { $( $(#[$meta])* Kind::$variant => <$ty>::plan_note(after), )* }
+        }
+
         /// Carries out one planned change.
         pub async fn execute(session: &AccountSession, change: &ResourceChange) -> Result<(), CloudError> {
             let (account, region) = (&change.address.account, &change.address.region);
@@ -141,6 +168,7 @@ registry! {
     S3Bucket => s3_bucket::S3BucketKind,
     InvocationLogging => invocation_logging::InvocationLoggingKind,
     AccountDataProtection => account_data_protection::AccountDataProtectionKind,
+    CloudtrailTrail => cloudtrail_trail::CloudtrailTrailKind,
     #[cfg(test)]
     TestThing => test_kind::TestKind<false>,
 }

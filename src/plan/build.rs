@@ -40,10 +40,22 @@ pub async fn build_plan(reader: &Reader<'_>, desired: &Desired, options: &PlanOp
                 .is_some_and(|n| n.iter().any(|named| named.kind == *kind))
         })
         .collect();
+    // Kinds that look around their own resources (e.g. other trails recording the same events).
+    let managed: Vec<(Kind, ScopeKey, Vec<crate::kinds::Named>)> = crate::kinds::ALL
+        .iter()
+        .filter(|kind| kind.notes_managed())
+        .flat_map(|kind| {
+            names.iter().filter_map(move |(key, named)| {
+                let of_kind: Vec<_> = named.iter().filter(|n| n.kind == *kind).cloned().collect();
+                (!of_kind.is_empty()).then(|| (*kind, key.clone(), of_kind))
+            })
+        })
+        .collect();
     // Another apply's lease on a scope is a note (apply knows it from taking the leases).
-    let (read, observed, lease_notes) = tokio::join!(
+    let (read, observed, observed_managed, lease_notes) = tokio::join!(
         reader.read(&scopes, &names, discover),
         reader.observe_unmanaged(&unmanaged),
+        reader.observe_managed(&managed),
         crate::apply::lease::notes(reader, &scopes)
     );
 
@@ -67,9 +79,11 @@ pub async fn build_plan(reader: &Reader<'_>, desired: &Desired, options: &PlanOp
         errors.extend(e);
     }
     let mut notes = unmanaged_notes(observed, &read.live);
+    notes.extend(unmanaged_notes(observed_managed, &read.live));
     notes.extend(lease_notes);
     notes.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
     let changes = in_dependency_order(changes);
+    notes.extend(plan_notes(&changes));
     let summary = Plan::summarize(&changes, errors.len());
     Plan {
         format_version: PLAN_FORMAT_VERSION,
@@ -103,6 +117,25 @@ fn unmanaged_notes(
         })
         .collect();
     notes.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
+    notes
+}
+
+/// The notes kinds say once per plan about their pending changes (the first change's scope).
+fn plan_notes(changes: &[ResourceChange]) -> Vec<ScopeNote> {
+    let mut notes: Vec<ScopeNote> = Vec::new();
+    for change in changes.iter().filter(|c| c.action.is_change()) {
+        let Some(after) = &change.after else { continue };
+        let Some(message) = crate::kinds::plan_note(change.address.kind, after) else {
+            continue;
+        };
+        if notes.iter().all(|n| n.message != message) {
+            notes.push(ScopeNote {
+                account: change.address.account.clone(),
+                region: change.address.region.clone(),
+                message,
+            });
+        }
+    }
     notes
 }
 

@@ -136,6 +136,26 @@ impl<'a> Reader<'a> {
             .await
     }
 
+    /// For each (kind, scope) whose spec manages that kind, the kind's note about what is around
+    /// its named resources there. Best effort, like `observe_unmanaged`.
+    pub async fn observe_managed(
+        &self,
+        wanted: &[(Kind, ScopeKey, Vec<Named>)],
+    ) -> Vec<(ScopeKey, String)> {
+        stream::iter(wanted.iter().cloned())
+            .map(|(kind, key, named)| async move {
+                let session = self.session(&key.0).await.ok()?;
+                let note = kinds::managed_note(kind, &session, &key.0, &key.1, &named)
+                    .await
+                    .ok()??;
+                Some((key, note))
+            })
+            .buffer_unordered(self.parallelism)
+            .filter_map(|found| async move { found })
+            .collect()
+            .await
+    }
+
     /// Whether `region` is the home region of `account` (where account-scoped kinds live).
     pub fn is_home(&self, account: &str, region: &str) -> bool {
         self.accounts
