@@ -272,8 +272,8 @@ impl ResourceKind for CloudtrailTrailKind {
     }
 
     fn plan_note(after: &Value) -> Option<String> {
-        let records_data = canonical(&after["event_selectors"])
-            .is_some_and(|c| !c.coverage().data.is_empty());
+        let records_data =
+            canonical(&after["event_selectors"]).is_some_and(|c| !c.coverage().data.is_empty());
         records_data.then(|| {
             "CloudTrail bills data events per event recorded (management events: the first copy is free); see https://aws.amazon.com/cloudtrail/pricing/".to_string()
         })
@@ -542,7 +542,12 @@ mod tests {
 
     #[test]
     fn log_group_names_come_back_from_either_arn_form() {
-        let arn = log_group_arn("aws", "us-east-1", "111111111111", "/aws/cloudtrail/bedrock");
+        let arn = log_group_arn(
+            "aws",
+            "us-east-1",
+            "111111111111",
+            "/aws/cloudtrail/bedrock",
+        );
         assert_eq!(log_group_name(&arn), "/aws/cloudtrail/bedrock");
         assert_eq!(
             log_group_name("arn:aws:logs:us-east-1:111111111111:log-group:/x"),

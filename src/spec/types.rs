@@ -38,6 +38,9 @@ pub struct Spec {
     /// including groups created later). Removing it from the spec leaves the live policy alone.
     #[serde(default)]
     pub account_data_protection: Option<crate::data_protection::DataProtectionSpec>,
+    /// A CloudTrail trail recording Bedrock data events, one per account in its home region.
+    #[serde(default)]
+    pub cloudtrail: Option<super::sections::cloudtrail::CloudTrail>,
 }
 
 /// Settings applied everywhere.
@@ -95,4 +98,7 @@ pub struct Override {
     /// Replaces the baseline's account-wide data-protection policy here.
     #[serde(default)]
     pub account_data_protection: Option<crate::data_protection::DataProtectionSpec>,
+    /// Trail fields that replace the baseline's for this account (`skip: true`: no trail).
+    #[serde(default)]
+    pub cloudtrail: Option<super::sections::cloudtrail::CloudTrail>,
 }

@@ -5,6 +5,7 @@
 //! a field in [`Spec`] and in [`Override`], and one line in [`SECTIONS`].
 
 pub mod account_data_protection;
+pub mod cloudtrail;
 pub mod invocation_logging;
 pub mod log_groups;
 mod merge;
@@ -27,6 +28,7 @@ pub const SECTIONS: &[&dyn Section] = &[
     &log_groups::LogGroups,
     &account_data_protection::AccountDataProtection,
     &invocation_logging::InvocationLoggingSection,
+    &cloudtrail::CloudTrailSection,
 ];
 
 /// A spec section: checked offline, merged with overrides, expanded per account and region.
