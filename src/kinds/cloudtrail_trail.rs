@@ -39,11 +39,16 @@ fn trail_arn(scope: &Scope<'_>, name: &str) -> String {
     )
 }
 
+/// An empty string is how a setting removed by UpdateTrail may read back: absent.
+fn given(value: Option<&str>) -> Option<&str> {
+    value.filter(|s| !s.is_empty())
+}
+
 /// A trail's settings as the kind's properties (without selectors, logging and tags).
 fn settings(trail: &Trail) -> Value {
     let cloudwatch = match (
-        trail.cloud_watch_logs_log_group_arn(),
-        trail.cloud_watch_logs_role_arn(),
+        given(trail.cloud_watch_logs_log_group_arn()),
+        given(trail.cloud_watch_logs_role_arn()),
     ) {
         (None, None) => Value::Null,
         (group, role) => json!({
@@ -53,10 +58,10 @@ fn settings(trail: &Trail) -> Value {
     };
     json!({
         "s3_bucket": trail.s3_bucket_name(),
-        "s3_key_prefix": trail.s3_key_prefix().filter(|p| !p.is_empty()),
+        "s3_key_prefix": given(trail.s3_key_prefix()),
         "multi_region": trail.is_multi_region_trail().unwrap_or(false),
         "log_file_validation": trail.log_file_validation_enabled().unwrap_or(false),
-        "kms_key_id": trail.kms_key_id(),
+        "kms_key_id": given(trail.kms_key_id()),
         "cloudwatch": cloudwatch,
     })
 }
@@ -275,7 +280,7 @@ impl ResourceKind for CloudtrailTrailKind {
         let records_data =
             canonical(&after["event_selectors"]).is_some_and(|c| !c.coverage().data.is_empty());
         records_data.then(|| {
-            "CloudTrail bills data events per event recorded (management events: the first copy is free); see https://aws.amazon.com/cloudtrail/pricing/".to_string()
+            "CloudTrail data events are billed per event recorded (the first copy of management events is free); see https://aws.amazon.com/cloudtrail/pricing/".to_string()
         })
     }
 
@@ -382,22 +387,38 @@ impl ResourceKind for CloudtrailTrailKind {
         if settings_differ(before, after) {
             let partition = regions::partition(scope.region);
             let cw = &after["cloudwatch"];
-            // Empty strings clear the optional settings (UpdateTrail leaves absent ones alone).
-            scope
+            // Only what differs is sent; an empty string removes an optional setting.
+            let differs = |key: &str| before.get(key) != after.get(key);
+            let mut request = scope
                 .client
                 .update_trail()
                 .name(&arn)
-                .s3_bucket_name(str_of(after, "s3_bucket").unwrap_or_default())
-                .s3_key_prefix(str_of(after, "s3_key_prefix").unwrap_or_default())
-                .is_multi_region_trail(after["multi_region"].as_bool().unwrap_or(true))
-                .enable_log_file_validation(after["log_file_validation"].as_bool().unwrap_or(true))
-                .kms_key_id(str_of(after, "kms_key_id").unwrap_or_default())
-                .cloud_watch_logs_log_group_arn(
-                    str_of(cw, "log_group")
-                        .map(|g| log_group_arn(partition, scope.region, scope.account_id, g))
-                        .unwrap_or_default(),
-                )
-                .cloud_watch_logs_role_arn(str_of(cw, "role_arn").unwrap_or_default())
+                .s3_bucket_name(str_of(after, "s3_bucket").unwrap_or_default());
+            if differs("s3_key_prefix") {
+                request = request.s3_key_prefix(str_of(after, "s3_key_prefix").unwrap_or_default());
+            }
+            if differs("multi_region") {
+                request =
+                    request.is_multi_region_trail(after["multi_region"].as_bool().unwrap_or(true));
+            }
+            if differs("log_file_validation") {
+                request = request.enable_log_file_validation(
+                    after["log_file_validation"].as_bool().unwrap_or(true),
+                );
+            }
+            if differs("kms_key_id") {
+                request = request.kms_key_id(str_of(after, "kms_key_id").unwrap_or_default());
+            }
+            if differs("cloudwatch") {
+                request = request
+                    .cloud_watch_logs_log_group_arn(
+                        str_of(cw, "log_group")
+                            .map(|g| log_group_arn(partition, scope.region, scope.account_id, g))
+                            .unwrap_or_default(),
+                    )
+                    .cloud_watch_logs_role_arn(str_of(cw, "role_arn").unwrap_or_default());
+            }
+            request
                 .send()
                 .await
                 .map_err(|e| classify("cloudtrail:UpdateTrail", e))?;
