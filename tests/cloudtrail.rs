@@ -290,6 +290,7 @@ async fn trails_are_created_adopted_repaired_and_kept_in_two_accounts() {
         "logging is stopped",
         "data events for Guardrail are no longer recorded",
         "customer-a/eu-west-1/s3_bucket/bedrock-audit-111111111111",
+        "bucket policy: principal * removed from statement AWSCloudTrailWrite",
     ] {
         assert!(
             drift.stdout.contains(words),

@@ -142,6 +142,15 @@ impl ResourceKind for S3BucketKind {
         view
     }
 
+    /// How the statements the bucket owns differ, in words (e.g. a loosened condition).
+    fn explain(before: &Value, after: &Value) -> Option<String> {
+        if before.is_null() || before["policy"] == after["policy"] {
+            return None;
+        }
+        let differences = policy::describe_differences(&before["policy"], &after["policy"]);
+        (!differences.is_empty()).then(|| format!("bucket policy: {}", differences.join("; ")))
+    }
+
     async fn create(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), CloudError> {
         let mut request = scope.client.create_bucket().bucket(name);
         if scope.region != "us-east-1" {

@@ -689,6 +689,97 @@ fn expand_trail(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::expand::expand;
+    use crate::spec::{load_source, EnvMode};
+
+    const HEAD: &str = "version: 1\naccounts:\n  - name: ops\n    id: \"123456789012\"\n    regions: [us-east-1, eu-west-1]\n";
+
+    fn resources(text: &str) -> (Vec<DesiredResource>, Vec<Diagnostic>) {
+        let loaded = load_source(SourceFile::new("t.yaml", text), EnvMode::Lenient)
+            .unwrap_or_else(|e| panic!("{:?}", e.diagnostics));
+        let warnings = loaded.warnings.clone();
+        let desired = expand(&loaded).unwrap_or_else(|e| panic!("{e:?}"));
+        (desired.resources, warnings)
+    }
+
+    fn trail(resources: &[DesiredResource]) -> &DesiredResource {
+        resources
+            .iter()
+            .find(|r| r.addr.kind == Kind::CloudtrailTrail)
+            .expect("a trail")
+    }
+
+    #[test]
+    fn one_trail_per_account_in_its_home_region_after_its_bucket_group_and_role() {
+        let text = format!("{HEAD}cloudtrail:\n  home_region: eu-west-1\n  bucket: {{name: \"audit-{{account}}\"}}\n  cloudwatch: {{log_group: /ct, role: {{}}}}\n  data_events: {{bedrock: all}}\n");
+        let (rs, warnings) = resources(&text);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(rs.iter().all(|r| r.addr.region == "eu-west-1"), "{rs:?}");
+        let kinds: Vec<Kind> = rs.iter().map(|r| r.addr.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                Kind::S3Bucket,
+                Kind::LogGroup,
+                Kind::IamRole,
+                Kind::CloudtrailTrail
+            ]
+        );
+        let t = trail(&rs);
+        assert_eq!(t.depends_on.len(), 3);
+        assert_eq!(t.props["multi_region"], true);
+        assert_eq!(t.props["log_file_validation"], true);
+        assert_eq!(t.props["logging"], true);
+        // `all` is the catalog: one management selector plus one per type.
+        assert_eq!(
+            t.props["event_selectors"].as_array().unwrap().len(),
+            1 + catalog::all().len()
+        );
+        let role = rs.iter().find(|r| r.addr.kind == Kind::IamRole).unwrap();
+        assert_eq!(
+            role.props["trust_policy"]["Statement"][0]["Principal"]["Service"],
+            "cloudtrail.amazonaws.com"
+        );
+    }
+
+    #[test]
+    fn an_override_drops_data_events_or_keeps_its_own_bucket() {
+        let text = "version: 1\naccounts:\n  - name: ops\n    id: \"123456789012\"\n    regions: [us-east-1]\n    overrides:\n      - cloudtrail:\n          data_events: {bedrock: []}\n          bucket: {name: central-audit, create: false}\ncloudtrail:\n  bucket: {name: \"audit-{account}\"}\n  data_events: {bedrock: [Guardrail]}\n";
+        let (rs, _) = resources(text);
+        assert_eq!(rs.len(), 1, "no bucket is created: {rs:?}");
+        let t = trail(&rs);
+        assert_eq!(t.props["s3_bucket"], "central-audit");
+        assert!(t.depends_on.is_empty());
+        assert_eq!(t.props["event_selectors"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            crate::kinds::plan_note(Kind::CloudtrailTrail, &t.props),
+            None
+        );
+    }
+
+    #[test]
+    fn unknown_data_event_types_are_located_warnings_with_a_suggestion() {
+        let text = format!("{HEAD}cloudtrail:\n  bucket: {{name: \"audit-{{account}}\"}}\n  data_events: {{bedrock: [Guardrails, AgentAlias]}}\n");
+        let (rs, warnings) = resources(&text);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        let shown = format!("{:?}", warnings[0]);
+        assert!(
+            shown.contains("Guardrails") && shown.contains("did you mean `Guardrail`"),
+            "{shown}"
+        );
+        assert_eq!(warnings[0].position(), "t.yaml:8:27");
+        // Still written: AWS adds types faster than any catalog.
+        assert!(trail(&rs).props["event_selectors"]
+            .to_string()
+            .contains("AWS::Bedrock::Guardrails"));
+    }
+
+    #[test]
+    fn skip_in_an_override_leaves_the_account_without_a_trail() {
+        let text = "version: 1\naccounts:\n  - name: ops\n    id: \"123456789012\"\n    regions: [us-east-1]\n    overrides: [{cloudtrail: {skip: true}}]\ncloudtrail:\n  bucket: {name: \"audit-{account}\"}\n";
+        let (rs, _) = resources(text);
+        assert!(rs.is_empty(), "{rs:?}");
+    }
 
     #[test]
     fn trail_names_follow_cloudtrail_rules() {
