@@ -290,10 +290,6 @@ fn plans_without_a_replace_keep_their_json_and_summary_line() {
 #[test]
 fn account_scoped_kinds_live_in_the_home_region_and_are_applied_around_regional_ones() {
     assert_eq!(Kind::TestThing.placement(), Placement::Account);
-    assert!(Kind::ALL
-        .iter()
-        .filter(|k| **k != Kind::TestThing)
-        .all(|k| k.placement() == Placement::Regional));
     let account = AccountTarget {
         name: "ops".into(),
         id: "123456789012".into(),
@@ -356,6 +352,36 @@ fn account_scoped_kinds_live_in_the_home_region_and_are_applied_around_regional_
     let ordered = crate::plan::build::in_dependency_order(changes);
     let shown: Vec<&str> = ordered.iter().map(|c| c.address.name.as_str()).collect();
     assert_eq!(shown, vec!["wide", "/h", "old", "/g"]);
+}
+
+#[test]
+fn account_scoped_change_that_needs_regional_resources_is_not_applied_before_them() {
+    // A trail (account-scoped) needs its bucket (regional, same scope): phase 0 would create
+    // it before the bucket exists. It is applied with its scope's regional changes instead.
+    let change = |kind: Kind, name: &str, deps: Vec<ResourceAddr>| ResourceChange {
+        address: ResourceAddr::new("ops", "eu-west-1", kind, name),
+        action: Action::Create,
+        depends_on: deps,
+        ..replace_change()
+    };
+    let bucket = ResourceAddr::new("ops", "eu-west-1", Kind::LogGroup, "/needed");
+    let changes = vec![
+        change(Kind::LogGroup, "/needed", vec![]),
+        change(Kind::TestThing, "needs-bucket", vec![bucket.clone()]),
+        change(Kind::TestThing, "free", vec![]),
+    ];
+    let phases = crate::apply::phases(changes.iter());
+    let names: Vec<Vec<&str>> = phases
+        .iter()
+        .map(|phase| {
+            phase
+                .values()
+                .flatten()
+                .map(|c| c.address.name.as_str())
+                .collect()
+        })
+        .collect();
+    assert_eq!(names, vec![vec!["free"], vec!["/needed", "needs-bucket"]]);
 }
 
 #[test]
