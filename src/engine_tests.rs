@@ -365,9 +365,9 @@ fn account_scoped_change_that_needs_regional_resources_is_not_applied_before_the
         ..replace_change()
     };
     let bucket = ResourceAddr::new("ops", "eu-west-1", Kind::LogGroup, "/needed");
-    let changes = vec![
+    let changes = [
         change(Kind::LogGroup, "/needed", vec![]),
-        change(Kind::TestThing, "needs-bucket", vec![bucket.clone()]),
+        change(Kind::TestThing, "needs-bucket", vec![bucket]),
         change(Kind::TestThing, "free", vec![]),
     ];
     let phases = crate::apply::phases(changes.iter());
