@@ -8,7 +8,7 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::invocation_logging::{is_bucket_name, RoleSpec};
+use super::invocation_logging::is_bucket_name;
 use super::{effective, is_set, resolve, Expansion, Merge, Scope, Section};
 use crate::cloudtrail::catalog;
 use crate::cloudtrail::policy::{self as trail_policy, TrailSource};
@@ -89,10 +89,19 @@ pub struct TrailCloudWatch {
     /// A role the tool creates (trust `cloudtrail.amazonaws.com` for this account, write
     /// access to exactly this group).
     #[serde(default)]
-    pub role: Option<RoleSpec>,
+    pub role: Option<TrailRoleSpec>,
     /// An existing role CloudTrail assumes instead.
     #[serde(default)]
     pub role_arn: Option<Sp<String>>,
+}
+
+/// The role warden creates for CloudTrail's delivery to CloudWatch Logs.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrailRoleSpec {
+    /// Role name; default `warden-cloudtrail-logs`. Placeholders allowed.
+    #[serde(default)]
+    pub name: Option<Sp<String>>,
 }
 
 /// Management events.
@@ -325,7 +334,23 @@ impl Checker<'_> {
                         );
                     }
                 }
-                (Some(_), None) => {}
+                (Some(role), None) => {
+                    if let Some(name) = &role.name {
+                        let sample = fill_samples(name);
+                        let ok = (1..=64).contains(&sample.len())
+                            && sample
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+                        if !ok {
+                            self.error(
+                                name.span(),
+                                format!("{cfield}.role.name"),
+                                format!("`{}` is not a valid IAM role name", name.get()),
+                                Some("use 1-64 characters from letters, digits and `+=,.@_-`".into()),
+                            );
+                        }
+                    }
+                }
             }
         }
         if let Some(management) = &trail.management_events {
