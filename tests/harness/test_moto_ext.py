@@ -899,6 +899,129 @@ def test_cloudtrail_fault_injection(_: Server) -> None:
         srv.kill()
 
 
+# ---- EventBridge (Part 5) -----------------------------------------------------
+
+API_KEY = {"ApiKeyAuthParameters": {"ApiKeyName": "Authorization", "ApiKeyValue": "Api-Token canary-one"}}
+
+
+def secret_of(srv: Server, connection_arn_or_name: str) -> dict[str, Any]:
+    ev = srv.client("events")
+    arn = ev.describe_connection(Name=connection_arn_or_name)["SecretArn"]
+    return json.loads(srv.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
+
+
+def test_events_create_connection_with_an_existing_name_fails(srv: Server) -> None:
+    ev, sm = srv.client("events"), srv.client("secretsmanager")
+    arn = ev.create_connection(Name="dt", AuthorizationType="API_KEY", AuthParameters=API_KEY)["ConnectionArn"]
+    before = sm.list_secrets()["SecretList"]
+    other = {"ApiKeyAuthParameters": {"ApiKeyName": "X-Other", "ApiKeyValue": "other"}}
+    err = expect_error("ResourceAlreadyExistsException", ev.create_connection, Name="dt",
+                       AuthorizationType="API_KEY", AuthParameters=other)
+    assert "dt" in err.response["Error"]["Message"], err.response
+    got = ev.describe_connection(Name="dt")
+    assert got["ConnectionArn"] == arn, got
+    assert got["AuthParameters"] == {"ApiKeyAuthParameters": {"ApiKeyName": "Authorization"}}, got
+    assert sm.list_secrets()["SecretList"] == before  # no orphaned second secret
+    assert secret_of(srv, "dt")["api_key_value"] == "Api-Token canary-one"
+    ev.delete_connection(Name="dt")
+
+
+def test_events_update_connection_updates_the_secret(srv: Server) -> None:
+    ev, sm = srv.client("events"), srv.client("secretsmanager")
+    ev.create_connection(Name="rot", AuthorizationType="API_KEY", AuthParameters=API_KEY)
+    ev.update_connection(Name="rot", AuthParameters={"ApiKeyAuthParameters": {"ApiKeyValue": "Api-Token canary-two"}})
+    got = ev.describe_connection(Name="rot")
+    # the name given at creation is kept (moto replaced AuthParameters wholesale and lost it)
+    assert got["AuthParameters"] == {"ApiKeyAuthParameters": {"ApiKeyName": "Authorization"}}, got
+    assert "canary" not in json.dumps(strip_meta(got), default=str)  # the value is never described
+    secret = secret_of(srv, "rot")
+    assert secret == {"api_key_name": "Authorization", "api_key_value": "Api-Token canary-two"}, secret
+    versions = sm.list_secret_version_ids(SecretId=got["SecretArn"])["Versions"]
+    assert len(versions) == 2, versions  # a new version, the old one no longer current
+    ev.update_connection(Name="rot", Description="only the description")
+    assert secret_of(srv, "rot")["api_key_value"] == "Api-Token canary-two"
+    assert ev.describe_connection(Name="rot")["Description"] == "only the description"
+    expect_error("ResourceNotFoundException", ev.update_connection, Name="nope", Description="x")
+    ev.delete_connection(Name="rot")
+
+
+def test_events_create_api_destination_checks_the_connection(srv: Server) -> None:
+    ev = srv.client("events")
+    conn = ev.create_connection(Name="dest-conn", AuthorizationType="API_KEY", AuthParameters=API_KEY)["ConnectionArn"]
+    ghost = conn.replace("dest-conn", "ghost")
+    args = {"InvocationEndpoint": "https://abc12345.live.dynatrace.com/api/v2/bizevents/ingest",
+            "HttpMethod": "POST", "InvocationRateLimitPerSecond": 10}
+    err = expect_error("ResourceNotFoundException", ev.create_api_destination, Name="dt", ConnectionArn=ghost, **args)
+    assert "ghost" in err.response["Error"]["Message"], err.response
+    expect_error("ResourceNotFoundException", ev.describe_api_destination, Name="dt")  # nothing stored
+    # a connection of another account is not found either
+    other = conn.replace(DEFAULT_ACCOUNT, "222222222222")
+    expect_error("ResourceNotFoundException", ev.create_api_destination, Name="dt", ConnectionArn=other, **args)
+    ev.create_api_destination(Name="dt", ConnectionArn=conn, **args)
+    err = expect_error("ResourceAlreadyExistsException", ev.create_api_destination, Name="dt", ConnectionArn=conn,
+                       **dict(args, InvocationRateLimitPerSecond=1))
+    assert ev.describe_api_destination(Name="dt")["InvocationRateLimitPerSecond"] == 10
+    expect_error("ResourceNotFoundException", ev.update_api_destination, Name="dt", ConnectionArn=ghost)
+    ev.update_api_destination(Name="dt", InvocationRateLimitPerSecond=20)
+    got = ev.describe_api_destination(Name="dt")
+    assert (got["ConnectionArn"], got["InvocationRateLimitPerSecond"]) == (conn, 20), got
+    ev.delete_api_destination(Name="dt")
+    ev.delete_connection(Name="dest-conn")
+
+
+def test_events_rules_targets_limit_and_delete_order(srv: Server) -> None:
+    ev = srv.client("events")
+    ev.put_rule(Name="five", EventPattern=json.dumps({"source": ["aws.bedrock"]}))
+    targets = [{"Id": f"t{i}", "Arn": f"arn:aws:sns:{REGION}:{DEFAULT_ACCOUNT}:topic{i}"} for i in range(5)]
+    assert ev.put_targets(Rule="five", Targets=targets)["FailedEntryCount"] == 0
+    sixth = [{"Id": "t5", "Arn": f"arn:aws:sns:{REGION}:{DEFAULT_ACCOUNT}:topic5"}]
+    expect_error("LimitExceededException", ev.put_targets, Rule="five", Targets=sixth)
+    assert len(ev.list_targets_by_rule(Rule="five")["Targets"]) == 5
+    ev.put_targets(Rule="five", Targets=[dict(targets[0], Input='{"a": 1}')])  # replacing one is fine
+    # DeleteRule while targets remain: moto already refuses, as AWS does
+    expect_error("ValidationException", ev.delete_rule, Name="five")
+    ev.remove_targets(Rule="five", Ids=[t["Id"] for t in targets])
+    ev.delete_rule(Name="five")
+    expect_error("ResourceNotFoundException", ev.describe_rule, Name="five")
+
+
+def test_events_test_event_pattern(srv: Server) -> None:
+    ev = srv.client("events")
+    event = {"id": "1", "account": DEFAULT_ACCOUNT, "source": "aws.bedrock", "time": "2026-12-03T10:00:00Z",
+             "region": REGION, "detail-type": "AWS API Call via CloudTrail", "resources": [],
+             "detail": {"eventSource": "bedrock.amazonaws.com", "eventName": "UpdateGuardrail"}}
+    pattern = {"source": ["aws.bedrock"], "detail": {"eventName": [{"prefix": "UpdateGuard"}]}}
+    assert ev.test_event_pattern(EventPattern=json.dumps(pattern), Event=json.dumps(event))["Result"] is True
+    pattern["detail"]["eventName"] = [{"prefix": "Delete"}]
+    assert ev.test_event_pattern(EventPattern=json.dumps(pattern), Event=json.dumps(event))["Result"] is False
+    expect_error("InvalidEventPatternException", ev.test_event_pattern, EventPattern="{not json", Event=json.dumps(event))
+    del event["account"]
+    expect_error("ValidationException", ev.test_event_pattern, EventPattern=json.dumps(pattern), Event=json.dumps(event))
+
+
+def test_events_put_targets_partial_failure(_: Server) -> None:
+    faults = {"events:PutTargets": {"times": 1, "partial": ["bad"], "code": "ValidationException",
+                                    "message": "RoleArn is not valid"},
+              "events:CreateConnection": {"times": 1, "code": "ThrottlingException", "message": "slow"}}
+    srv = Server({"WARDEN_MOTO_FAULTS": json.dumps(faults)})
+    try:
+        ev = srv.client("events")
+        ev.put_rule(Name="r", EventPattern=json.dumps({"source": ["aws.bedrock"]}))
+        arn = f"arn:aws:sns:{REGION}:{DEFAULT_ACCOUNT}:t"
+        got = ev.put_targets(Rule="r", Targets=[{"Id": "good", "Arn": arn}, {"Id": "bad", "Arn": arn}])
+        assert got["FailedEntryCount"] == 1, got
+        assert got["FailedEntries"] == [{"TargetId": "bad", "ErrorCode": "ValidationException",
+                                         "ErrorMessage": "RoleArn is not valid"}], got
+        assert [t["Id"] for t in ev.list_targets_by_rule(Rule="r")["Targets"]] == ["good"]
+        got = ev.put_targets(Rule="r", Targets=[{"Id": "bad", "Arn": arn}])  # times: 1
+        assert got["FailedEntryCount"] == 0, got
+        expect_error("ThrottlingException", ev.create_connection, Name="c", AuthorizationType="API_KEY",
+                     AuthParameters=API_KEY)
+        assert srv.client("secretsmanager").list_secrets()["SecretList"] == []  # the fault changed nothing
+    finally:
+        srv.kill()
+
+
 def main() -> int:
     tests = [(name, fn) for name, fn in globals().items() if name.startswith("test_") and callable(fn)]
     srv = Server()
