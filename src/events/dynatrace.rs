@@ -199,6 +199,41 @@ pub struct ConnectionAuth {
     pub api_key_value: Secret,
 }
 
+impl ConnectionAuth {
+    /// `AuthParameters` of `CreateConnection` (with `AuthorizationType::ApiKey`).
+    pub fn create_parameters(
+        &self,
+    ) -> aws_sdk_eventbridge::types::CreateConnectionAuthRequestParameters {
+        use aws_sdk_eventbridge::types::{
+            CreateConnectionApiKeyAuthRequestParameters, CreateConnectionAuthRequestParameters,
+        };
+        let key = CreateConnectionApiKeyAuthRequestParameters::builder()
+            .api_key_name(self.api_key_name)
+            .api_key_value(self.api_key_value.expose())
+            .build()
+            .expect("both required fields are set");
+        CreateConnectionAuthRequestParameters::builder()
+            .api_key_auth_parameters(key)
+            .build()
+    }
+
+    /// `AuthParameters` of `UpdateConnection`: the rotation (name and value).
+    pub fn update_parameters(
+        &self,
+    ) -> aws_sdk_eventbridge::types::UpdateConnectionAuthRequestParameters {
+        use aws_sdk_eventbridge::types::{
+            UpdateConnectionApiKeyAuthRequestParameters, UpdateConnectionAuthRequestParameters,
+        };
+        let key = UpdateConnectionApiKeyAuthRequestParameters::builder()
+            .api_key_name(self.api_key_name)
+            .api_key_value(self.api_key_value.expose())
+            .build();
+        UpdateConnectionAuthRequestParameters::builder()
+            .api_key_auth_parameters(key)
+            .build()
+    }
+}
+
 /// Checks the token's shape, without ever quoting it, and builds the connection's API key.
 pub fn connection_auth(token: &Secret) -> Result<ConnectionAuth, DynatraceError> {
     let t = token.expose();
@@ -351,6 +386,24 @@ mod tests {
         assert_eq!(auth.api_key_name, "Authorization");
         assert_eq!(auth.api_key_value.expose(), format!("Api-Token {CANARY}"));
         assert!(!format!("{auth:?}").contains("CANARY"));
+        // the SDK request parameters carry it, and the SDK's Debug redacts it too
+        let create = auth.create_parameters();
+        let key = create.api_key_auth_parameters().unwrap();
+        assert_eq!(
+            (key.api_key_name(), key.api_key_value()),
+            ("Authorization", format!("Api-Token {CANARY}").as_str())
+        );
+        let update = auth.update_parameters();
+        assert_eq!(
+            update.api_key_auth_parameters().unwrap().api_key_value(),
+            Some(format!("Api-Token {CANARY}").as_str())
+        );
+        for debug in [format!("{create:?}"), format!("{update:?}")] {
+            assert!(
+                !debug.contains("CANARY"),
+                "the SDK's Debug shows the token: {debug}"
+            );
+        }
         assert_eq!(token_warning(&Secret::new(CANARY)), None);
         assert!(token_warning(&Secret::new("CANARYnotdt")).is_some());
         for bad in [

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// What a secret looks like wherever it is printed or serialized.
 pub const REDACTED: &str = "(secret)";
@@ -54,6 +54,14 @@ impl Serialize for Secret {
     }
 }
 
+/// Reading a secret (from a spec value already resolved from the environment) is allowed;
+/// only writing it out is redacted.
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Secret)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +105,16 @@ mod tests {
             assert!(out.contains(REDACTED), "no redaction marker: {out}");
         }
         assert_eq!(serde_json::to_value(&h).unwrap()["token"], REDACTED);
+    }
+
+    #[test]
+    fn a_deserialized_secret_serializes_redacted() {
+        let s: Secret = serde_json::from_str(&format!("\"{CANARY}\"")).unwrap();
+        assert_eq!(s.expose(), CANARY);
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            format!("\"{REDACTED}\"")
+        );
     }
 
     #[test]

@@ -999,6 +999,43 @@ def test_events_test_event_pattern(srv: Server) -> None:
     expect_error("ValidationException", ev.test_event_pattern, EventPattern=json.dumps(pattern), Event=json.dumps(event))
 
 
+def test_events_presets_match_their_events(srv: Server) -> None:
+    """The presets in src/events/presets.json, put as rules, match the events they name
+    (TestEventPattern, so moto's matcher) and not the others."""
+    with open(os.path.join(HERE, "..", "..", "src", "events", "presets.json")) as f:
+        presets = {p["name"]: p["pattern"] for p in json.load(f)}
+    ev = srv.client("events")
+
+    def event(source: str, detail_type: str, detail: dict[str, Any]) -> str:
+        return json.dumps({"id": "1", "account": DEFAULT_ACCOUNT, "source": source, "time": "2026-12-03T10:00:00Z",
+                           "region": REGION, "detail-type": detail_type, "resources": [], "detail": detail})
+
+    def call(service: str, name: str) -> str:
+        return event(f"aws.{service}", "AWS API Call via CloudTrail",
+                     {"eventSource": f"{service}.amazonaws.com", "eventName": name})
+
+    job = event("aws.bedrock", "Model Customization Job State Change", {"jobStatus": "Completed"})
+    bda = event("aws.bedrock", "Bedrock Data Automation Job Succeeded", {})
+    expected = {
+        "bedrock_configuration": ([job, bda], [call("bedrock", "CreateGuardrail")]),
+        "bedrock_api_calls": ([call("bedrock", "CreateGuardrail"), call("bedrock", "DeleteModelInvocationLoggingConfiguration")],
+                              [job, call("cloudtrail", "StopLogging")]),
+        "governance_tampering": ([call("bedrock", "DeleteModelInvocationLoggingConfiguration"), call("cloudtrail", "StopLogging"),
+                                  call("logs", "DeleteDataProtectionPolicy"), call("events", "RemoveTargets"),
+                                  call("bedrock", "DeleteGuardrail")],
+                                 [call("bedrock", "CreateGuardrail"), call("cloudtrail", "StartLogging"), job]),
+    }
+    assert set(presets) == set(expected), presets.keys()
+    for name, (matching, other) in expected.items():
+        pattern = json.dumps(presets[name])
+        ev.put_rule(Name=f"preset-{name}", EventPattern=pattern)
+        for e in matching:
+            assert ev.test_event_pattern(EventPattern=pattern, Event=e)["Result"] is True, (name, e)
+        for e in other:
+            assert ev.test_event_pattern(EventPattern=pattern, Event=e)["Result"] is False, (name, e)
+        ev.delete_rule(Name=f"preset-{name}")
+
+
 def test_events_put_targets_partial_failure(_: Server) -> None:
     faults = {"events:PutTargets": {"times": 1, "partial": ["bad"], "code": "ValidationException",
                                     "message": "RoleArn is not valid"},
