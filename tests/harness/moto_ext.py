@@ -42,6 +42,9 @@ the first request is served (``moto_server.py`` does so). Two independent parts:
    CreateApiDestination refuses an unknown connection or an existing name;
    PutTargets enforces 5 targets per rule and can report partial failures;
    TestEventPattern answers. See the comment at the head of Part 5.
+
+6. SNS: email subscriptions stay pending until ConfirmSubscription, as in AWS.
+   See the comment at the head of Part 6.
 """
 
 from __future__ import annotations
@@ -1688,6 +1691,108 @@ def _install_events() -> None:
     EventsHandler.test_event_pattern = response_test_event_pattern  # type: ignore[method-assign]
 
 
+# --------------------------------------------------------------------------
+# Part 6: SNS email subscriptions wait for confirmation
+# --------------------------------------------------------------------------
+# Shapes follow ``botocore/data/sns/2010-03-31/service-2.json`` (protocol
+# ``query``). moto 5.2.5 confirms every subscription at once: Subscribe answers
+# the subscription ARN, list calls show it, ``PendingConfirmation`` is false, and
+# the topic's ``SubscriptionsPending``/``SubscriptionsConfirmed`` stay 0. AWS
+# sends an email and keeps an ``email``/``email-json`` subscription pending
+# until the link in it is followed: Subscribe answers ``pending confirmation``
+# (the ARN only with ``ReturnSubscriptionArn``), list calls show
+# ``PendingConfirmation`` as its ARN, GetSubscriptionAttributes says
+# ``PendingConfirmation: "true"``, and the topic counts it as pending.
+# ConfirmSubscription confirms it with the token from the email; the harness's
+# token is ``CONFIRM_TOKEN_PREFIX + <endpoint>`` (no email is sent). Other
+# protocols are confirmed at once, as in moto (``http``/``https`` also need
+# confirmation in AWS: not modelled).
+
+#: Protocols whose subscriptions stay pending until confirmed.
+CONFIRMED_BY_EMAIL = {"email", "email-json"}
+#: ConfirmSubscription's ``Token`` for the subscription of ``<endpoint>`` to the topic.
+CONFIRM_TOKEN_PREFIX = "warden-harness-confirm:"
+
+
+def _install_sns() -> None:
+    from moto.core.responses import ActionResult
+    from moto.sns.exceptions import SNSInvalidParameter
+    from moto.sns.models import SNSBackend, Subscription
+    from moto.sns.responses import SNSResponse
+
+    original_subscribe = SNSBackend.subscribe
+    original_topic_attributes = SNSResponse.get_topic_attributes
+
+    def subscribe(self: SNSBackend, topic_arn: str, endpoint: str, protocol: str) -> Subscription:
+        known = self._find_subscription(topic_arn, endpoint, protocol)
+        subscription = original_subscribe(self, topic_arn, endpoint, protocol)
+        if known is None and protocol in CONFIRMED_BY_EMAIL:
+            subscription.attributes["PendingConfirmation"] = "true"
+            subscription.attributes["ConfirmationWasAuthenticated"] = "false"
+        return subscription
+
+    def pending(subscription: Subscription) -> bool:
+        return str(subscription.attributes.get("PendingConfirmation")).lower() == "true"
+
+    def listed(subscription: Subscription) -> dict[str, Any]:
+        return {
+            "SubscriptionArn": "PendingConfirmation" if pending(subscription) else subscription.arn,
+            "Owner": subscription.owner,
+            "Protocol": subscription.protocol,
+            "Endpoint": subscription.endpoint,
+            "TopicArn": subscription.topic_arn,
+        }
+
+    original_response_subscribe = SNSResponse.subscribe
+
+    def response_subscribe(self: SNSResponse) -> Any:
+        result = original_response_subscribe(self)
+        arn = result.result["SubscriptionArn"]  # type: ignore[index]
+        subscription = self.backend.subscriptions[arn]
+        if pending(subscription) and not ensure_true(self._get_param("ReturnSubscriptionArn")):
+            return ActionResult({"SubscriptionArn": "pending confirmation"})
+        return result
+
+    def ensure_true(value: Any) -> bool:
+        return str(value).lower() == "true"
+
+    def response_list_subscriptions(self: SNSResponse) -> Any:
+        subscriptions, next_token = self.backend.list_subscriptions(next_token=self._get_param("NextToken"))
+        return ActionResult({"Subscriptions": [listed(s) for s in subscriptions], "NextToken": next_token})
+
+    def response_list_subscriptions_by_topic(self: SNSResponse) -> Any:
+        subscriptions, next_token = self.backend.list_subscriptions_by_topic(
+            self._get_param("TopicArn"), next_token=self._get_param("NextToken")
+        )
+        return ActionResult({"Subscriptions": [listed(s) for s in subscriptions], "NextToken": next_token})
+
+    def response_confirm_subscription(self: SNSResponse) -> Any:
+        """ConfirmSubscription {TopicArn, Token} → {SubscriptionArn}."""
+        topic = self.backend.get_topic(self._get_param("TopicArn"))
+        token = self._get_param("Token") or ""
+        endpoint = token[len(CONFIRM_TOKEN_PREFIX):] if token.startswith(CONFIRM_TOKEN_PREFIX) else None
+        for subscription in self.backend._get_topic_subscriptions(topic):
+            if endpoint is not None and subscription.endpoint == endpoint and subscription.protocol in CONFIRMED_BY_EMAIL:
+                subscription.attributes["PendingConfirmation"] = "false"
+                subscription.attributes["ConfirmationWasAuthenticated"] = "true"
+                return ActionResult({"SubscriptionArn": subscription.arn})
+        raise SNSInvalidParameter("Invalid token")
+
+    def response_get_topic_attributes(self: SNSResponse) -> Any:
+        topic = self.backend.get_topic(self._get_param("TopicArn"))
+        subscriptions = self.backend._get_topic_subscriptions(topic)
+        topic.subscriptions_pending = sum(1 for s in subscriptions if pending(s))
+        topic.subscriptions_confimed = len(subscriptions) - topic.subscriptions_pending
+        return original_topic_attributes(self)
+
+    SNSBackend.subscribe = subscribe  # type: ignore[method-assign]
+    SNSResponse.subscribe = response_subscribe  # type: ignore[method-assign]
+    SNSResponse.list_subscriptions = response_list_subscriptions  # type: ignore[method-assign]
+    SNSResponse.list_subscriptions_by_topic = response_list_subscriptions_by_topic  # type: ignore[method-assign]
+    SNSResponse.confirm_subscription = response_confirm_subscription  # type: ignore[method-assign]
+    SNSResponse.get_topic_attributes = response_get_topic_attributes  # type: ignore[method-assign]
+
+
 _installed = False
 
 
@@ -1700,6 +1805,7 @@ def install() -> None:
         _install_sts()
         _install_cloudtrail()
         _install_events()
+        _install_sns()
         _installed = True
 
 

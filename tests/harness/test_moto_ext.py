@@ -971,7 +971,11 @@ def test_events_create_api_destination_checks_the_connection(srv: Server) -> Non
 
 def test_events_rules_targets_limit_and_delete_order(srv: Server) -> None:
     ev = srv.client("events")
+    # PutRule replaces the rule: omitted fields are reset (moto already does it as AWS)
+    ev.put_rule(Name="five", EventPattern=json.dumps({"source": ["x"]}), Description="d", State="DISABLED")
     ev.put_rule(Name="five", EventPattern=json.dumps({"source": ["aws.bedrock"]}))
+    rule = ev.describe_rule(Name="five")
+    assert (rule.get("Description"), rule["State"]) == (None, "ENABLED"), rule
     targets = [{"Id": f"t{i}", "Arn": f"arn:aws:sns:{REGION}:{DEFAULT_ACCOUNT}:topic{i}"} for i in range(5)]
     assert ev.put_targets(Rule="five", Targets=targets)["FailedEntryCount"] == 0
     sixth = [{"Id": "t5", "Arn": f"arn:aws:sns:{REGION}:{DEFAULT_ACCOUNT}:topic5"}]
@@ -1034,6 +1038,33 @@ def test_events_presets_match_their_events(srv: Server) -> None:
         for e in other:
             assert ev.test_event_pattern(EventPattern=pattern, Event=e)["Result"] is False, (name, e)
         ev.delete_rule(Name=f"preset-{name}")
+
+
+def test_sns_email_subscriptions_wait_for_confirmation(srv: Server) -> None:
+    sns = srv.client("sns")
+    topic = sns.create_topic(Name="bedrock-governance-alerts")["TopicArn"]
+    assert sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="secops@example.com")["SubscriptionArn"] == "pending confirmation"
+    again = sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="secops@example.com", ReturnSubscriptionArn=True)
+    arn = again["SubscriptionArn"]
+    assert arn.startswith(topic + ":"), again
+    listed = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert [(s["SubscriptionArn"], s["Endpoint"], s["Protocol"]) for s in listed] == [
+        ("PendingConfirmation", "secops@example.com", "email")], listed
+    assert sns.list_subscriptions()["Subscriptions"][0]["SubscriptionArn"] == "PendingConfirmation"
+    assert sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["PendingConfirmation"] == "true"
+    attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert (attrs["SubscriptionsPending"], attrs["SubscriptionsConfirmed"]) == ("1", "0"), attrs
+    expect_error("InvalidParameter", sns.confirm_subscription, TopicArn=topic, Token="guess")
+    got = sns.confirm_subscription(TopicArn=topic, Token="warden-harness-confirm:secops@example.com")
+    assert got["SubscriptionArn"] == arn, got
+    assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"][0]["SubscriptionArn"] == arn
+    assert sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["PendingConfirmation"] == "false"
+    attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert (attrs["SubscriptionsPending"], attrs["SubscriptionsConfirmed"]) == ("0", "1"), attrs
+    # other protocols are confirmed at once, as in moto
+    sqs_arn = f"arn:aws:sqs:{REGION}:{DEFAULT_ACCOUNT}:q"
+    assert sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=sqs_arn)["SubscriptionArn"].startswith(topic + ":")
+    sns.delete_topic(TopicArn=topic)
 
 
 def test_events_put_targets_partial_failure(_: Server) -> None:
