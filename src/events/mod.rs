@@ -14,6 +14,10 @@
 //!   `<env>/api/v2/bizevents/ingest`, rate), the connection's `Authorization: Api-Token …`
 //!   key, and the transformer that builds the business event (`"type": "gen_ai.auditing"`).
 //! * [`secret`]: [`secret::Secret`], redacted in Debug, Display and Serialize.
+//! * [`policy`]: the documents EventBridge needs — the target role's trust (`events.amazonaws.com`,
+//!   `aws:SourceAccount`, `aws:SourceArn` of the rules) and permissions (`events:InvokeApiDestination`
+//!   on exactly the destination, or `events:PutEvents` on the operations bus), the SNS topic
+//!   statement, the operations bus statement; rule and bus ARNs.
 //!
 //! ```
 //! use bedrock_warden::events::{dynatrace, pattern, presets, secret::Secret};
@@ -33,6 +37,7 @@
 
 pub mod dynatrace;
 pub mod pattern;
+pub mod policy;
 pub mod presets;
 pub mod secret;
 pub mod transformer;
