@@ -166,7 +166,7 @@ mod tests {
     fn widening_the_role_shows_as_a_difference() {
         let arn = "arn:aws:events:eu-west-1:111122223333:api-destination/warden-dynatrace/0b5c"
             .to_string();
-        let desired = invoke_api_destination_policy(&[arn.clone()]);
+        let desired = invoke_api_destination_policy(std::slice::from_ref(&arn));
         let same_in_other_layout = json!({"Version": "2012-10-17", "Statement": {"Action": ["events:InvokeApiDestination"],
                                           "Effect": "Allow", "Resource": arn}});
         assert!(equivalent(&same_in_other_layout, &desired));
