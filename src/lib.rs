@@ -8,6 +8,7 @@ pub mod cloudtrail;
 pub mod data_protection;
 pub mod deadline;
 pub mod error;
+pub mod events;
 pub mod kinds;
 pub mod model;
 pub mod plan;

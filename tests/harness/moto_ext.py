@@ -36,6 +36,15 @@ the first request is served (``moto_server.py`` does so). Two independent parts:
    does not let CloudTrail write; HasCustomEventSelectors is truthful; a trail
    holds one kind of event selectors; PutEventSelectors validates them. See the
    comment at the head of Part 4.
+
+5. EventBridge: CreateConnection refuses an existing name; UpdateConnection
+   merges the auth parameters and updates the connection's secret;
+   CreateApiDestination refuses an unknown connection or an existing name;
+   PutTargets enforces 5 targets per rule and can report partial failures;
+   TestEventPattern answers. See the comment at the head of Part 5.
+
+6. SNS: email subscriptions stay pending until ConfirmSubscription, as in AWS.
+   See the comment at the head of Part 6.
 """
 
 from __future__ import annotations
@@ -745,6 +754,10 @@ class FaultInjector:
     * ``hang``: seconds the call waits before it is answered (a black-holed or
       overloaded endpoint); with a ``code`` the error follows, without one the
       call then goes through to moto. One of ``code`` and ``hang`` is required.
+    * ``partial`` (EventBridge ``PutTargets`` only): the call succeeds (HTTP 200)
+      but reports targets as failed entries with ``code``/``message``, and does
+      not store them: ``true`` for the last target of the call, or a list of
+      target Ids. See Part 5.
 
     The hook wraps ``moto.core.responses.BaseResponse.call_action``, the single
     place through which moto dispatches every operation of every service whose
@@ -783,6 +796,7 @@ class FaultInjector:
                 "code": str(fault["code"]) if fault.get("code") else None,
                 "message": str(fault.get("message", "")),
                 "hang": float(fault.get("hang", 0)),
+                "partial": fault.get("partial") or None,
             }
 
     @classmethod
@@ -874,6 +888,9 @@ def _injected_fault(response: BaseResponse, operation: str | None) -> Any:
     if fault["hang"] > 0:
         time.sleep(fault["hang"])
     if fault["code"] is None:
+        return None
+    if fault["partial"]:  # the call goes through; the handler reports failed entries
+        setattr(response, "_warden_partial_fault", fault)
         return None
     protocol, json_version = "json", "1.1"
     try:
@@ -1490,6 +1507,292 @@ def _install_cloudtrail() -> None:
     CloudTrailResponse.describe_trails = response_describe_trails  # type: ignore[method-assign]
 
 
+# --------------------------------------------------------------------------
+# Part 5: EventBridge connections, API destinations, targets as AWS documents them
+# --------------------------------------------------------------------------
+# Shapes follow ``botocore/data/events/2015-10-07/service-2.json`` (protocol
+# ``json`` 1.1, target prefix ``AWSEvents``). moto 5.2.5:
+#
+# * CreateConnection with an existing name replaced the connection and
+#   orphaned its Secrets Manager secret: now ``ResourceAlreadyExistsException``,
+#   the connection and its secret untouched.
+# * UpdateConnection replaced ``AuthParameters`` wholesale (an update of just
+#   ``ApiKeyValue`` lost ``ApiKeyName``) and never touched the secret: now the
+#   given parameters are merged into the stored ones, field by field, and the
+#   connection's secret gets a new current version with the merged values.
+# * CreateApiDestination accepted any ``ConnectionArn`` and silently replaced an
+#   API destination of the same name: now ``ResourceNotFoundException`` for a
+#   connection that does not exist in the account and Region, and
+#   ``ResourceAlreadyExistsException`` for an existing name. UpdateApiDestination
+#   checks a new ``ConnectionArn`` the same way.
+# * PutTargets had no per-rule limit and could never partly fail: now a rule
+#   holding more than 5 targets is ``LimitExceededException`` (nothing stored),
+#   and a ``WARDEN_MOTO_FAULTS`` entry with ``"partial"`` reports chosen targets
+#   in ``FailedEntries`` (``FailedEntryCount`` > 0, HTTP 200) without storing
+#   them, while the others are stored.
+# * TestEventPattern answered an empty body: now ``{"Result": bool}`` from moto's
+#   own pattern matcher; an invalid pattern is ``InvalidEventPatternException``,
+#   an event without one of the fields AWS requires is ``ValidationException``.
+# Already as AWS in moto (pinned by the self-test): DeleteRule while the rule
+# has targets is ``ValidationException``.
+
+#: "Targets per rule: 5" (EventBridge quotas).
+MAX_TARGETS_PER_RULE = 5
+#: Top-level fields TestEventPattern requires of the event.
+TEST_EVENT_REQUIRED_FIELDS = ("id", "account", "source", "time", "region", "detail-type", "resources")
+
+
+def merge_auth_parameters(stored: dict[str, Any] | None, update: dict[str, Any] | None) -> dict[str, Any]:
+    """UpdateConnection's ``AuthParameters`` merged into the stored ones: each
+    given sub-structure (``ApiKeyAuthParameters``, ``BasicAuthParameters``,
+    ``OAuthParameters``...) updates the stored one key by key; nested objects
+    (OAuth ``ClientParameters``) are merged the same way; lists
+    (``InvocationHttpParameters``' header/query/body lists) are replaced."""
+    merged: dict[str, Any] = json.loads(json.dumps(stored or {}))
+    for key, value in (update or {}).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_auth_parameters(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _secret_value(auth_parameters: dict[str, Any]) -> str:
+    """The secret text moto writes for a connection (see ``Connection.__init__``)."""
+    from moto.utilities.utils import CamelToUnderscoresWalker
+
+    value: dict[str, Any] = {}
+    for key, part in auth_parameters.items():
+        if key == "InvocationHttpParameters":
+            value["InvocationHttpParameters"] = part
+        else:
+            value.update(part)
+    return json.dumps(CamelToUnderscoresWalker.parse(value))
+
+
+def partial_failures(fault: dict[str, Any] | None, targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``FailedEntries`` a ``partial`` fault makes of this PutTargets call: the
+    targets whose Id is listed, or the last target when ``partial`` is ``true``."""
+    if not fault or not fault.get("partial") or not targets:
+        return []
+    partial = fault["partial"]
+    ids = {targets[-1]["Id"]} if partial is True else set(partial)
+    return [
+        {"TargetId": t["Id"], "ErrorCode": fault["code"], "ErrorMessage": fault["message"]}
+        for t in targets
+        if t["Id"] in ids
+    ]
+
+
+def _install_events() -> None:
+    from moto.events.exceptions import (
+        InvalidEventPatternException,
+        ResourceAlreadyExistsException,
+        ResourceNotFoundException as EventsNotFound,
+        ValidationException,
+    )
+    from moto.events.models import EventPattern, EventsBackend, get_secrets_manager_backend
+    from moto.events.responses import EventsHandler
+
+    class LimitExceeded(JsonRESTError):
+        code = 400
+
+        def __init__(self, message: str) -> None:
+            super().__init__("LimitExceededException", message)
+
+    original_create_connection = EventsBackend.create_connection
+    original_create_destination = EventsBackend.create_api_destination
+    original_update_destination = EventsBackend.update_api_destination
+    original_put_targets = EventsBackend.put_targets
+
+    def create_connection(self: EventsBackend, name: str, *args: Any, **kwargs: Any) -> Any:
+        if name in self.connections:
+            raise ResourceAlreadyExistsException(f"Connection {name} already exists.")
+        return original_create_connection(self, name, *args, **kwargs)
+
+    def update_connection(self: EventsBackend, name: str, **kwargs: Any) -> dict[str, Any]:
+        connection = self.connections.get(name)
+        if not connection:
+            raise EventsNotFound(f"Connection '{name}' does not exist.")
+        if kwargs.get("description") is not None:
+            connection.description = kwargs["description"]
+        if kwargs.get("authorization_type") is not None:
+            connection.authorization_type = kwargs["authorization_type"]
+        if kwargs.get("auth_parameters") is not None:
+            connection.auth_parameters = merge_auth_parameters(connection.auth_parameters, kwargs["auth_parameters"])
+            get_secrets_manager_backend(self.account_id, self.region_name).put_secret_value(
+                secret_id=connection.secret_arn,
+                secret_string=_secret_value(connection.auth_parameters),
+                secret_binary=None,  # type: ignore[arg-type]
+                client_request_token=None,  # type: ignore[arg-type]
+                version_stages=["AWSCURRENT"],
+            )
+        return connection.describe_short()
+
+    def _require_connection(self: EventsBackend, connection_arn: str | None) -> None:
+        if not any(c.arn == connection_arn for c in self.connections.values()):
+            name = (connection_arn or "").split(":connection/", 1)[-1].split("/", 1)[0]
+            raise EventsNotFound(f"Connection '{name}' does not exist.")
+
+    def create_api_destination(self: EventsBackend, name: str, description: str, connection_arn: str, *args: Any, **kwargs: Any) -> Any:
+        if name in self.destinations:
+            raise ResourceAlreadyExistsException(f"An api-destination '{name}' already exists.")
+        _require_connection(self, connection_arn)
+        return original_create_destination(self, name, description, connection_arn, *args, **kwargs)
+
+    def update_api_destination(self: EventsBackend, name: str, **kwargs: Any) -> Any:
+        if name in self.destinations and kwargs.get("connection_arn") is not None:
+            _require_connection(self, kwargs["connection_arn"])
+        return original_update_destination(self, name, **kwargs)
+
+    def put_targets(self: EventsBackend, name: str, event_bus_arn: str | None, targets: list[dict[str, Any]]) -> None:
+        bus = self._get_event_bus(self._normalize_event_bus_arn(event_bus_arn))
+        rule = bus.rules.get(name)
+        if rule is not None:
+            ids = {t["Id"] for t in rule.targets} | {t["Id"] for t in targets}
+            if len(ids) > MAX_TARGETS_PER_RULE:
+                raise LimitExceeded(
+                    f"The requested resource exceeds the maximum number allowed: rule {name} "
+                    f"would have {len(ids)} targets, at most {MAX_TARGETS_PER_RULE}."
+                )
+        original_put_targets(self, name, event_bus_arn, targets)
+
+    def response_put_targets(self: EventsHandler) -> tuple[str, dict[str, Any]]:
+        """PutTargets {Rule, EventBusName?, Targets} → {FailedEntryCount, FailedEntries}."""
+        targets = self._get_param("Targets") or []
+        failed = partial_failures(getattr(self, "_warden_partial_fault", None), targets)
+        failed_ids = {f["TargetId"] for f in failed}
+        stored = [t for t in targets if t["Id"] not in failed_ids]
+        if stored:
+            self.events_backend.put_targets(self._get_param("Rule"), self._get_param("EventBusName"), stored)
+        return json.dumps({"FailedEntryCount": len(failed), "FailedEntries": failed}), self.response_headers
+
+    def response_test_event_pattern(self: EventsHandler) -> tuple[str, dict[str, Any]]:
+        """TestEventPattern {EventPattern, Event} → {Result}."""
+        pattern = EventPattern.load(self._get_param("EventPattern"))
+        try:
+            event = json.loads(self._get_param("Event") or "")
+        except ValueError:
+            raise ValidationException("Parameter Event is not valid. Reason: Event is not valid JSON.")
+        if not isinstance(event, dict):
+            raise ValidationException("Parameter Event is not valid. Reason: Event must be a JSON object.")
+        for field in TEST_EVENT_REQUIRED_FIELDS:
+            if field not in event:
+                raise ValidationException(f"Parameter Event is not valid. Reason: Provided JSON must contain '{field}'.")
+        return json.dumps({"Result": bool(pattern.matches_event(event))}), self.response_headers
+
+    assert InvalidEventPatternException  # raised by EventPattern.load for a bad pattern
+    EventsBackend.create_connection = create_connection  # type: ignore[method-assign]
+    EventsBackend.update_connection = update_connection  # type: ignore[method-assign]
+    EventsBackend.create_api_destination = create_api_destination  # type: ignore[method-assign]
+    EventsBackend.update_api_destination = update_api_destination  # type: ignore[method-assign]
+    EventsBackend.put_targets = put_targets  # type: ignore[method-assign]
+    EventsHandler.put_targets = response_put_targets  # type: ignore[method-assign]
+    EventsHandler.test_event_pattern = response_test_event_pattern  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------
+# Part 6: SNS email subscriptions wait for confirmation
+# --------------------------------------------------------------------------
+# Shapes follow ``botocore/data/sns/2010-03-31/service-2.json`` (protocol
+# ``query``). moto 5.2.5 confirms every subscription at once: Subscribe answers
+# the subscription ARN, list calls show it, ``PendingConfirmation`` is false, and
+# the topic's ``SubscriptionsPending``/``SubscriptionsConfirmed`` stay 0. AWS
+# sends an email and keeps an ``email``/``email-json`` subscription pending
+# until the link in it is followed: Subscribe answers ``pending confirmation``
+# (the ARN only with ``ReturnSubscriptionArn``), list calls show
+# ``PendingConfirmation`` as its ARN, GetSubscriptionAttributes says
+# ``PendingConfirmation: "true"``, and the topic counts it as pending.
+# ConfirmSubscription confirms it with the token from the email; the harness's
+# token is ``CONFIRM_TOKEN_PREFIX + <endpoint>`` (no email is sent). Other
+# protocols are confirmed at once, as in moto (``http``/``https`` also need
+# confirmation in AWS: not modelled).
+
+#: Protocols whose subscriptions stay pending until confirmed.
+CONFIRMED_BY_EMAIL = {"email", "email-json"}
+#: ConfirmSubscription's ``Token`` for the subscription of ``<endpoint>`` to the topic.
+CONFIRM_TOKEN_PREFIX = "warden-harness-confirm:"
+
+
+def _install_sns() -> None:
+    from moto.core.responses import ActionResult
+    from moto.sns.exceptions import SNSInvalidParameter
+    from moto.sns.models import SNSBackend, Subscription
+    from moto.sns.responses import SNSResponse
+
+    original_subscribe = SNSBackend.subscribe
+    original_topic_attributes = SNSResponse.get_topic_attributes
+
+    def subscribe(self: SNSBackend, topic_arn: str, endpoint: str, protocol: str) -> Subscription:
+        known = self._find_subscription(topic_arn, endpoint, protocol)
+        subscription = original_subscribe(self, topic_arn, endpoint, protocol)
+        if known is None and protocol in CONFIRMED_BY_EMAIL:
+            subscription.attributes["PendingConfirmation"] = "true"
+            subscription.attributes["ConfirmationWasAuthenticated"] = "false"
+        return subscription
+
+    def pending(subscription: Subscription) -> bool:
+        return str(subscription.attributes.get("PendingConfirmation")).lower() == "true"
+
+    def listed(subscription: Subscription) -> dict[str, Any]:
+        return {
+            "SubscriptionArn": "PendingConfirmation" if pending(subscription) else subscription.arn,
+            "Owner": subscription.owner,
+            "Protocol": subscription.protocol,
+            "Endpoint": subscription.endpoint,
+            "TopicArn": subscription.topic_arn,
+        }
+
+    original_response_subscribe = SNSResponse.subscribe
+
+    def response_subscribe(self: SNSResponse) -> Any:
+        result = original_response_subscribe(self)
+        arn = result.result["SubscriptionArn"]  # type: ignore[index]
+        subscription = self.backend.subscriptions[arn]
+        if pending(subscription) and not ensure_true(self._get_param("ReturnSubscriptionArn")):
+            return ActionResult({"SubscriptionArn": "pending confirmation"})
+        return result
+
+    def ensure_true(value: Any) -> bool:
+        return str(value).lower() == "true"
+
+    def response_list_subscriptions(self: SNSResponse) -> Any:
+        subscriptions, next_token = self.backend.list_subscriptions(next_token=self._get_param("NextToken"))
+        return ActionResult({"Subscriptions": [listed(s) for s in subscriptions], "NextToken": next_token})
+
+    def response_list_subscriptions_by_topic(self: SNSResponse) -> Any:
+        subscriptions, next_token = self.backend.list_subscriptions_by_topic(
+            self._get_param("TopicArn"), next_token=self._get_param("NextToken")
+        )
+        return ActionResult({"Subscriptions": [listed(s) for s in subscriptions], "NextToken": next_token})
+
+    def response_confirm_subscription(self: SNSResponse) -> Any:
+        """ConfirmSubscription {TopicArn, Token} → {SubscriptionArn}."""
+        topic = self.backend.get_topic(self._get_param("TopicArn"))
+        token = self._get_param("Token") or ""
+        endpoint = token[len(CONFIRM_TOKEN_PREFIX):] if token.startswith(CONFIRM_TOKEN_PREFIX) else None
+        for subscription in self.backend._get_topic_subscriptions(topic):
+            if endpoint is not None and subscription.endpoint == endpoint and subscription.protocol in CONFIRMED_BY_EMAIL:
+                subscription.attributes["PendingConfirmation"] = "false"
+                subscription.attributes["ConfirmationWasAuthenticated"] = "true"
+                return ActionResult({"SubscriptionArn": subscription.arn})
+        raise SNSInvalidParameter("Invalid token")
+
+    def response_get_topic_attributes(self: SNSResponse) -> Any:
+        topic = self.backend.get_topic(self._get_param("TopicArn"))
+        subscriptions = self.backend._get_topic_subscriptions(topic)
+        topic.subscriptions_pending = sum(1 for s in subscriptions if pending(s))
+        topic.subscriptions_confimed = len(subscriptions) - topic.subscriptions_pending
+        return original_topic_attributes(self)
+
+    SNSBackend.subscribe = subscribe  # type: ignore[method-assign]
+    SNSResponse.subscribe = response_subscribe  # type: ignore[method-assign]
+    SNSResponse.list_subscriptions = response_list_subscriptions  # type: ignore[method-assign]
+    SNSResponse.list_subscriptions_by_topic = response_list_subscriptions_by_topic  # type: ignore[method-assign]
+    SNSResponse.confirm_subscription = response_confirm_subscription  # type: ignore[method-assign]
+    SNSResponse.get_topic_attributes = response_get_topic_attributes  # type: ignore[method-assign]
+
+
 _installed = False
 
 
@@ -1501,6 +1804,8 @@ def install() -> None:
         _install_faults()
         _install_sts()
         _install_cloudtrail()
+        _install_events()
+        _install_sns()
         _installed = True
 
 

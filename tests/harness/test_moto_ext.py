@@ -899,6 +899,197 @@ def test_cloudtrail_fault_injection(_: Server) -> None:
         srv.kill()
 
 
+# ---- EventBridge (Part 5) -----------------------------------------------------
+
+API_KEY = {"ApiKeyAuthParameters": {"ApiKeyName": "Authorization", "ApiKeyValue": "Api-Token canary-one"}}
+
+
+def secret_of(srv: Server, connection_arn_or_name: str) -> dict[str, Any]:
+    ev = srv.client("events")
+    arn = ev.describe_connection(Name=connection_arn_or_name)["SecretArn"]
+    return json.loads(srv.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
+
+
+def test_events_create_connection_with_an_existing_name_fails(srv: Server) -> None:
+    ev, sm = srv.client("events"), srv.client("secretsmanager")
+    arn = ev.create_connection(Name="dt", AuthorizationType="API_KEY", AuthParameters=API_KEY)["ConnectionArn"]
+    before = sm.list_secrets()["SecretList"]
+    other = {"ApiKeyAuthParameters": {"ApiKeyName": "X-Other", "ApiKeyValue": "other"}}
+    err = expect_error("ResourceAlreadyExistsException", ev.create_connection, Name="dt",
+                       AuthorizationType="API_KEY", AuthParameters=other)
+    assert "dt" in err.response["Error"]["Message"], err.response
+    got = ev.describe_connection(Name="dt")
+    assert got["ConnectionArn"] == arn, got
+    assert got["AuthParameters"] == {"ApiKeyAuthParameters": {"ApiKeyName": "Authorization"}}, got
+    assert sm.list_secrets()["SecretList"] == before  # no orphaned second secret
+    assert secret_of(srv, "dt")["api_key_value"] == "Api-Token canary-one"
+    ev.delete_connection(Name="dt")
+
+
+def test_events_update_connection_updates_the_secret(srv: Server) -> None:
+    ev, sm = srv.client("events"), srv.client("secretsmanager")
+    ev.create_connection(Name="rot", AuthorizationType="API_KEY", AuthParameters=API_KEY)
+    ev.update_connection(Name="rot", AuthParameters={"ApiKeyAuthParameters": {"ApiKeyValue": "Api-Token canary-two"}})
+    got = ev.describe_connection(Name="rot")
+    # the name given at creation is kept (moto replaced AuthParameters wholesale and lost it)
+    assert got["AuthParameters"] == {"ApiKeyAuthParameters": {"ApiKeyName": "Authorization"}}, got
+    assert "canary" not in json.dumps(strip_meta(got), default=str)  # the value is never described
+    secret = secret_of(srv, "rot")
+    assert secret == {"api_key_name": "Authorization", "api_key_value": "Api-Token canary-two"}, secret
+    versions = sm.list_secret_version_ids(SecretId=got["SecretArn"])["Versions"]
+    assert len(versions) == 2, versions  # a new version, the old one no longer current
+    ev.update_connection(Name="rot", Description="only the description")
+    assert secret_of(srv, "rot")["api_key_value"] == "Api-Token canary-two"
+    assert ev.describe_connection(Name="rot")["Description"] == "only the description"
+    expect_error("ResourceNotFoundException", ev.update_connection, Name="nope", Description="x")
+    ev.delete_connection(Name="rot")
+
+
+def test_events_create_api_destination_checks_the_connection(srv: Server) -> None:
+    ev = srv.client("events")
+    conn = ev.create_connection(Name="dest-conn", AuthorizationType="API_KEY", AuthParameters=API_KEY)["ConnectionArn"]
+    ghost = conn.replace("dest-conn", "ghost")
+    args = {"InvocationEndpoint": "https://abc12345.live.dynatrace.com/api/v2/bizevents/ingest",
+            "HttpMethod": "POST", "InvocationRateLimitPerSecond": 10}
+    err = expect_error("ResourceNotFoundException", ev.create_api_destination, Name="dt", ConnectionArn=ghost, **args)
+    assert "ghost" in err.response["Error"]["Message"], err.response
+    expect_error("ResourceNotFoundException", ev.describe_api_destination, Name="dt")  # nothing stored
+    # a connection of another account is not found either
+    other = conn.replace(DEFAULT_ACCOUNT, "222222222222")
+    expect_error("ResourceNotFoundException", ev.create_api_destination, Name="dt", ConnectionArn=other, **args)
+    ev.create_api_destination(Name="dt", ConnectionArn=conn, **args)
+    err = expect_error("ResourceAlreadyExistsException", ev.create_api_destination, Name="dt", ConnectionArn=conn,
+                       **dict(args, InvocationRateLimitPerSecond=1))
+    assert ev.describe_api_destination(Name="dt")["InvocationRateLimitPerSecond"] == 10
+    expect_error("ResourceNotFoundException", ev.update_api_destination, Name="dt", ConnectionArn=ghost)
+    ev.update_api_destination(Name="dt", InvocationRateLimitPerSecond=20)
+    got = ev.describe_api_destination(Name="dt")
+    assert (got["ConnectionArn"], got["InvocationRateLimitPerSecond"]) == (conn, 20), got
+    ev.delete_api_destination(Name="dt")
+    ev.delete_connection(Name="dest-conn")
+
+
+def test_events_rules_targets_limit_and_delete_order(srv: Server) -> None:
+    ev = srv.client("events")
+    # PutRule replaces the rule: omitted fields are reset (moto already does it as AWS)
+    ev.put_rule(Name="five", EventPattern=json.dumps({"source": ["x"]}), Description="d", State="DISABLED")
+    ev.put_rule(Name="five", EventPattern=json.dumps({"source": ["aws.bedrock"]}))
+    rule = ev.describe_rule(Name="five")
+    assert (rule.get("Description"), rule["State"]) == (None, "ENABLED"), rule
+    targets = [{"Id": f"t{i}", "Arn": f"arn:aws:sns:{REGION}:{DEFAULT_ACCOUNT}:topic{i}"} for i in range(5)]
+    assert ev.put_targets(Rule="five", Targets=targets)["FailedEntryCount"] == 0
+    sixth = [{"Id": "t5", "Arn": f"arn:aws:sns:{REGION}:{DEFAULT_ACCOUNT}:topic5"}]
+    expect_error("LimitExceededException", ev.put_targets, Rule="five", Targets=sixth)
+    assert len(ev.list_targets_by_rule(Rule="five")["Targets"]) == 5
+    ev.put_targets(Rule="five", Targets=[dict(targets[0], Input='{"a": 1}')])  # replacing one is fine
+    # DeleteRule while targets remain: moto already refuses, as AWS does
+    expect_error("ValidationException", ev.delete_rule, Name="five")
+    ev.remove_targets(Rule="five", Ids=[t["Id"] for t in targets])
+    ev.delete_rule(Name="five")
+    expect_error("ResourceNotFoundException", ev.describe_rule, Name="five")
+
+
+def test_events_test_event_pattern(srv: Server) -> None:
+    ev = srv.client("events")
+    event = {"id": "1", "account": DEFAULT_ACCOUNT, "source": "aws.bedrock", "time": "2026-12-03T10:00:00Z",
+             "region": REGION, "detail-type": "AWS API Call via CloudTrail", "resources": [],
+             "detail": {"eventSource": "bedrock.amazonaws.com", "eventName": "UpdateGuardrail"}}
+    pattern = {"source": ["aws.bedrock"], "detail": {"eventName": [{"prefix": "UpdateGuard"}]}}
+    assert ev.test_event_pattern(EventPattern=json.dumps(pattern), Event=json.dumps(event))["Result"] is True
+    pattern["detail"]["eventName"] = [{"prefix": "Delete"}]
+    assert ev.test_event_pattern(EventPattern=json.dumps(pattern), Event=json.dumps(event))["Result"] is False
+    expect_error("InvalidEventPatternException", ev.test_event_pattern, EventPattern="{not json", Event=json.dumps(event))
+    del event["account"]
+    expect_error("ValidationException", ev.test_event_pattern, EventPattern=json.dumps(pattern), Event=json.dumps(event))
+
+
+def test_events_presets_match_their_events(srv: Server) -> None:
+    """The presets in src/events/presets.json, put as rules, match the events they name
+    (TestEventPattern, so moto's matcher) and not the others."""
+    with open(os.path.join(HERE, "..", "..", "src", "events", "presets.json")) as f:
+        presets = {p["name"]: p["pattern"] for p in json.load(f)}
+    ev = srv.client("events")
+
+    def event(source: str, detail_type: str, detail: dict[str, Any]) -> str:
+        return json.dumps({"id": "1", "account": DEFAULT_ACCOUNT, "source": source, "time": "2026-12-03T10:00:00Z",
+                           "region": REGION, "detail-type": detail_type, "resources": [], "detail": detail})
+
+    def call(service: str, name: str) -> str:
+        return event(f"aws.{service}", "AWS API Call via CloudTrail",
+                     {"eventSource": f"{service}.amazonaws.com", "eventName": name})
+
+    job = event("aws.bedrock", "Model Customization Job State Change", {"jobStatus": "Completed"})
+    bda = event("aws.bedrock", "Bedrock Data Automation Job Succeeded", {})
+    expected = {
+        "bedrock_configuration": ([job, bda], [call("bedrock", "CreateGuardrail")]),
+        "bedrock_api_calls": ([call("bedrock", "CreateGuardrail"), call("bedrock", "DeleteModelInvocationLoggingConfiguration")],
+                              [job, call("cloudtrail", "StopLogging")]),
+        "governance_tampering": ([call("bedrock", "DeleteModelInvocationLoggingConfiguration"), call("cloudtrail", "StopLogging"),
+                                  call("logs", "DeleteDataProtectionPolicy"), call("events", "RemoveTargets"),
+                                  call("bedrock", "DeleteGuardrail")],
+                                 [call("bedrock", "CreateGuardrail"), call("cloudtrail", "StartLogging"), job]),
+    }
+    assert set(presets) == set(expected), presets.keys()
+    for name, (matching, other) in expected.items():
+        pattern = json.dumps(presets[name])
+        ev.put_rule(Name=f"preset-{name}", EventPattern=pattern)
+        for e in matching:
+            assert ev.test_event_pattern(EventPattern=pattern, Event=e)["Result"] is True, (name, e)
+        for e in other:
+            assert ev.test_event_pattern(EventPattern=pattern, Event=e)["Result"] is False, (name, e)
+        ev.delete_rule(Name=f"preset-{name}")
+
+
+def test_sns_email_subscriptions_wait_for_confirmation(srv: Server) -> None:
+    sns = srv.client("sns")
+    topic = sns.create_topic(Name="bedrock-governance-alerts")["TopicArn"]
+    assert sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="secops@example.com")["SubscriptionArn"] == "pending confirmation"
+    again = sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="secops@example.com", ReturnSubscriptionArn=True)
+    arn = again["SubscriptionArn"]
+    assert arn.startswith(topic + ":"), again
+    listed = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert [(s["SubscriptionArn"], s["Endpoint"], s["Protocol"]) for s in listed] == [
+        ("PendingConfirmation", "secops@example.com", "email")], listed
+    assert sns.list_subscriptions()["Subscriptions"][0]["SubscriptionArn"] == "PendingConfirmation"
+    assert sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["PendingConfirmation"] == "true"
+    attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert (attrs["SubscriptionsPending"], attrs["SubscriptionsConfirmed"]) == ("1", "0"), attrs
+    expect_error("InvalidParameter", sns.confirm_subscription, TopicArn=topic, Token="guess")
+    got = sns.confirm_subscription(TopicArn=topic, Token="warden-harness-confirm:secops@example.com")
+    assert got["SubscriptionArn"] == arn, got
+    assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"][0]["SubscriptionArn"] == arn
+    assert sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["PendingConfirmation"] == "false"
+    attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert (attrs["SubscriptionsPending"], attrs["SubscriptionsConfirmed"]) == ("0", "1"), attrs
+    # other protocols are confirmed at once, as in moto
+    sqs_arn = f"arn:aws:sqs:{REGION}:{DEFAULT_ACCOUNT}:q"
+    assert sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=sqs_arn)["SubscriptionArn"].startswith(topic + ":")
+    sns.delete_topic(TopicArn=topic)
+
+
+def test_events_put_targets_partial_failure(_: Server) -> None:
+    faults = {"events:PutTargets": {"times": 1, "partial": ["bad"], "code": "ValidationException",
+                                    "message": "RoleArn is not valid"},
+              "events:CreateConnection": {"times": 1, "code": "ThrottlingException", "message": "slow"}}
+    srv = Server({"WARDEN_MOTO_FAULTS": json.dumps(faults)})
+    try:
+        ev = srv.client("events")
+        ev.put_rule(Name="r", EventPattern=json.dumps({"source": ["aws.bedrock"]}))
+        arn = f"arn:aws:sns:{REGION}:{DEFAULT_ACCOUNT}:t"
+        got = ev.put_targets(Rule="r", Targets=[{"Id": "good", "Arn": arn}, {"Id": "bad", "Arn": arn}])
+        assert got["FailedEntryCount"] == 1, got
+        assert got["FailedEntries"] == [{"TargetId": "bad", "ErrorCode": "ValidationException",
+                                         "ErrorMessage": "RoleArn is not valid"}], got
+        assert [t["Id"] for t in ev.list_targets_by_rule(Rule="r")["Targets"]] == ["good"]
+        got = ev.put_targets(Rule="r", Targets=[{"Id": "bad", "Arn": arn}])  # times: 1
+        assert got["FailedEntryCount"] == 0, got
+        expect_error("ThrottlingException", ev.create_connection, Name="c", AuthorizationType="API_KEY",
+                     AuthParameters=API_KEY)
+        assert srv.client("secretsmanager").list_secrets()["SecretList"] == []  # the fault changed nothing
+    finally:
+        srv.kill()
+
+
 def main() -> int:
     tests = [(name, fn) for name, fn in globals().items() if name.startswith("test_") and callable(fn)]
     srv = Server()
