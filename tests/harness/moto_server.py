@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sys.path.insert(0, HERE)
     import moto_ext  # noqa: F401  (patches moto on import)
+    import moto_monitoring  # noqa: F401  (CloudWatch alarms, anomaly detectors, query definitions)
     from moto_cbor import RpcV2CborMiddleware
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
