@@ -130,7 +130,9 @@ async fn latest_cloudwatch_sdk_round_trips_alarms_dashboards_and_errors_over_cbo
         Some("arn:aws:cloudwatch:eu-west-1:123456789012:alarm:warden-throttles")
     );
     // Timestamps travel as CBOR tag 1: the SDK refuses anything else.
-    let updated = a.alarm_configuration_updated_timestamp().expect("timestamp");
+    let updated = a
+        .alarm_configuration_updated_timestamp()
+        .expect("timestamp");
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -144,7 +146,11 @@ async fn latest_cloudwatch_sdk_round_trips_alarms_dashboards_and_errors_over_cbo
         .find(|a| a.alarm_name() == Some("warden-input-tokens-band"))
         .expect("band alarm");
     assert_eq!(band.threshold_metric_id(), Some("band"));
-    let expressions: Vec<_> = band.metrics().iter().filter_map(|m| m.expression()).collect();
+    let expressions: Vec<_> = band
+        .metrics()
+        .iter()
+        .filter_map(|m| m.expression())
+        .collect();
     assert_eq!(expressions, ["ANOMALY_DETECTION_BAND(m1, 2)"]);
 
     // Tags went with the create (PutMetricAlarm ignores them only on update).
@@ -155,7 +161,7 @@ async fn latest_cloudwatch_sdk_round_trips_alarms_dashboards_and_errors_over_cbo
         .await
         .expect("ListTagsForResource over CBOR");
     assert_eq!(tags.tags().len(), 1);
-    assert_eq!(tags.tags()[0].key(), "managed-by");
+    assert_eq!(tags.tags()[0].key(), Some("managed-by"));
 
     // Dashboards: the body comes back as put.
     let body = r#"{"widgets":[{"type":"metric","x":0,"y":0,"width":12,"height":6,"properties":{"region":"eu-west-1","metrics":[["AWS/Bedrock","Invocations"]],"stat":"Sum","period":300}}]}"#;
