@@ -10,6 +10,7 @@ pub mod deadline;
 pub mod error;
 pub mod kinds;
 pub mod model;
+pub mod monitoring;
 pub mod plan;
 pub mod policy;
 pub mod progress;
