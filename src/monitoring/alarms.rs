@@ -449,17 +449,16 @@ pub(crate) fn yaml_error(file: &str, e: marked_yaml::FromYamlError) -> TemplateE
         marked_yaml::FromYamlError::FromNode(node) => {
             let at = node.start_mark().map(|m| (m.line(), m.column())).unwrap_or((1, 1));
             let field = node.path().unwrap_or("(file)").to_string();
-            let message = match &*node {
+            match &*node {
                 marked_yaml::spanned_serde::Error::UnknownFieldError(f, expected, _) => {
-                    let mut m = format!("unknown field `{f}`; expected one of: {}", expected.join(", "));
-                    if let Some(s) = did_you_mean(f, expected.iter().copied()) {
-                        m.push_str(&format!(" (did you mean `{s}`?)"));
-                    }
-                    m
+                    let e = TemplateError::at(file, at, field, format!("unknown field `{f}`"));
+                    e.help(match did_you_mean(f, expected.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`? Fields: {}", expected.join(", ")),
+                        None => format!("fields: {}", expected.join(", ")),
+                    })
                 }
-                other => other.to_string(),
-            };
-            TemplateError::at(file, at, field, message)
+                other => TemplateError::at(file, at, field, other.to_string()),
+            }
         }
     }
 }

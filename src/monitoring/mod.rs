@@ -11,7 +11,7 @@ mod alarms;
 mod catalog;
 mod dashboards;
 pub mod normalize;
-mod placeholders;
+pub(crate) mod placeholders;
 mod queries;
 
 #[cfg(test)]
