@@ -24,7 +24,14 @@ const STATISTICS: &[&str] = &["Sum", "Average", "Minimum", "Maximum", "SampleCou
 const MISSING: &[&str] = &["breaching", "notBreaching", "ignore", "missing"];
 /// Placeholders allowed in names / descriptions.
 const NAME_PLACEHOLDERS: &[&str] = &["account", "region", "model_id", "pack"];
-const DESCRIPTION_PLACEHOLDERS: &[&str] = &["account", "region", "model_id", "pack", "threshold", "log_group"];
+const DESCRIPTION_PLACEHOLDERS: &[&str] = &[
+    "account",
+    "region",
+    "model_id",
+    "pack",
+    "threshold",
+    "log_group",
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -95,7 +102,10 @@ pub struct AlarmPack {
 #[serde(rename_all = "snake_case")]
 pub enum Threshold {
     Static(f64),
-    Band { threshold_metric_id: String, width: f64 },
+    Band {
+        threshold_metric_id: String,
+        width: f64,
+    },
 }
 
 /// One entry of PutMetricAlarm's `Metrics`.
@@ -104,10 +114,19 @@ pub struct MetricQuery {
     pub id: String,
     /// Metric math, `ANOMALY_DETECTION_BAND(...)` or a Metrics Insights `SELECT`.
     pub expression: Option<String>,
-    /// `(namespace, metric name, dimensions, stat)` for a MetricStat query.
-    pub metric_stat: Option<(String, String, Vec<(String, String)>, String)>,
+    /// A MetricStat query.
+    pub metric_stat: Option<MetricStat>,
     pub period: Option<u32>,
     pub return_data: bool,
+}
+
+/// The `MetricStat` of a query (its `Period` is the query's).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricStat {
+    pub namespace: String,
+    pub metric_name: String,
+    pub dimensions: Vec<(String, String)>,
+    pub stat: String,
 }
 
 /// Everything PutMetricAlarm needs for one alarm (the kind adds actions and tags).
@@ -146,11 +165,14 @@ pub struct CompositeDefinition {
 }
 
 fn pos<T>(s: &Spanned<T>) -> (usize, usize) {
-    s.span().start().map(|m| (m.line(), m.column())).unwrap_or((1, 1))
+    s.span()
+        .start()
+        .map(|m| (m.line(), m.column()))
+        .unwrap_or((1, 1))
 }
 
 fn period_ok(p: u32) -> bool {
-    matches!(p, 10 | 20 | 30) || (p >= 60 && p % 60 == 0)
+    matches!(p, 10 | 20 | 30) || (p >= 60 && p.is_multiple_of(60))
 }
 
 fn is_percentile(stat: &str) -> bool {
@@ -159,22 +181,45 @@ fn is_percentile(stat: &str) -> bool {
         .is_some_and(|n| (0.0..=100.0).contains(&n))
 }
 
-fn check_one_of(file: &str, field: &str, value: &Spanned<String>, allowed: &[&str]) -> Result<(), TemplateError> {
+fn check_one_of(
+    file: &str,
+    field: &str,
+    value: &Spanned<String>,
+    allowed: &[&str],
+) -> Result<(), TemplateError> {
     if allowed.contains(&value.as_str()) {
         return Ok(());
     }
-    let mut e = TemplateError::at(file, pos(value), field, format!("`{}` is not one of: {}", value.as_str(), allowed.join(", ")));
+    let mut e = TemplateError::at(
+        file,
+        pos(value),
+        field,
+        format!("`{}` is not one of: {}", value.as_str(), allowed.join(", ")),
+    );
     if let Some(s) = did_you_mean(value, allowed.iter().copied()) {
         e = e.help(format!("did you mean `{s}`?"));
     }
     Err(e)
 }
 
-fn check_placeholders(file: &str, field: &str, value: &Spanned<String>, allowed: &[&str]) -> Result<(), TemplateError> {
+fn check_placeholders(
+    file: &str,
+    field: &str,
+    value: &Spanned<String>,
+    allowed: &[&str],
+) -> Result<(), TemplateError> {
     if let Some((_, name)) = placeholders::first_unknown(value, allowed) {
-        let mut e = TemplateError::at(file, pos(value), field, format!("unknown placeholder `{{{name}}}`"));
+        let mut e = TemplateError::at(
+            file,
+            pos(value),
+            field,
+            format!("unknown placeholder `{{{name}}}`"),
+        );
         let hint = match did_you_mean(name, allowed.iter().copied()) {
-            Some(s) => format!("did you mean `{{{s}}}`? Allowed here: {}", allowed.join(", ")),
+            Some(s) => format!(
+                "did you mean `{{{s}}}`? Allowed here: {}",
+                allowed.join(", ")
+            ),
             None => format!("allowed here: {}", allowed.join(", ")),
         };
         e = e.help(hint);
@@ -191,20 +236,43 @@ impl AlarmPack {
         for (i, a) in parsed.alarms.iter().enumerate() {
             let f = |field: &str| format!("alarms[{i}].{field}");
             if let Some(prev) = ids.insert(a.id.as_str().to_string(), i) {
-                return Err(TemplateError::at(file, pos(&a.id), f("id"), format!("id `{}` is also alarms[{prev}]", a.id.as_str()))
-                    .help("give each alarm of a pack its own id"));
+                return Err(TemplateError::at(
+                    file,
+                    pos(&a.id),
+                    f("id"),
+                    format!("id `{}` is also alarms[{prev}]", a.id.as_str()),
+                )
+                .help("give each alarm of a pack its own id"));
             }
             check_one_of(file, &f("scope"), &a.scope, &["per_model", "all_models"])?;
             check_placeholders(file, &f("name"), &a.name, NAME_PLACEHOLDERS)?;
-            check_placeholders(file, &f("description"), &a.description, DESCRIPTION_PLACEHOLDERS)?;
+            check_placeholders(
+                file,
+                &f("description"),
+                &a.description,
+                DESCRIPTION_PLACEHOLDERS,
+            )?;
             let per_model = a.scope.as_str() == "per_model";
-            if per_model && !placeholders::find(&a.name).iter().any(|(_, n)| *n == "model_id") {
+            if per_model
+                && !placeholders::find(&a.name)
+                    .iter()
+                    .any(|(_, n)| *n == "model_id")
+            {
                 return Err(TemplateError::at(file, pos(&a.name), f("name"), "a per_model alarm name must contain `{model_id}`")
                     .help("alarm names are unique per region: without the model, every model's alarm would overwrite the last"));
             }
-            if !per_model && placeholders::find(&a.name).iter().any(|(_, n)| *n == "model_id") {
-                return Err(TemplateError::at(file, pos(&a.name), f("name"), "an all_models alarm has no `{model_id}`")
-                    .help("remove `{model_id}` or use scope: per_model"));
+            if !per_model
+                && placeholders::find(&a.name)
+                    .iter()
+                    .any(|(_, n)| *n == "model_id")
+            {
+                return Err(TemplateError::at(
+                    file,
+                    pos(&a.name),
+                    f("name"),
+                    "an all_models alarm has no `{model_id}`",
+                )
+                .help("remove `{model_id}` or use scope: per_model"));
             }
             match (&a.schema, per_model) {
                 (None, false) => {
@@ -218,60 +286,138 @@ impl AlarmPack {
             }
             let stat = a.statistic.as_str();
             if !STATISTICS.contains(&stat) && !is_percentile(stat) {
-                return Err(TemplateError::at(file, pos(&a.statistic), f("statistic"), format!("`{stat}` is not a statistic"))
-                    .help(format!("use one of {} or a percentile like p99", STATISTICS.join(", "))));
+                return Err(TemplateError::at(
+                    file,
+                    pos(&a.statistic),
+                    f("statistic"),
+                    format!("`{stat}` is not a statistic"),
+                )
+                .help(format!(
+                    "use one of {} or a percentile like p99",
+                    STATISTICS.join(", ")
+                )));
             }
             if !per_model && !STATISTICS.contains(&stat) {
                 return Err(TemplateError::at(file, pos(&a.statistic), f("statistic"), "Metrics Insights queries (scope: all_models) have no percentiles")
                     .help("use scope: per_model for a percentile, or Sum/Average/Minimum/Maximum/SampleCount"));
             }
             if !period_ok(*a.period) {
-                return Err(TemplateError::at(file, pos(&a.period), f("period"), format!("period {} is not 10, 20, 30 or a multiple of 60", *a.period)));
+                return Err(TemplateError::at(
+                    file,
+                    pos(&a.period),
+                    f("period"),
+                    format!("period {} is not 10, 20, 30 or a multiple of 60", *a.period),
+                ));
             }
             if *a.evaluation_periods < 1 {
-                return Err(TemplateError::at(file, pos(&a.evaluation_periods), f("evaluation_periods"), "must be at least 1"));
+                return Err(TemplateError::at(
+                    file,
+                    pos(&a.evaluation_periods),
+                    f("evaluation_periods"),
+                    "must be at least 1",
+                ));
             }
             if let Some(d) = &a.datapoints_to_alarm {
                 if **d < 1 || **d > *a.evaluation_periods {
-                    return Err(TemplateError::at(file, pos(d), f("datapoints_to_alarm"), format!("must be between 1 and evaluation_periods ({})", *a.evaluation_periods)));
+                    return Err(TemplateError::at(
+                        file,
+                        pos(d),
+                        f("datapoints_to_alarm"),
+                        format!(
+                            "must be between 1 and evaluation_periods ({})",
+                            *a.evaluation_periods
+                        ),
+                    ));
                 }
             }
-            check_one_of(file, &f("treat_missing_data"), &a.treat_missing_data, MISSING)?;
+            check_one_of(
+                file,
+                &f("treat_missing_data"),
+                &a.treat_missing_data,
+                MISSING,
+            )?;
             match (&a.threshold, &a.anomaly_band) {
-                (Some(_), None) => check_one_of(file, &f("comparison"), &a.comparison, COMPARISONS)?,
+                (Some(_), None) => {
+                    check_one_of(file, &f("comparison"), &a.comparison, COMPARISONS)?
+                }
                 (None, Some(w)) => {
                     check_one_of(file, &f("comparison"), &a.comparison, BAND_COMPARISONS)?;
                     if !per_model {
-                        return Err(TemplateError::at(file, pos(w), f("anomaly_band"), "anomaly bands need scope: per_model"));
+                        return Err(TemplateError::at(
+                            file,
+                            pos(w),
+                            f("anomaly_band"),
+                            "anomaly bands need scope: per_model",
+                        ));
                     }
-                    if !(**w > 0.0) {
-                        return Err(TemplateError::at(file, pos(w), f("anomaly_band"), "the band width (standard deviations) must be above 0"));
+                    if **w <= 0.0 || w.is_nan() {
+                        return Err(TemplateError::at(
+                            file,
+                            pos(w),
+                            f("anomaly_band"),
+                            "the band width (standard deviations) must be above 0",
+                        ));
                     }
                 }
                 (Some(t), Some(_)) => {
-                    return Err(TemplateError::at(file, pos(t), f("threshold"), "give either `threshold` or `anomaly_band`, not both"))
+                    return Err(TemplateError::at(
+                        file,
+                        pos(t),
+                        f("threshold"),
+                        "give either `threshold` or `anomaly_band`, not both",
+                    ))
                 }
                 (None, None) => {
-                    return Err(TemplateError::at(file, pos(&a.comparison), f("threshold"), "missing `threshold` (or `anomaly_band`)"))
+                    return Err(TemplateError::at(
+                        file,
+                        pos(&a.comparison),
+                        f("threshold"),
+                        "missing `threshold` (or `anomaly_band`)",
+                    ))
                 }
             }
         }
         for (i, c) in parsed.composites.iter().enumerate() {
-            check_placeholders(file, &format!("composites[{i}].name"), &c.name, &["account", "region", "pack"])?;
-            check_placeholders(file, &format!("composites[{i}].description"), &c.description, DESCRIPTION_PLACEHOLDERS)?;
+            check_placeholders(
+                file,
+                &format!("composites[{i}].name"),
+                &c.name,
+                &["account", "region", "pack"],
+            )?;
+            check_placeholders(
+                file,
+                &format!("composites[{i}].description"),
+                &c.description,
+                DESCRIPTION_PLACEHOLDERS,
+            )?;
             if c.any_of.is_empty() {
-                return Err(TemplateError::at(file, pos(&c.id), format!("composites[{i}].any_of"), "list at least one alarm id"));
+                return Err(TemplateError::at(
+                    file,
+                    pos(&c.id),
+                    format!("composites[{i}].any_of"),
+                    "list at least one alarm id",
+                ));
             }
             for (j, member) in c.any_of.iter().enumerate() {
                 let Some(&k) = ids.get(member.as_str()) else {
-                    let mut e = TemplateError::at(file, pos(member), format!("composites[{i}].any_of[{j}]"), format!("no alarm with id `{}` in this pack", member.as_str()));
+                    let mut e = TemplateError::at(
+                        file,
+                        pos(member),
+                        format!("composites[{i}].any_of[{j}]"),
+                        format!("no alarm with id `{}` in this pack", member.as_str()),
+                    );
                     if let Some(s) = did_you_mean(member, ids.keys().map(String::as_str)) {
                         e = e.help(format!("did you mean `{s}`?"));
                     }
                     return Err(e);
                 };
                 if parsed.alarms[k].scope.as_str() == "per_model" {
-                    return Err(TemplateError::at(file, pos(member), format!("composites[{i}].any_of[{j}]"), "composite members must be all_models alarms (one alarm per region)"));
+                    return Err(TemplateError::at(
+                        file,
+                        pos(member),
+                        format!("composites[{i}].any_of[{j}]"),
+                        "composite members must be all_models alarms (one alarm per region)",
+                    ));
                 }
             }
         }
@@ -290,11 +436,20 @@ impl AlarmPack {
     }
 
     /// Checks per-pack threshold overrides: an unknown id is an error naming the known ones.
-    pub fn check_overrides<'k>(&self, overrides: impl IntoIterator<Item = &'k str>) -> Result<(), String> {
+    pub fn check_overrides<'k>(
+        &self,
+        overrides: impl IntoIterator<Item = &'k str>,
+    ) -> Result<(), String> {
         for key in overrides {
             if !self.ids().contains(&key) {
-                let hint = did_you_mean(key, self.ids()).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
-                return Err(format!("alarm pack `{}` has no alarm `{key}`{hint}; its alarms: {}", self.name, self.ids().join(", ")));
+                let hint = did_you_mean(key, self.ids())
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "alarm pack `{}` has no alarm `{key}`{hint}; its alarms: {}",
+                    self.name,
+                    self.ids().join(", ")
+                ));
             }
         }
         Ok(())
@@ -303,7 +458,12 @@ impl AlarmPack {
     /// Renders the pack for one account and region. `bindings` holds account, region,
     /// log_group; `models` the spec's model ids (per-model alarms); `thresholds` the overrides
     /// by alarm id (a static threshold, or the band width of an anomaly alarm).
-    pub fn render(&self, bindings: &Bindings, models: &[String], thresholds: &BTreeMap<String, f64>) -> Result<(Vec<AlarmDefinition>, Vec<CompositeDefinition>), TemplateError> {
+    pub fn render(
+        &self,
+        bindings: &Bindings,
+        models: &[String],
+        thresholds: &BTreeMap<String, f64>,
+    ) -> Result<(Vec<AlarmDefinition>, Vec<CompositeDefinition>), TemplateError> {
         self.check_overrides(thresholds.keys().map(String::as_str))
             .map_err(|m| TemplateError::at(&self.file, (1, 1), "thresholds", m))?;
         let base = bindings.with("pack", &self.name);
@@ -311,7 +471,11 @@ impl AlarmPack {
         let mut names_by_id = BTreeMap::new();
         for (i, a) in self.alarms.iter().enumerate() {
             let per_model = a.scope.as_str() == "per_model";
-            let targets: Vec<Option<&String>> = if per_model { models.iter().map(Some).collect() } else { vec![None] };
+            let targets: Vec<Option<&String>> = if per_model {
+                models.iter().map(Some).collect()
+            } else {
+                vec![None]
+            };
             for model in targets {
                 let b = match model {
                     Some(m) => base.with("model_id", m),
@@ -320,24 +484,36 @@ impl AlarmPack {
                 let value = thresholds.get(a.id.as_str()).copied();
                 let threshold = match (&a.threshold, &a.anomaly_band) {
                     (Some(t), _) => Threshold::Static(value.unwrap_or(**t)),
-                    (None, Some(w)) => Threshold::Band { threshold_metric_id: "band".into(), width: value.unwrap_or(**w) },
+                    (None, Some(w)) => Threshold::Band {
+                        threshold_metric_id: "band".into(),
+                        width: value.unwrap_or(**w),
+                    },
                     (None, None) => unreachable!("validated in parse"),
                 };
                 let shown = match &threshold {
                     Threshold::Static(t) => format_number(*t),
-                    Threshold::Band { width, .. } => format!("{} standard deviations", format_number(*width)),
+                    Threshold::Band { width, .. } => {
+                        format!("{} standard deviations", format_number(*width))
+                    }
                 };
                 let b = b.with("threshold", &shown);
                 let render = |field: &str, s: &Spanned<String>| {
                     placeholders::render(s, &b).map_err(|name| {
-                        TemplateError::at(&self.file, pos(s), format!("alarms[{i}].{field}"), format!("placeholder `{{{name}}}` has no value here"))
+                        TemplateError::at(
+                            &self.file,
+                            pos(s),
+                            format!("alarms[{i}].{field}"),
+                            format!("placeholder `{{{name}}}` has no value here"),
+                        )
                     })
                 };
                 let name = render("name", &a.name)?;
                 let description = render("description", &a.description)?;
                 let stat = a.statistic.as_str().to_string();
                 let percentile = is_percentile(&stat);
-                let dims: Vec<(String, String)> = model.map(|m| vec![("ModelId".to_string(), m.clone())]).unwrap_or_default();
+                let dims: Vec<(String, String)> = model
+                    .map(|m| vec![("ModelId".to_string(), m.clone())])
+                    .unwrap_or_default();
                 let mut def = AlarmDefinition {
                     pack: self.name.clone(),
                     id: a.id.as_str().to_string(),
@@ -363,31 +539,58 @@ impl AlarmPack {
                         def.metric_name = Some(a.metric.as_str().to_string());
                         def.dimensions = dims;
                         def.period = Some(*a.period);
-                        if percentile { def.extended_statistic = Some(stat) } else { def.statistic = Some(stat) }
+                        if percentile {
+                            def.extended_statistic = Some(stat)
+                        } else {
+                            def.statistic = Some(stat)
+                        }
                     }
-                    (Threshold::Static(_), false) => def.metrics = vec![MetricQuery {
-                        id: "q1".into(),
-                        expression: Some(metrics_insights(a.namespace.as_str(), a.metric.as_str(), &stat, a.schema.as_deref().unwrap_or_default())),
-                        metric_stat: None,
-                        period: Some(*a.period),
-                        return_data: true,
-                    }],
-                    (Threshold::Band { width, threshold_metric_id }, _) => def.metrics = vec![
-                        MetricQuery {
-                            id: "m1".into(),
-                            expression: None,
-                            metric_stat: Some((a.namespace.as_str().to_string(), a.metric.as_str().to_string(), dims, stat)),
+                    (Threshold::Static(_), false) => {
+                        def.metrics = vec![MetricQuery {
+                            id: "q1".into(),
+                            expression: Some(metrics_insights(
+                                a.namespace.as_str(),
+                                a.metric.as_str(),
+                                &stat,
+                                a.schema.as_deref().unwrap_or_default(),
+                            )),
+                            metric_stat: None,
                             period: Some(*a.period),
                             return_data: true,
+                        }]
+                    }
+                    (
+                        Threshold::Band {
+                            width,
+                            threshold_metric_id,
                         },
-                        MetricQuery {
-                            id: threshold_metric_id.clone(),
-                            expression: Some(format!("ANOMALY_DETECTION_BAND(m1, {})", format_number(*width))),
-                            metric_stat: None,
-                            period: None,
-                            return_data: true,
-                        },
-                    ],
+                        _,
+                    ) => {
+                        def.metrics = vec![
+                            MetricQuery {
+                                id: "m1".into(),
+                                expression: None,
+                                metric_stat: Some(MetricStat {
+                                    namespace: a.namespace.as_str().to_string(),
+                                    metric_name: a.metric.as_str().to_string(),
+                                    dimensions: dims,
+                                    stat,
+                                }),
+                                period: Some(*a.period),
+                                return_data: true,
+                            },
+                            MetricQuery {
+                                id: threshold_metric_id.clone(),
+                                expression: Some(format!(
+                                    "ANOMALY_DETECTION_BAND(m1, {})",
+                                    format_number(*width)
+                                )),
+                                metric_stat: None,
+                                period: None,
+                                return_data: true,
+                            },
+                        ]
+                    }
                 }
                 names_by_id.insert(a.id.as_str().to_string(), name);
                 out.push(def);
@@ -397,10 +600,20 @@ impl AlarmPack {
         for (i, c) in self.composites.iter().enumerate() {
             let render = |field: &str, s: &Spanned<String>| {
                 placeholders::render(s, &base).map_err(|name| {
-                    TemplateError::at(&self.file, pos(s), format!("composites[{i}].{field}"), format!("placeholder `{{{name}}}` has no value here"))
+                    TemplateError::at(
+                        &self.file,
+                        pos(s),
+                        format!("composites[{i}].{field}"),
+                        format!("placeholder `{{{name}}}` has no value here"),
+                    )
                 })
             };
-            let rule = c.any_of.iter().map(|m| format!("ALARM(\"{}\")", names_by_id[m.as_str()])).collect::<Vec<_>>().join(" OR ");
+            let rule = c
+                .any_of
+                .iter()
+                .map(|m| format!("ALARM(\"{}\")", names_by_id[m.as_str()]))
+                .collect::<Vec<_>>()
+                .join(" OR ");
             composites.push(CompositeDefinition {
                 pack: self.name.clone(),
                 id: c.id.as_str().to_string(),
@@ -414,7 +627,12 @@ impl AlarmPack {
 }
 
 /// `SELECT SUM(Invocations) FROM SCHEMA("AWS/Bedrock", ModelId)`.
-fn metrics_insights(namespace: &str, metric: &str, stat: &str, schema: &[Spanned<String>]) -> String {
+fn metrics_insights(
+    namespace: &str,
+    metric: &str,
+    stat: &str,
+    schema: &[Spanned<String>],
+) -> String {
     let function = match stat {
         "Sum" => "SUM",
         "Average" => "AVG",
@@ -444,10 +662,18 @@ pub(crate) fn yaml_error(file: &str, e: marked_yaml::FromYamlError) -> TemplateE
     match e {
         marked_yaml::FromYamlError::ParseYaml(load) => {
             let (line, column) = load_position(&load);
-            TemplateError::at(file, (line, column), "(file)", format!("not valid YAML: {load}"))
+            TemplateError::at(
+                file,
+                (line, column),
+                "(file)",
+                format!("not valid YAML: {load}"),
+            )
         }
         marked_yaml::FromYamlError::FromNode(node) => {
-            let at = node.start_mark().map(|m| (m.line(), m.column())).unwrap_or((1, 1));
+            let at = node
+                .start_mark()
+                .map(|m| (m.line(), m.column()))
+                .unwrap_or((1, 1));
             let field = node.path().unwrap_or("(file)").to_string();
             match &*node {
                 marked_yaml::spanned_serde::Error::UnknownFieldError(f, expected, _) => {
@@ -466,7 +692,12 @@ pub(crate) fn yaml_error(file: &str, e: marked_yaml::FromYamlError) -> TemplateE
 fn load_position(e: &marked_yaml::LoadError) -> (usize, usize) {
     use marked_yaml::LoadError as L;
     let m = match e {
-        L::TopLevelMustBeMapping(m) | L::TopLevelMustBeSequence(m) | L::UnexpectedAnchor(m) | L::MappingKeyMustBeScalar(m) | L::UnexpectedTag(m) | L::ScanError(m, _) => Some(m),
+        L::TopLevelMustBeMapping(m)
+        | L::TopLevelMustBeSequence(m)
+        | L::UnexpectedAnchor(m)
+        | L::MappingKeyMustBeScalar(m)
+        | L::UnexpectedTag(m)
+        | L::ScanError(m, _) => Some(m),
         _ => None,
     };
     m.map(|m| (m.line(), m.column())).unwrap_or((1, 1))

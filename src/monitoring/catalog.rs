@@ -17,7 +17,11 @@ pub enum TemplateKind {
 }
 
 impl TemplateKind {
-    pub const ALL: [TemplateKind; 3] = [TemplateKind::AlarmPack, TemplateKind::Dashboard, TemplateKind::Query];
+    pub const ALL: [TemplateKind; 3] = [
+        TemplateKind::AlarmPack,
+        TemplateKind::Dashboard,
+        TemplateKind::Query,
+    ];
 
     /// The sub-directory of `templates/`.
     pub fn dir(self) -> &'static str {
@@ -114,8 +118,19 @@ impl Catalog {
         let entries = BUILTIN
             .iter()
             .map(|(kind, name, text)| {
-                let file = format!("builtin:templates/{}/{name}.{}", kind.dir(), kind.extension());
-                ((*kind, name.to_string()), Entry { file, text: text.to_string(), origin: Origin::BuiltIn })
+                let file = format!(
+                    "builtin:templates/{}/{name}.{}",
+                    kind.dir(),
+                    kind.extension()
+                );
+                (
+                    (*kind, name.to_string()),
+                    Entry {
+                        file,
+                        text: text.to_string(),
+                        origin: Origin::BuiltIn,
+                    },
+                )
             })
             .collect();
         Catalog { entries }
@@ -126,10 +141,18 @@ impl Catalog {
     /// an error (a `.yml` or a `.json` pack would otherwise be silently ignored).
     pub fn load(templates_dir: Option<&Path>) -> Result<Self, CatalogError> {
         let mut catalog = Catalog::builtin();
-        let Some(dir) = templates_dir else { return Ok(catalog) };
-        let io = |path: &Path, source| CatalogError::Io { path: path.to_path_buf(), source };
+        let Some(dir) = templates_dir else {
+            return Ok(catalog);
+        };
+        let io = |path: &Path, source| CatalogError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         if !dir.is_dir() {
-            return Err(io(dir, std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory")));
+            return Err(io(
+                dir,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
+            ));
         }
         for kind in TemplateKind::ALL {
             let sub = dir.join(kind.dir());
@@ -142,18 +165,42 @@ impl Catalog {
                 .collect::<Result<_, _>>()?;
             files.sort();
             for path in files {
-                if path.is_dir() || path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+                if path.is_dir()
+                    || path
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                {
                     continue;
                 }
                 let file = path.display().to_string();
                 if path.extension().and_then(|e| e.to_str()) != Some(kind.extension()) {
-                    return Err(TemplateError::at(&file, (1, 1), "(file)", format!("{} templates must end in .{}", kind.noun(), kind.extension()))
-                        .help(format!("rename it, or move it out of {}", sub.display()))
-                        .into());
+                    return Err(TemplateError::at(
+                        &file,
+                        (1, 1),
+                        "(file)",
+                        format!(
+                            "{} templates must end in .{}",
+                            kind.noun(),
+                            kind.extension()
+                        ),
+                    )
+                    .help(format!("rename it, or move it out of {}", sub.display()))
+                    .into());
                 }
-                let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+                let name = path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default()
+                    .to_string();
                 let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
-                catalog.entries.insert((kind, name), Entry { file, text, origin: Origin::Dir(path) });
+                catalog.entries.insert(
+                    (kind, name),
+                    Entry {
+                        file,
+                        text,
+                        origin: Origin::Dir(path),
+                    },
+                );
             }
         }
         Ok(catalog)
@@ -161,20 +208,28 @@ impl Catalog {
 
     /// The names of one kind, sorted.
     pub fn names(&self, kind: TemplateKind) -> Vec<&str> {
-        self.entries.keys().filter(|(k, _)| *k == kind).map(|(_, n)| n.as_str()).collect()
+        self.entries
+            .keys()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, n)| n.as_str())
+            .collect()
     }
 
     pub fn origin(&self, kind: TemplateKind, name: &str) -> Option<&Origin> {
-        self.entries.get(&(kind, name.to_string())).map(|e| &e.origin)
+        self.entries
+            .get(&(kind, name.to_string()))
+            .map(|e| &e.origin)
     }
 
     fn entry(&self, kind: TemplateKind, name: &str) -> Result<&Entry, CatalogError> {
-        self.entries.get(&(kind, name.to_string())).ok_or_else(|| CatalogError::Unknown {
-            kind,
-            name: name.to_string(),
-            suggestion: did_you_mean(name, self.names(kind)).map(str::to_string),
-            known: self.names(kind).into_iter().map(str::to_string).collect(),
-        })
+        self.entries
+            .get(&(kind, name.to_string()))
+            .ok_or_else(|| CatalogError::Unknown {
+                kind,
+                name: name.to_string(),
+                suggestion: did_you_mean(name, self.names(kind)).map(str::to_string),
+                known: self.names(kind).into_iter().map(str::to_string).collect(),
+            })
     }
 
     pub fn alarm_pack(&self, name: &str) -> Result<AlarmPack, CatalogError> {

@@ -28,21 +28,37 @@ pub struct DashboardTemplate {
 
 impl DashboardTemplate {
     pub fn parse(name: &str, file: &str, text: &str) -> Result<Self, TemplateError> {
-        let template: Value = serde_json::from_str(text)
-            .map_err(|e| TemplateError::at(file, (e.line(), e.column()), "(file)", format!("not valid JSON: {e}")))?;
+        let template: Value = serde_json::from_str(text).map_err(|e| {
+            TemplateError::at(
+                file,
+                (e.line(), e.column()),
+                "(file)",
+                format!("not valid JSON: {e}"),
+            )
+        })?;
         let positions = json_positions(text);
         let at = |pointer: &str| positions.get(pointer).copied().unwrap_or((1, 1));
-        let err = |pointer: &str, message: String| TemplateError::at(file, at(pointer), pointer, message);
+        let err =
+            |pointer: &str, message: String| TemplateError::at(file, at(pointer), pointer, message);
 
         // Template-only keys and placeholders.
-        let widgets = template.get("widgets").and_then(Value::as_array).cloned().unwrap_or_default();
+        let widgets = template
+            .get("widgets")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for (i, w) in widgets.iter().enumerate() {
             let pointer = format!("/widgets/{i}");
             let repeat = w.get("$repeat");
             match repeat {
                 None => {}
                 Some(Value::String(s)) if s == "region" => {}
-                Some(other) => return Err(err(&format!("{pointer}/$repeat"), format!("`$repeat` must be \"region\", not {other}"))),
+                Some(other) => {
+                    return Err(err(
+                        &format!("{pointer}/$repeat"),
+                        format!("`$repeat` must be \"region\", not {other}"),
+                    ))
+                }
             }
             let allowed = if repeat.is_some() { IN_REPEAT } else { OUTSIDE };
             check_strings(w, &pointer, &mut |p, s| {
@@ -58,12 +74,23 @@ impl DashboardTemplate {
                 Ok(())
             })?;
         }
-        check_dollar_keys(&template, "", &|p, k| err(p, format!("unknown template key `{k}`")).help("template keys are `$repeat` (on a widget) and `$comment`"))?;
+        check_dollar_keys(&template, "", &|p, k| {
+            err(p, format!("unknown template key `{k}`"))
+                .help("template keys are `$repeat` (on a widget) and `$comment`")
+        })?;
         // CloudWatch's structure, with placeholders as opaque strings.
-        if let Some((pointer, message)) = check_dashboard_body(&strip_template_keys(&template)).into_iter().next() {
+        if let Some((pointer, message)) = check_dashboard_body(&strip_template_keys(&template))
+            .into_iter()
+            .next()
+        {
             return Err(err(&pointer, message));
         }
-        Ok(DashboardTemplate { name: name.to_string(), file: file.to_string(), template, positions })
+        Ok(DashboardTemplate {
+            name: name.to_string(),
+            file: file.to_string(),
+            template,
+            positions,
+        })
     }
 
     /// Renders the body for one account: `regions` holds one [`Bindings`] per governed region
@@ -76,13 +103,20 @@ impl DashboardTemplate {
                 continue;
             }
             if key != "widgets" {
-                body.insert(key.clone(), self.substitute(value, &format!("/{key}"), &first)?);
+                body.insert(
+                    key.clone(),
+                    self.substitute(value, &format!("/{key}"), &first)?,
+                );
                 continue;
             }
             let mut widgets = Vec::new();
             for (i, w) in value.as_array().into_iter().flatten().enumerate() {
                 let pointer = format!("/widgets/{i}");
-                let targets: Vec<&Bindings> = if w.get("$repeat").is_some() { regions.iter().collect() } else { vec![&first] };
+                let targets: Vec<&Bindings> = if w.get("$repeat").is_some() {
+                    regions.iter().collect()
+                } else {
+                    vec![&first]
+                };
                 for b in targets {
                     widgets.push(self.substitute(&strip_template_keys(w), &pointer, b)?);
                 }
@@ -91,18 +125,48 @@ impl DashboardTemplate {
         }
         let body = Value::Object(body);
         if let Some((pointer, message)) = check_dashboard_body(&body).into_iter().next() {
-            return Err(TemplateError::at(&self.file, (1, 1), pointer, format!("rendered dashboard: {message}")));
+            return Err(TemplateError::at(
+                &self.file,
+                (1, 1),
+                pointer,
+                format!("rendered dashboard: {message}"),
+            ));
         }
         Ok(serde_json::to_string(&body).expect("a JSON value serializes"))
     }
 
-    fn substitute(&self, value: &Value, pointer: &str, b: &Bindings) -> Result<Value, TemplateError> {
+    fn substitute(
+        &self,
+        value: &Value,
+        pointer: &str,
+        b: &Bindings,
+    ) -> Result<Value, TemplateError> {
         Ok(match value {
             Value::String(s) => Value::String(placeholders::render(s, b).map_err(|p| {
-                TemplateError::at(&self.file, self.positions.get(pointer).copied().unwrap_or((1, 1)), pointer, format!("placeholder `{{{p}}}` has no value"))
+                TemplateError::at(
+                    &self.file,
+                    self.positions.get(pointer).copied().unwrap_or((1, 1)),
+                    pointer,
+                    format!("placeholder `{{{p}}}` has no value"),
+                )
             })?),
-            Value::Array(items) => Value::Array(items.iter().enumerate().map(|(i, v)| self.substitute(v, &format!("{pointer}/{i}"), b)).collect::<Result<_, _>>()?),
-            Value::Object(map) => Value::Object(map.iter().map(|(k, v)| Ok((k.clone(), self.substitute(v, &format!("{pointer}/{}", escape(k)), b)?))).collect::<Result<_, TemplateError>>()?),
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| self.substitute(v, &format!("{pointer}/{i}"), b))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| {
+                        Ok((
+                            k.clone(),
+                            self.substitute(v, &format!("{pointer}/{}", escape(k)), b)?,
+                        ))
+                    })
+                    .collect::<Result<_, TemplateError>>()?,
+            ),
             other => other.clone(),
         })
     }
@@ -112,18 +176,34 @@ fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-fn check_strings(v: &Value, pointer: &str, f: &mut dyn FnMut(&str, &str) -> Result<(), TemplateError>) -> Result<(), TemplateError> {
+fn check_strings(
+    v: &Value,
+    pointer: &str,
+    f: &mut dyn FnMut(&str, &str) -> Result<(), TemplateError>,
+) -> Result<(), TemplateError> {
     match v {
         Value::String(s) => f(pointer, s),
-        Value::Array(items) => items.iter().enumerate().try_for_each(|(i, x)| check_strings(x, &format!("{pointer}/{i}"), f)),
-        Value::Object(map) => map.iter().try_for_each(|(k, x)| check_strings(x, &format!("{pointer}/{}", escape(k)), f)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, x)| check_strings(x, &format!("{pointer}/{i}"), f)),
+        Value::Object(map) => map
+            .iter()
+            .try_for_each(|(k, x)| check_strings(x, &format!("{pointer}/{}", escape(k)), f)),
         _ => Ok(()),
     }
 }
 
-fn check_dollar_keys(v: &Value, pointer: &str, err: &dyn Fn(&str, &str) -> TemplateError) -> Result<(), TemplateError> {
+fn check_dollar_keys(
+    v: &Value,
+    pointer: &str,
+    err: &dyn Fn(&str, &str) -> TemplateError,
+) -> Result<(), TemplateError> {
     match v {
-        Value::Array(items) => items.iter().enumerate().try_for_each(|(i, x)| check_dollar_keys(x, &format!("{pointer}/{i}"), err)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, x)| check_dollar_keys(x, &format!("{pointer}/{i}"), err)),
         Value::Object(map) => map.iter().try_for_each(|(k, x)| {
             let p = format!("{pointer}/{}", escape(k));
             if k.starts_with('$') && k != "$repeat" && k != "$comment" {
@@ -138,7 +218,12 @@ fn check_dollar_keys(v: &Value, pointer: &str, err: &dyn Fn(&str, &str) -> Templ
 fn strip_template_keys(v: &Value) -> Value {
     match v {
         Value::Array(items) => Value::Array(items.iter().map(strip_template_keys).collect()),
-        Value::Object(map) => Value::Object(map.iter().filter(|(k, _)| !k.starts_with('$')).map(|(k, x)| (k.clone(), strip_template_keys(x))).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| !k.starts_with('$'))
+                .map(|(k, x)| (k.clone(), strip_template_keys(x)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -154,12 +239,21 @@ pub fn check_dashboard_body(body: &Value) -> Vec<(String, String)> {
     };
     for key in top.keys() {
         if !TOP_KEYS.contains(&key.as_str()) {
-            bad(format!("/{}", escape(key)), format!("unknown top-level key `{key}` (allowed: {})", TOP_KEYS.join(", ")));
+            bad(
+                format!("/{}", escape(key)),
+                format!(
+                    "unknown top-level key `{key}` (allowed: {})",
+                    TOP_KEYS.join(", ")
+                ),
+            );
         }
     }
     if let Some(p) = top.get("periodOverride") {
         if !matches!(p.as_str(), Some("auto" | "inherit")) {
-            bad("/periodOverride".into(), "must be \"auto\" or \"inherit\"".into());
+            bad(
+                "/periodOverride".into(),
+                "must be \"auto\" or \"inherit\"".into(),
+            );
         }
     }
     let Some(widgets) = top.get("widgets").and_then(Value::as_array) else {
@@ -167,7 +261,10 @@ pub fn check_dashboard_body(body: &Value) -> Vec<(String, String)> {
         return problems;
     };
     if widgets.len() > 500 {
-        bad("/widgets".into(), format!("{} widgets; a dashboard holds at most 500", widgets.len()));
+        bad(
+            "/widgets".into(),
+            format!("{} widgets; a dashboard holds at most 500", widgets.len()),
+        );
     }
     for (i, w) in widgets.iter().enumerate() {
         let at = |k: &str| format!("/widgets/{i}{k}");
@@ -177,34 +274,75 @@ pub fn check_dashboard_body(body: &Value) -> Vec<(String, String)> {
         };
         for key in w.keys() {
             if !WIDGET_KEYS.contains(&key.as_str()) {
-                bad(at(&format!("/{}", escape(key))), format!("unknown widget key `{key}` (allowed: {})", WIDGET_KEYS.join(", ")));
+                bad(
+                    at(&format!("/{}", escape(key))),
+                    format!(
+                        "unknown widget key `{key}` (allowed: {})",
+                        WIDGET_KEYS.join(", ")
+                    ),
+                );
             }
         }
         let kind = w.get("type").and_then(Value::as_str).unwrap_or_default();
         if !WIDGET_TYPES.contains(&kind) {
-            bad(at("/type"), format!("`type` must be one of {}", WIDGET_TYPES.join(", ")));
+            bad(
+                at("/type"),
+                format!("`type` must be one of {}", WIDGET_TYPES.join(", ")),
+            );
         }
-        for (key, min, max) in [("width", 1, 24), ("height", 1, 1000), ("x", 0, 23), ("y", 0, i64::MAX)] {
+        for (key, min, max) in [
+            ("width", 1, 24),
+            ("height", 1, 1000),
+            ("x", 0, 23),
+            ("y", 0, i64::MAX),
+        ] {
             if let Some(v) = w.get(key) {
                 if !v.as_i64().is_some_and(|n| (min..=max).contains(&n)) {
-                    bad(at(&format!("/{key}")), format!("`{key}` must be an integer from {min}{}", if max == i64::MAX { " up".to_string() } else { format!(" to {max}") }));
+                    bad(
+                        at(&format!("/{key}")),
+                        format!(
+                            "`{key}` must be an integer from {min}{}",
+                            if max == i64::MAX {
+                                " up".to_string()
+                            } else {
+                                format!(" to {max}")
+                            }
+                        ),
+                    );
                 }
             }
         }
-        if let (Some(x), Some(width)) = (w.get("x").and_then(Value::as_i64), w.get("width").and_then(Value::as_i64)) {
+        if let (Some(x), Some(width)) = (
+            w.get("x").and_then(Value::as_i64),
+            w.get("width").and_then(Value::as_i64),
+        ) {
             if x + width > 24 {
-                bad(at("/x"), format!("x + width = {} goes past the 24-column grid", x + width));
+                bad(
+                    at("/x"),
+                    format!("x + width = {} goes past the 24-column grid", x + width),
+                );
             }
         }
         let Some(props) = w.get("properties").and_then(Value::as_object) else {
-            bad(at("/properties"), "`properties` (an object) is required".into());
+            bad(
+                at("/properties"),
+                "`properties` (an object) is required".into(),
+            );
             continue;
         };
-        let has_str = |k: &str| props.get(k).and_then(Value::as_str).is_some_and(|s| !s.is_empty());
+        let has_str = |k: &str| {
+            props
+                .get(k)
+                .and_then(Value::as_str)
+                .is_some_and(|s| !s.is_empty())
+        };
         match kind {
             "metric" => {
                 if !has_str("region") {
-                    bad(at("/properties/region"), "a metric widget needs `region`".into());
+                    bad(
+                        at("/properties/region"),
+                        "a metric widget needs `region`".into(),
+                    );
                 }
                 match props.get("metrics") {
                     Some(Value::Array(rows)) => {
@@ -214,35 +352,65 @@ pub fn check_dashboard_body(body: &Value) -> Vec<(String, String)> {
                             }
                         }
                     }
-                    Some(_) => bad(at("/properties/metrics"), "`metrics` must be an array of arrays".into()),
-                    None if props.get("annotations").is_none() => bad(at("/properties/metrics"), "a metric widget needs `metrics` (or alarm `annotations`)".into()),
+                    Some(_) => bad(
+                        at("/properties/metrics"),
+                        "`metrics` must be an array of arrays".into(),
+                    ),
+                    None if props.get("annotations").is_none() => bad(
+                        at("/properties/metrics"),
+                        "a metric widget needs `metrics` (or alarm `annotations`)".into(),
+                    ),
                     None => {}
                 }
                 if let Some(p) = props.get("period") {
-                    if !p.as_i64().is_some_and(|n| matches!(n, 1 | 5 | 10 | 30) || (n >= 60 && n % 60 == 0)) {
-                        bad(at("/properties/period"), "`period` must be 1, 5, 10, 30 or a multiple of 60".into());
+                    if !p
+                        .as_i64()
+                        .is_some_and(|n| matches!(n, 1 | 5 | 10 | 30) || (n >= 60 && n % 60 == 0))
+                    {
+                        bad(
+                            at("/properties/period"),
+                            "`period` must be 1, 5, 10, 30 or a multiple of 60".into(),
+                        );
                     }
                 }
             }
             "log" => {
                 if !has_str("region") {
-                    bad(at("/properties/region"), "a log widget needs `region`".into());
+                    bad(
+                        at("/properties/region"),
+                        "a log widget needs `region`".into(),
+                    );
                 }
                 match props.get("query").and_then(Value::as_str) {
                     Some(q) if q.trim_start().starts_with("SOURCE ") => {}
-                    _ => bad(at("/properties/query"), "a log widget needs `query` starting with SOURCE '<log group>'".into()),
+                    _ => bad(
+                        at("/properties/query"),
+                        "a log widget needs `query` starting with SOURCE '<log group>'".into(),
+                    ),
                 }
             }
-            "text" if !props.get("markdown").is_some_and(Value::is_string) => bad(at("/properties/markdown"), "a text widget needs `markdown`".into()),
+            "text" if !props.get("markdown").is_some_and(Value::is_string) => bad(
+                at("/properties/markdown"),
+                "a text widget needs `markdown`".into(),
+            ),
             "alarm" => match props.get("alarms").and_then(Value::as_array) {
                 Some(arns) if !arns.is_empty() && arns.len() <= 100 => {
                     for (a, arn) in arns.iter().enumerate() {
-                        if !arn.as_str().is_some_and(|s| s.starts_with("arn:") && s.contains(":alarm:")) {
-                            bad(at(&format!("/properties/alarms/{a}")), "an alarm widget lists alarm ARNs".into());
+                        if !arn
+                            .as_str()
+                            .is_some_and(|s| s.starts_with("arn:") && s.contains(":alarm:"))
+                        {
+                            bad(
+                                at(&format!("/properties/alarms/{a}")),
+                                "an alarm widget lists alarm ARNs".into(),
+                            );
                         }
                     }
                 }
-                _ => bad(at("/properties/alarms"), "an alarm widget needs `alarms`: 1 to 100 alarm ARNs".into()),
+                _ => bad(
+                    at("/properties/alarms"),
+                    "an alarm widget needs `alarms`: 1 to 100 alarm ARNs".into(),
+                ),
             },
             _ => {}
         }

@@ -17,7 +17,9 @@ mod queries;
 #[cfg(test)]
 mod tests;
 
-pub use alarms::{AlarmDefinition, AlarmPack, AlarmScope, CompositeDefinition, MetricQuery, Threshold};
+pub use alarms::{
+    AlarmDefinition, AlarmPack, AlarmScope, CompositeDefinition, MetricQuery, Threshold,
+};
 pub use catalog::{Catalog, CatalogError, Origin, TemplateKind, BUILTIN};
 pub use dashboards::{check_dashboard_body, DashboardTemplate};
 pub use placeholders::{Bindings, KNOWN_PLACEHOLDERS};
@@ -62,7 +64,10 @@ impl TemplateError {
 }
 
 /// "did you mean" for a misspelt name among `known`.
-pub(crate) fn did_you_mean<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn did_you_mean<'a>(
+    name: &str,
+    known: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     known
         .into_iter()
         .map(|k| (strsim::jaro_winkler(name, k), k))

@@ -12,7 +12,11 @@ pub fn canonical(value: &Value) -> Value {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
             keys.sort();
-            Value::Object(keys.into_iter().map(|k| (k.clone(), canonical(&map[k]))).collect::<Map<_, _>>())
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), canonical(&map[k])))
+                    .collect::<Map<_, _>>(),
+            )
         }
         Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
         Value::Number(n) => Value::Number(canonical_number(n)),
@@ -36,20 +40,44 @@ fn canonical_number(n: &Number) -> Number {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DashboardChange {
     /// A top-level key (`start`, `periodOverride`, ...).
-    Setting { key: String },
-    WidgetAdded { index: usize, label: String },
-    WidgetRemoved { index: usize, label: String },
+    Setting {
+        key: String,
+    },
+    WidgetAdded {
+        index: usize,
+        label: String,
+    },
+    WidgetRemoved {
+        index: usize,
+        label: String,
+    },
     /// `fields`: JSON pointers inside the widget that differ.
-    WidgetChanged { index: usize, label: String, fields: Vec<String> },
+    WidgetChanged {
+        index: usize,
+        label: String,
+        fields: Vec<String>,
+    },
 }
 
 /// A widget's label for messages: its title, or markdown's first line, or `type #index`.
 pub fn widget_label(widget: &Value, index: usize) -> String {
     let props = widget.get("properties");
-    let text = props.and_then(|p| p.get("title")).and_then(Value::as_str).or_else(|| props.and_then(|p| p.get("markdown")).and_then(Value::as_str).and_then(|m| m.lines().next()));
+    let text = props
+        .and_then(|p| p.get("title"))
+        .and_then(Value::as_str)
+        .or_else(|| {
+            props
+                .and_then(|p| p.get("markdown"))
+                .and_then(Value::as_str)
+                .and_then(|m| m.lines().next())
+        });
     match text {
         Some(t) => t.trim_start_matches('#').trim().to_string(),
-        None => format!("{} widget #{}", widget.get("type").and_then(Value::as_str).unwrap_or("?"), index + 1),
+        None => format!(
+            "{} widget #{}",
+            widget.get("type").and_then(Value::as_str).unwrap_or("?"),
+            index + 1
+        ),
     }
 }
 
@@ -57,13 +85,23 @@ pub fn widget_label(widget: &Value, index: usize) -> String {
 /// number forms never count; `x`/`y` that the desired widget leaves to CloudWatch (absent)
 /// are ignored in the actual one (the console writes positions when it re-saves).
 /// Widgets are paired by label when labels are unique on both sides, else by position.
-pub fn dashboard_changes(desired: &str, actual: &str) -> Result<Vec<DashboardChange>, serde_json::Error> {
+pub fn dashboard_changes(
+    desired: &str,
+    actual: &str,
+) -> Result<Vec<DashboardChange>, serde_json::Error> {
     let d = canonical(&serde_json::from_str(desired)?);
     let a = canonical(&serde_json::from_str(actual)?);
     let mut changes = Vec::new();
     let empty = Map::new();
-    let (dm, am) = (d.as_object().unwrap_or(&empty), a.as_object().unwrap_or(&empty));
-    let mut keys: Vec<&String> = dm.keys().chain(am.keys()).filter(|k| *k != "widgets").collect();
+    let (dm, am) = (
+        d.as_object().unwrap_or(&empty),
+        a.as_object().unwrap_or(&empty),
+    );
+    let mut keys: Vec<&String> = dm
+        .keys()
+        .chain(am.keys())
+        .filter(|k| *k != "widgets")
+        .collect();
     keys.sort();
     keys.dedup();
     for k in keys {
@@ -74,24 +112,49 @@ pub fn dashboard_changes(desired: &str, actual: &str) -> Result<Vec<DashboardCha
     let none = Vec::new();
     let dw = dm.get("widgets").and_then(Value::as_array).unwrap_or(&none);
     let aw = am.get("widgets").and_then(Value::as_array).unwrap_or(&none);
-    let dl: Vec<String> = dw.iter().enumerate().map(|(i, w)| widget_label(w, i)).collect();
-    let al: Vec<String> = aw.iter().enumerate().map(|(i, w)| widget_label(w, i)).collect();
+    let dl: Vec<String> = dw
+        .iter()
+        .enumerate()
+        .map(|(i, w)| widget_label(w, i))
+        .collect();
+    let al: Vec<String> = aw
+        .iter()
+        .enumerate()
+        .map(|(i, w)| widget_label(w, i))
+        .collect();
     let unique = |l: &[String]| {
         let mut s = l.to_vec();
         s.sort();
         s.windows(2).all(|p| p[0] != p[1])
     };
     let pairs: Vec<(Option<usize>, Option<usize>)> = if unique(&dl) && unique(&al) {
-        let mut p: Vec<_> = dl.iter().enumerate().map(|(i, l)| (Some(i), al.iter().position(|x| x == l))).collect();
-        p.extend(al.iter().enumerate().filter(|(_, l)| !dl.contains(l)).map(|(j, _)| (None, Some(j))));
+        let mut p: Vec<_> = dl
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (Some(i), al.iter().position(|x| x == l)))
+            .collect();
+        p.extend(
+            al.iter()
+                .enumerate()
+                .filter(|(_, l)| !dl.contains(l))
+                .map(|(j, _)| (None, Some(j))),
+        );
         p
     } else {
-        (0..dw.len().max(aw.len())).map(|i| ((i < dw.len()).then_some(i), (i < aw.len()).then_some(i))).collect()
+        (0..dw.len().max(aw.len()))
+            .map(|i| ((i < dw.len()).then_some(i), (i < aw.len()).then_some(i)))
+            .collect()
     };
     for (di, ai) in pairs {
         match (di, ai) {
-            (Some(i), None) => changes.push(DashboardChange::WidgetAdded { index: i, label: dl[i].clone() }),
-            (None, Some(j)) => changes.push(DashboardChange::WidgetRemoved { index: j, label: al[j].clone() }),
+            (Some(i), None) => changes.push(DashboardChange::WidgetAdded {
+                index: i,
+                label: dl[i].clone(),
+            }),
+            (None, Some(j)) => changes.push(DashboardChange::WidgetRemoved {
+                index: j,
+                label: al[j].clone(),
+            }),
             (Some(i), Some(j)) => {
                 let mut actual = aw[j].clone();
                 if let (Some(obj), Some(want)) = (actual.as_object_mut(), dw[i].as_object()) {
@@ -104,7 +167,11 @@ pub fn dashboard_changes(desired: &str, actual: &str) -> Result<Vec<DashboardCha
                 let mut fields = Vec::new();
                 diff_pointers(&dw[i], &actual, String::new(), &mut fields);
                 if !fields.is_empty() || i != j && !unique(&dl) {
-                    changes.push(DashboardChange::WidgetChanged { index: i, label: dl[i].clone(), fields });
+                    changes.push(DashboardChange::WidgetChanged {
+                        index: i,
+                        label: dl[i].clone(),
+                        fields,
+                    });
                 }
             }
             (None, None) => {}
@@ -132,13 +199,21 @@ fn diff_pointers(a: &Value, b: &Value, pointer: String, out: &mut Vec<String>) {
                 diff_pointers(v, w, format!("{pointer}/{i}"), out);
             }
         }
-        _ if a != b => out.push(if pointer.is_empty() { "/".into() } else { pointer }),
+        _ if a != b => out.push(if pointer.is_empty() {
+            "/".into()
+        } else {
+            pointer
+        }),
         _ => {}
     }
 }
 
 /// The alarm as PutMetricAlarm members (JSON), with the actions the kind adds.
-pub fn alarm_put_json(def: &AlarmDefinition, alarm_actions: &[String], ok_actions: &[String]) -> Value {
+pub fn alarm_put_json(
+    def: &AlarmDefinition,
+    alarm_actions: &[String],
+    ok_actions: &[String],
+) -> Value {
     let mut m = Map::new();
     let mut put = |k: &str, v: Value| {
         m.insert(k.to_string(), v);
@@ -154,7 +229,13 @@ pub fn alarm_put_json(def: &AlarmDefinition, alarm_actions: &[String], ok_action
     put("ActionsEnabled", true.into());
     put("AlarmActions", alarm_actions.to_vec().into());
     put("OKActions", ok_actions.to_vec().into());
-    let dims = |d: &[(String, String)]| Value::Array(d.iter().map(|(n, v)| serde_json::json!({"Name": n, "Value": v})).collect());
+    let dims = |d: &[(String, String)]| {
+        Value::Array(
+            d.iter()
+                .map(|(n, v)| serde_json::json!({"Name": n, "Value": v}))
+                .collect(),
+        )
+    };
     if let Some(ns) = &def.namespace {
         put("Namespace", ns.clone().into());
     }
@@ -173,7 +254,10 @@ pub fn alarm_put_json(def: &AlarmDefinition, alarm_actions: &[String], ok_action
     }
     match &def.threshold {
         Threshold::Static(t) => put("Threshold", Value::from(*t)),
-        Threshold::Band { threshold_metric_id, .. } => put("ThresholdMetricId", threshold_metric_id.clone().into()),
+        Threshold::Band {
+            threshold_metric_id,
+            ..
+        } => put("ThresholdMetricId", threshold_metric_id.clone().into()),
     }
     if !def.metrics.is_empty() {
         let queries = def.metrics.iter().map(|q| {
@@ -182,8 +266,8 @@ pub fn alarm_put_json(def: &AlarmDefinition, alarm_actions: &[String], ok_action
             if let Some(e) = &q.expression {
                 o.insert("Expression".into(), e.clone().into());
             }
-            if let Some((ns, name, d, stat)) = &q.metric_stat {
-                let mut stat_obj = serde_json::json!({"Metric": {"Namespace": ns, "MetricName": name, "Dimensions": dims(d)}, "Stat": stat});
+            if let Some(s) = &q.metric_stat {
+                let mut stat_obj = serde_json::json!({"Metric": {"Namespace": s.namespace, "MetricName": s.metric_name, "Dimensions": dims(&s.dimensions)}, "Stat": s.stat});
                 if let Some(p) = q.period {
                     stat_obj["Period"] = p.into();
                 }
@@ -205,11 +289,20 @@ pub fn alarm_put_json(def: &AlarmDefinition, alarm_actions: &[String], ok_action
 /// lists), dimensions sorted by name, action lists sorted, read-only members dropped.
 pub fn normalize_alarm(alarm: &Value) -> Value {
     const READ_ONLY: &[&str] = &[
-        "AlarmArn", "AlarmConfigurationUpdatedTimestamp", "StateValue", "StateReason", "StateReasonData",
-        "StateUpdatedTimestamp", "StateTransitionedTimestamp", "EvaluationState", "Tags",
+        "AlarmArn",
+        "AlarmConfigurationUpdatedTimestamp",
+        "StateValue",
+        "StateReason",
+        "StateReasonData",
+        "StateUpdatedTimestamp",
+        "StateTransitionedTimestamp",
+        "EvaluationState",
+        "Tags",
     ];
     let mut v = alarm.clone();
-    let Some(m) = v.as_object_mut() else { return canonical(alarm) };
+    let Some(m) = v.as_object_mut() else {
+        return canonical(alarm);
+    };
     for k in READ_ONLY {
         m.remove(*k);
     }
@@ -219,18 +312,25 @@ pub fn normalize_alarm(alarm: &Value) -> Value {
     for k in ["AlarmActions", "OKActions", "InsufficientDataActions"] {
         let e = m.entry(k).or_insert(Value::Array(vec![]));
         if let Value::Array(list) = e {
-            list.sort_by(|a, b| a.to_string().cmp(&b.to_string()));
+            list.sort_by_key(|a| a.to_string());
             list.dedup();
         }
     }
-    if m.get("AlarmDescription").is_some_and(|d| d.as_str() == Some("")) {
+    if m.get("AlarmDescription")
+        .is_some_and(|d| d.as_str() == Some(""))
+    {
         m.remove("AlarmDescription");
     }
     sort_dimensions(m.get_mut("Dimensions"));
-    if m.get("Metrics").is_some_and(|x| x.as_array().is_some_and(Vec::is_empty)) {
+    if m.get("Metrics")
+        .is_some_and(|x| x.as_array().is_some_and(Vec::is_empty))
+    {
         m.remove("Metrics");
     }
-    if m.get("Dimensions").is_some_and(|x| x.as_array().is_some_and(Vec::is_empty)) && !m.contains_key("MetricName") {
+    if m.get("Dimensions")
+        .is_some_and(|x| x.as_array().is_some_and(Vec::is_empty))
+        && !m.contains_key("MetricName")
+    {
         m.remove("Dimensions");
     }
     if let Some(Value::Array(queries)) = m.get_mut("Metrics") {
@@ -247,7 +347,11 @@ pub fn normalize_alarm(alarm: &Value) -> Value {
 
 fn sort_dimensions(dims: Option<&mut Value>) {
     if let Some(Value::Array(list)) = dims {
-        list.sort_by(|a, b| a.get("Name").map(Value::to_string).cmp(&b.get("Name").map(Value::to_string)));
+        list.sort_by(|a, b| {
+            a.get("Name")
+                .map(Value::to_string)
+                .cmp(&b.get("Name").map(Value::to_string))
+        });
     }
 }
 

@@ -4,7 +4,14 @@ use std::collections::BTreeMap;
 
 /// Every placeholder a template may use. `{threshold}` only in alarm descriptions,
 /// `{model_id}` only where the template is rendered per model.
-pub const KNOWN_PLACEHOLDERS: &[&str] = &["account", "region", "model_id", "log_group", "pack", "threshold"];
+pub const KNOWN_PLACEHOLDERS: &[&str] = &[
+    "account",
+    "region",
+    "model_id",
+    "log_group",
+    "pack",
+    "threshold",
+];
 
 /// Values for the placeholders, by name (without braces).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -13,7 +20,9 @@ pub struct Bindings(pub BTreeMap<String, String>);
 impl Bindings {
     pub fn new(account: &str, region: &str, log_group: &str) -> Self {
         let mut b = Bindings::default();
-        b.set("account", account).set("region", region).set("log_group", log_group);
+        b.set("account", account)
+            .set("region", region)
+            .set("log_group", log_group);
         b
     }
 
@@ -44,7 +53,11 @@ pub fn find(text: &str) -> Vec<(usize, &str)> {
         if bytes[i] == b'{' {
             let start = i + 1;
             let mut j = start;
-            while j < bytes.len() && (bytes[j].is_ascii_lowercase() || bytes[j] == b'_' || (j > start && bytes[j].is_ascii_digit())) {
+            while j < bytes.len()
+                && (bytes[j].is_ascii_lowercase()
+                    || bytes[j] == b'_'
+                    || (j > start && bytes[j].is_ascii_digit()))
+            {
                 j += 1;
             }
             if j > start && j < bytes.len() && bytes[j] == b'}' {
@@ -74,5 +87,7 @@ pub fn render(text: &str, bindings: &Bindings) -> Result<String, String> {
 
 /// The first placeholder of `text` not in `allowed`, with its byte offset.
 pub fn first_unknown<'t>(text: &'t str, allowed: &[&str]) -> Option<(usize, &'t str)> {
-    find(text).into_iter().find(|(_, name)| !allowed.contains(name))
+    find(text)
+        .into_iter()
+        .find(|(_, name)| !allowed.contains(name))
 }
