@@ -1155,6 +1155,23 @@ def test_logs_query_definitions(srv: Server) -> None:
     assert srv.client("logs", assumed_credentials(srv, "111111111111")).describe_query_definitions()["queryDefinitions"] == []
 
 
+
+def test_cbor_route_fault_injection(_: Server) -> None:
+    """A fault on a CloudWatch operation reaches a CBOR client as that error, state unchanged."""
+    srv = Server({"WARDEN_MOTO_FAULTS": json.dumps(
+        {"cloudwatch:PutMetricAlarm": {"times": 1, "code": "LimitExceeded", "message": "too many alarms"}}
+    )})
+    try:
+        cw = cbor_client(srv)
+        err = expect_error("LimitExceeded", cw.put_metric_alarm, **ALARM)
+        assert err.response["Error"]["Message"] == "too many alarms", err.response
+        assert cw.describe_alarms()["MetricAlarms"] == []
+        cw.put_metric_alarm(**ALARM)
+        assert [a["AlarmName"] for a in cw.describe_alarms()["MetricAlarms"]] == ["throttles"]
+    finally:
+        srv.kill()
+
+
 def main() -> int:
     tests = [(name, fn) for name, fn in globals().items() if name.startswith("test_") and callable(fn)]
     srv = Server()
