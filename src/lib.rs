@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod kinds;
 pub mod model;
+pub mod monitoring;
 pub mod plan;
 pub mod policy;
 pub mod progress;

@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
 
     sys.path.insert(0, HERE)
     import moto_ext  # noqa: F401  (patches moto on import)
+    import moto_monitoring  # noqa: F401  (CloudWatch alarms, anomaly detectors, query definitions)
+    from moto_cbor import RpcV2CborMiddleware
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,
@@ -74,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.verbose:
                 super().log_request(code, size)
 
-    app = DomainDispatcherApplication(create_backend_app)
+    # CloudWatch's Smithy RPC v2 CBOR route, which moto does not serve (moto_cbor.py).
+    app = RpcV2CborMiddleware(DomainDispatcherApplication(create_backend_app))
     server = make_server(args.host, args.port, app, threaded=True, request_handler=RequestHandler)
     port = server.server_port
     os.environ["MOTO_PORT"] = str(port)

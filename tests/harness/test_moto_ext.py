@@ -1090,6 +1090,279 @@ def test_events_put_targets_partial_failure(_: Server) -> None:
         srv.kill()
 
 
+
+# ---------------------------------------------------------------------------
+# CloudWatch over Smithy RPC v2 CBOR (moto_cbor.py) and moto_monitoring.py
+# ---------------------------------------------------------------------------
+
+
+def cbor_client(srv: Server, service: str = "cloudwatch", **kw: Any) -> Any:
+    """A boto3 client forced onto the Smithy RPC v2 CBOR protocol (botocore prefers JSON)."""
+    import botocore.model
+
+    saved = botocore.model.PRIORITY_ORDERED_SUPPORTED_PROTOCOLS
+    botocore.model.PRIORITY_ORDERED_SUPPORTED_PROTOCOLS = ("smithy-rpc-v2-cbor",) + tuple(
+        p for p in saved if p != "smithy-rpc-v2-cbor"
+    )
+    try:
+        client = srv.client(service, **kw)
+    finally:
+        botocore.model.PRIORITY_ORDERED_SUPPORTED_PROTOCOLS = saved
+    assert client.meta.service_model.resolved_protocol == "smithy-rpc-v2-cbor"
+    return client
+
+
+def raw_cbor(srv: Server, operation: str, params: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+    """A hand-built CBOR request, as the Rust SDK sends it (signature not checked by moto)."""
+    import cbor2
+
+    request = urllib.request.Request(
+        f"{srv.endpoint}/service/GraniteServiceVersion20100801/operation/{operation}",
+        data=cbor2.dumps(params),
+        method="POST",
+        headers={
+            "smithy-protocol": "rpc-v2-cbor",
+            "Content-Type": "application/cbor",
+            "Accept": "application/cbor",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20261203/eu-west-1/monitoring/aws4_request, "
+            "SignedHeaders=host, Signature=0",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request) as r:
+            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+    except urllib.error.HTTPError as err:
+        return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read()
+
+
+ALARM = dict(
+    AlarmName="throttles",
+    Namespace="AWS/Bedrock",
+    MetricName="InvocationThrottles",
+    Dimensions=[{"Name": "ModelId", "Value": "amazon.titan-embed-text-v2:0"}],
+    Statistic="Sum",
+    Period=300,
+    EvaluationPeriods=3,
+    DatapointsToAlarm=2,
+    Threshold=5.5,
+    ComparisonOperator="GreaterThanOrEqualToThreshold",
+    TreatMissingData="notBreaching",
+    AlarmActions=["arn:aws:sns:us-east-1:123456789012:alerts"],
+)
+
+
+def band_alarm(name: str, **over: Any) -> dict[str, Any]:
+    stat = {
+        "Metric": {"Namespace": "AWS/Bedrock", "MetricName": "InputTokenCount",
+                   "Dimensions": [{"Name": "ModelId", "Value": "m"}]},
+        "Period": 300,
+        "Stat": "Sum",
+    }
+    alarm = dict(
+        AlarmName=name,
+        EvaluationPeriods=2,
+        ComparisonOperator="GreaterThanUpperThreshold",
+        ThresholdMetricId="band",
+        Metrics=[
+            {"Id": "m1", "MetricStat": stat, "ReturnData": True},
+            {"Id": "band", "Expression": "ANOMALY_DETECTION_BAND(m1, 2)", "ReturnData": True},
+        ],
+    )
+    alarm.update(over)
+    return alarm
+
+
+def test_cbor_route_round_trips_alarms_and_dashboards(srv: Server) -> None:
+    cw = cbor_client(srv, region_name="eu-west-1")
+    try:
+        cw.put_metric_alarm(**ALARM)
+        got = cw.describe_alarms(AlarmNames=["throttles"])["MetricAlarms"]
+        assert len(got) == 1, got
+        alarm = got[0]
+        for key in ("Namespace", "MetricName", "Dimensions", "Statistic", "Period", "EvaluationPeriods",
+                    "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData", "AlarmActions"):
+            assert alarm[key] == ALARM[key], (key, alarm[key])
+        assert alarm["AlarmArn"] == f"arn:aws:cloudwatch:eu-west-1:{DEFAULT_ACCOUNT}:alarm:throttles"
+        assert abs(alarm["AlarmConfigurationUpdatedTimestamp"].timestamp() - time.time()) < 120
+        body = '{"widgets": [{"type": "text", "x": 0, "y": 0, "width": 6, "height": 3, "properties": {"markdown": "hi"}}]}'
+        cw.put_dashboard(DashboardName="overview", DashboardBody=body)
+        assert cw.get_dashboard(DashboardName="overview")["DashboardBody"] == body
+        assert [d["DashboardName"] for d in cw.list_dashboards()["DashboardEntries"]] == ["overview"]
+        err = expect_error("ResourceNotFound", cw.get_dashboard, DashboardName="nope")
+        assert err.response["Error"]["QueryErrorCode"] == "ResourceNotFound", err.response
+        assert err.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+        # The same state is seen over JSON: one backend, two protocols.
+        assert srv.client("cloudwatch", region_name="eu-west-1").describe_alarms()["MetricAlarms"][0]["AlarmName"] == "throttles"
+    finally:
+        cw.delete_alarms(AlarmNames=["throttles"])
+        cw.delete_dashboards(DashboardNames=["overview"])
+
+
+def test_cbor_route_wire_format(srv: Server) -> None:
+    """What the Rust decoder needs: tag 1 timestamps, float64 doubles, CBOR errors with the
+    query-compatible header, the smithy-protocol response header."""
+    import cbor2
+
+    status, headers, body = raw_cbor(srv, "PutMetricAlarm", {**ALARM, "AlarmName": "wire", "Threshold": 2.0})
+    assert (status, body) == (200, b""), (status, body)
+    assert headers["smithy-protocol"] == "rpc-v2-cbor" and headers["content-type"] == "application/cbor"
+    status, headers, body = raw_cbor(srv, "DescribeAlarms", {"AlarmNames": ["wire"]})
+    assert status == 200, body
+    import datetime
+    import re
+
+    alarm = cbor2.loads(body)["MetricAlarms"][0]
+    assert isinstance(alarm["AlarmConfigurationUpdatedTimestamp"], datetime.datetime)
+    # Tag 1 (0xc1) then an epoch number (float64 0xfb or an unsigned int), never tag 0 (text).
+    assert len(re.findall(rb"\xc1[\xfb\x1a\x1b]", body)) == 2, body  # two timestamps, both tag 1
+    assert alarm["Threshold"] == 2.0
+    assert b"\xfb" + __import__("struct").pack(">d", 2.0) in body  # a double is float64
+    status, headers, body = raw_cbor(srv, "GetDashboard", {"DashboardName": "missing"})
+    assert status == 404, status
+    error = cbor2.loads(body)
+    assert error["__type"].rsplit("#", 1)[-1] == "ResourceNotFound", error
+    assert error["message"] == "Dashboard does not exist", error
+    assert headers["x-amzn-query-error"] == "ResourceNotFound;Sender", headers
+    status, _, body = raw_cbor(srv, "NoSuchOperation", {})
+    assert status == 404 and cbor2.loads(body)["__type"] == "UnknownOperationException"
+    raw_cbor(srv, "DeleteAlarms", {"AlarmNames": ["wire"]})
+
+
+def test_put_metric_alarm_validates_and_starts_insufficient_data(srv: Server) -> None:
+    cw = cbor_client(srv)
+    try:
+        cw.put_metric_alarm(**ALARM)
+        alarm = cw.describe_alarms(AlarmNames=["throttles"])["MetricAlarms"][0]
+        assert alarm["StateValue"] == "INSUFFICIENT_DATA", alarm["StateValue"]
+        cw.set_alarm_state(AlarmName="throttles", StateValue="ALARM", StateReason="test")
+        cw.put_metric_alarm(**{**ALARM, "Threshold": 9.0})  # an update keeps the state
+        alarm = cw.describe_alarms(AlarmNames=["throttles"])["MetricAlarms"][0]
+        assert (alarm["StateValue"], alarm["Threshold"]) == ("ALARM", 9.0), alarm
+        bad = [
+            ("ValidationError", {"ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold"}),
+            ("ValidationError", {"ThresholdMetricId": "m1"}),
+            ("ValidationError", {"DatapointsToAlarm": 4}),
+            ("ValidationError", {"Period": 90}),
+            ("ValidationError", {"TreatMissingData": "sometimes"}),
+            ("InvalidParameterCombination", {"ExtendedStatistic": "p99"}),
+            ("InvalidParameterCombination", {"Metrics": band_alarm("x")["Metrics"]}),
+        ]
+        for code, change in bad:
+            expect_error(code, cw.put_metric_alarm, **{**ALARM, "AlarmName": "bad", **change})
+        expect_error("InvalidParameterCombination", cw.put_metric_alarm, **band_alarm("bad", Threshold=1.0))
+        expect_error("ValidationError", cw.put_metric_alarm, **band_alarm("bad", ThresholdMetricId="m1"))
+        no_source = band_alarm("bad")
+        no_source["Metrics"][1]["Expression"] = "ANOMALY_DETECTION_BAND(m9, 2)"
+        expect_error("ValidationError", cw.put_metric_alarm, **no_source)
+        assert cw.describe_alarms(AlarmNames=["bad"])["MetricAlarms"] == []
+        # A band alarm is accepted (without a detector, as AWS accepts it).
+        cw.put_metric_alarm(**band_alarm("band-ok"))
+        got = cw.describe_alarms(AlarmNames=["band-ok"])["MetricAlarms"][0]
+        assert got["ThresholdMetricId"] == "band" and "Threshold" not in got, got
+    finally:
+        cw.delete_alarms(AlarmNames=["throttles", "band-ok"])
+
+
+def test_put_metric_alarm_ignores_tags_on_update(srv: Server) -> None:
+    cw = cbor_client(srv)
+    try:
+        cw.put_metric_alarm(**ALARM, Tags=[{"Key": "owner", "Value": "warden"}])
+        arn = cw.describe_alarms(AlarmNames=["throttles"])["MetricAlarms"][0]["AlarmArn"]
+        cw.put_metric_alarm(**ALARM, Tags=[{"Key": "owner", "Value": "someone-else"}, {"Key": "x", "Value": "y"}])
+        assert cw.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "owner", "Value": "warden"}]
+    finally:
+        cw.delete_alarms(AlarmNames=["throttles"])
+
+
+def test_composite_alarms(srv: Server) -> None:
+    cw = cbor_client(srv)
+    try:
+        cw.put_metric_alarm(**ALARM)
+        rule = 'ALARM("throttles") OR ALARM(missing)'
+        err = expect_error("ValidationError", cw.put_composite_alarm, AlarmName="broken", AlarmRule=rule)
+        assert "missing" in err.response["Error"]["Message"], err
+        cw.put_composite_alarm(AlarmName="governance-broken", AlarmRule='ALARM("throttles")',
+                               AlarmActions=["arn:aws:sns:us-east-1:123456789012:alerts"])
+        plain = cw.describe_alarms()
+        assert [a["AlarmName"] for a in plain["MetricAlarms"]] == ["throttles"]
+        assert plain["CompositeAlarms"] == [], plain["CompositeAlarms"]  # AWS: metric alarms unless asked
+        both = cw.describe_alarms(AlarmTypes=["CompositeAlarm"])
+        assert both["MetricAlarms"] == []
+        (composite,) = both["CompositeAlarms"]
+        assert composite["AlarmRule"] == 'ALARM("throttles")'
+        assert composite["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:alerts"]
+    finally:
+        cw.delete_alarms(AlarmNames=["throttles", "governance-broken"])
+
+
+def test_anomaly_detectors(srv: Server) -> None:
+    cw = cbor_client(srv)
+    single = {"Namespace": "AWS/Bedrock", "MetricName": "OutputTokenCount",
+              "Dimensions": [{"Name": "ModelId", "Value": "m"}], "Stat": "Sum"}
+    cw.put_anomaly_detector(SingleMetricAnomalyDetector=single)
+    cw.put_anomaly_detector(SingleMetricAnomalyDetector=single,
+                            Configuration={"ExcludedTimeRanges": [], "MetricTimezone": "UTC"})  # replaces
+    cw.put_anomaly_detector(SingleMetricAnomalyDetector={**single, "MetricName": "InputTokenCount"})
+    got = cw.describe_anomaly_detectors(MetricName="OutputTokenCount")["AnomalyDetectors"]
+    assert len(got) == 1, got
+    assert got[0]["SingleMetricAnomalyDetector"] == single
+    assert got[0]["Configuration"] == {"ExcludedTimeRanges": [], "MetricTimezone": "UTC"}
+    assert got[0]["StateValue"] == "PENDING_TRAINING"
+    assert len(cw.describe_anomaly_detectors(Namespace="AWS/Bedrock")["AnomalyDetectors"]) == 2
+    expect_error("InvalidParameterCombination", cw.put_anomaly_detector,
+                 SingleMetricAnomalyDetector=single, Namespace="AWS/Bedrock", MetricName="x", Stat="Sum")
+    expect_error("ValidationError", cw.put_anomaly_detector,
+                 SingleMetricAnomalyDetector={k: v for k, v in single.items() if k != "Stat"})
+    cw.delete_anomaly_detector(SingleMetricAnomalyDetector=single)
+    expect_error("ResourceNotFoundException", cw.delete_anomaly_detector, SingleMetricAnomalyDetector=single)
+    cw.delete_anomaly_detector(SingleMetricAnomalyDetector={**single, "MetricName": "InputTokenCount"})
+    assert cw.describe_anomaly_detectors()["AnomalyDetectors"] == []
+
+
+def test_logs_query_definitions(srv: Server) -> None:
+    logs = srv.client("logs")
+    query = "fields @timestamp, modelId | sort @timestamp desc | limit 100"
+    qid = logs.put_query_definition(name="warden/latest-invocations", queryString=query,
+                                    logGroupNames=["/aws/bedrock/invocations"])["queryDefinitionId"]
+    other = logs.put_query_definition(name="other/q", queryString="fields @message")["queryDefinitionId"]
+    got = logs.describe_query_definitions(queryDefinitionNamePrefix="warden/")["queryDefinitions"]
+    assert len(got) == 1, got
+    assert got[0]["queryDefinitionId"] == qid and got[0]["queryString"] == query
+    assert got[0]["logGroupNames"] == ["/aws/bedrock/invocations"] and got[0]["queryLanguage"] == "CWLI"
+    assert isinstance(got[0]["lastModified"], int)
+    assert logs.put_query_definition(queryDefinitionId=qid, name="warden/latest-invocations",
+                                     queryString=query + " ")["queryDefinitionId"] == qid  # update in place
+    got = logs.describe_query_definitions(queryDefinitionNamePrefix="warden/")["queryDefinitions"]
+    assert got[0]["queryString"] == query + " " and "logGroupNames" not in got[0], got
+    page = logs.describe_query_definitions(maxResults=1)
+    assert len(page["queryDefinitions"]) == 1 and "nextToken" in page
+    expect_error("ResourceNotFoundException", logs.put_query_definition,
+                 queryDefinitionId="00000000-0000-0000-0000-000000000000", name="x", queryString="fields @message")
+    expect_error("InvalidParameterException", logs.put_query_definition, name="x" * 256, queryString="x")
+    assert logs.delete_query_definition(queryDefinitionId=qid)["success"] is True
+    expect_error("ResourceNotFoundException", logs.delete_query_definition, queryDefinitionId=qid)
+    logs.delete_query_definition(queryDefinitionId=other)
+    # Per account: another account sees none.
+    assert srv.client("logs", assumed_credentials(srv, "111111111111")).describe_query_definitions()["queryDefinitions"] == []
+
+
+
+def test_cbor_route_fault_injection(_: Server) -> None:
+    """A fault on a CloudWatch operation reaches a CBOR client as that error, state unchanged."""
+    srv = Server({"WARDEN_MOTO_FAULTS": json.dumps(
+        {"cloudwatch:PutMetricAlarm": {"times": 1, "code": "LimitExceeded", "message": "too many alarms"}}
+    )})
+    try:
+        cw = cbor_client(srv)
+        err = expect_error("LimitExceeded", cw.put_metric_alarm, **ALARM)
+        assert err.response["Error"]["Message"] == "too many alarms", err.response
+        assert cw.describe_alarms()["MetricAlarms"] == []
+        cw.put_metric_alarm(**ALARM)
+        assert [a["AlarmName"] for a in cw.describe_alarms()["MetricAlarms"]] == ["throttles"]
+    finally:
+        srv.kill()
+
+
 def main() -> int:
     tests = [(name, fn) for name, fn in globals().items() if name.startswith("test_") and callable(fn)]
     srv = Server()
