@@ -311,6 +311,25 @@ enum Recheck {
 /// Re-reads the owner of the resource immediately before a delete or an adopt (one batched
 /// read of that address): whatever the plan says, only what this project owns is deleted, and
 /// only what no other project owns is adopted. Other actions need no re-read.
+/// The live state of the one resource a change is about, read again now (one batched read of
+/// that address); `Err` is why the read failed.
+async fn reread(
+    reader: &Reader<'_>,
+    key: &ScopeKey,
+    change: &ResourceChange,
+) -> Result<Option<crate::model::LiveResource>, String> {
+    let names = names_by_scope([(&change.address, known_props(change))]);
+    let read = reader.read_quietly(std::slice::from_ref(key), &names).await;
+    if let Some(e) = read.errors.first() {
+        return Err(e.message.clone());
+    }
+    Ok(read
+        .live
+        .get(key)
+        .and_then(|l| l.iter().find(|r| r.addr == change.address))
+        .cloned())
+}
+
 async fn ownership_now(
     reader: &Reader<'_>,
     key: &ScopeKey,
@@ -323,18 +342,15 @@ async fn ownership_now(
         Action::Replace => "replaced",
         _ => return Recheck::Proceed,
     };
-    let names = names_by_scope([(&change.address, known_props(change))]);
-    let read = reader.read_quietly(std::slice::from_ref(key), &names).await;
-    if let Some(e) = read.errors.first() {
-        return Recheck::Refuse(format!(
-            "its owner could not be re-read ({}): not {verb}",
-            e.message
-        ));
-    }
-    let live = read
-        .live
-        .get(key)
-        .and_then(|l| l.iter().find(|r| r.addr == change.address));
+    let live = match reread(reader, key, change).await {
+        Ok(live) => live,
+        Err(message) => {
+            return Recheck::Refuse(format!(
+                "its owner could not be re-read ({message}): not {verb}"
+            ))
+        }
+    };
+    let live = live.as_ref();
     let owner = live.and_then(|l| l.owner.as_deref());
     match (change.action, live, owner) {
         (Action::Delete, None, _) => Recheck::Gone,
@@ -363,23 +379,9 @@ async fn converge_existing(
     change: &ResourceChange,
 ) -> Status {
     let addr = &change.address;
-    let names = [kinds::Named {
-        kind: addr.kind,
-        name: addr.name.clone(),
-        props: known_props(change).clone(),
-    }];
-    let live = match kinds::read_scope(
-        session,
-        &addr.account,
-        &addr.region,
-        &names,
-        reader.project(),
-        None,
-        reader.is_home(&addr.account, &addr.region),
-    )
-    .await
-    {
-        Ok(live) => live.into_iter().find(|l| l.addr == *addr),
+    let key = (addr.account.clone(), addr.region.clone());
+    let live = match reread(reader, &key, change).await {
+        Ok(live) => live,
         Err(e) => {
             return Status::Failed {
                 error: format!("it was created meanwhile, and the re-read failed: {e}"),
