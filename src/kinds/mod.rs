@@ -8,6 +8,7 @@ pub mod invocation_logging;
 pub mod kind;
 pub mod log_group;
 pub mod s3_bucket;
+pub mod sns_topic;
 #[cfg(test)]
 pub mod test_kind;
 
@@ -169,6 +170,7 @@ registry! {
     InvocationLogging => invocation_logging::InvocationLoggingKind,
     AccountDataProtection => account_data_protection::AccountDataProtectionKind,
     CloudtrailTrail => cloudtrail_trail::CloudtrailTrailKind,
+    SnsTopic => sns_topic::SnsTopicKind,
     #[cfg(test)]
     TestThing => test_kind::TestKind<false>,
 }
