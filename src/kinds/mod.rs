@@ -314,3 +314,18 @@ pub fn align_policy(desired: &Value, live: &mut Value, pointer: &str) {
         *have = want.clone();
     }
 }
+
+/// The view of a resource whose policy the tool shares with others (bucket, topic, bus
+/// policies): only the tags the spec names, and only the policy statements whose Sids the
+/// desired policy has, in the desired spelling where they mean the same.
+pub fn shared_policy_view(desired: &Value, live: &Value) -> Value {
+    let mut view = project_keys(desired, live, "tags");
+    if let Some(policy) = view.get_mut("policy") {
+        *policy = crate::policy::owned_policy(
+            Some(&*policy),
+            &crate::policy::owned_sids(&desired["policy"]),
+        );
+    }
+    align_policy(desired, &mut view, "/policy");
+    view
+}

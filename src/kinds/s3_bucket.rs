@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use super::{Named, Ownership, Placement, ResourceKind};
 use crate::cloud::{classify, AccountSession, CloudError};
 use crate::model::{Kind, LiveResource, OWNER_TAG};
-use crate::policy::{self, merge_owned, owned_policy, owned_sids};
+use crate::policy::{self, merge_owned};
 
 pub type Scope<'a> = super::Scope<'a, Client>;
 
@@ -128,11 +128,7 @@ impl ResourceKind for S3BucketKind {
     }
 
     fn comparable(desired: &Value, live: &Value) -> Value {
-        let mut view = super::project_keys(desired, live, "tags");
-        if let Some(policy) = view.get_mut("policy") {
-            *policy = owned_policy(Some(&*policy), &owned_sids(&desired["policy"]));
-        }
-        super::align_policy(desired, &mut view, "/policy");
+        let mut view = super::shared_policy_view(desired, live);
         let stronger = view["encryption"]
             .as_str()
             .is_some_and(|e| STRONGER_THAN_SSE_S3.contains(&e));

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::{Named, Ownership, Placement, ResourceKind};
 use crate::cloud::{classify, AccountSession, CloudError};
 use crate::model::{Kind, LiveResource, OWNER_TAG};
-use crate::policy::{self, merge_owned, owned_policy, owned_sids};
+use crate::policy::{self, merge_owned};
 use crate::spec::regions;
 
 pub type Scope<'a> = super::Scope<'a, Client>;
@@ -86,11 +86,7 @@ impl ResourceKind for SnsTopicKind {
     }
 
     fn comparable(desired: &Value, live: &Value) -> Value {
-        let mut view = super::project_keys(desired, live, "tags");
-        if let Some(policy) = view.get_mut("policy") {
-            *policy = owned_policy(Some(&*policy), &owned_sids(&desired["policy"]));
-        }
-        super::align_policy(desired, &mut view, "/policy");
+        let mut view = super::shared_policy_view(desired, live);
         // Only the addresses the spec names are governed: present (confirmed or pending) or not.
         let subscribed: BTreeSet<String> = strings(&live["email"])
             .into_iter()
