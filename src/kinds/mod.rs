@@ -20,7 +20,7 @@ use crate::model::{AccountTarget, Action, LiveResource, ResourceChange};
 
 /// Every registered kind (the engine iterates over them without naming one).
 pub const ALL: &[Kind] = Kind::ALL;
-pub use kind::{Named, Ownership, Placement, ReplaceOrder, ResourceKind, Scope};
+pub use kind::{GlobalName, Named, Ownership, Placement, ReplaceOrder, ResourceKind, Scope};
 
 /// Generates `Kind` and the engine's dispatch from `Variant => ImplType` lines.
 macro_rules! registry {
@@ -66,6 +66,11 @@ macro_rules! registry {
             /// Whether the plan looks at this kind where the spec does not manage it.
             pub fn notes_unmanaged(self) -> bool {
                 match self { $( $(#[$meta])* Kind::$variant => <$ty as ResourceKind>::NOTES_UNMANAGED, )* }
+            }
+
+            /// Set when names are global in the account although planned per region.
+            pub fn global_name(self) -> Option<GlobalName> {
+                match self { $( $(#[$meta])* Kind::$variant => <$ty as ResourceKind>::GLOBAL_NAME, )* }
             }
 
             /// Whether the plan looks around this kind's resources where the spec manages it.

@@ -11,7 +11,7 @@ use aws_sdk_s3::types::{
 use aws_sdk_s3::Client;
 use serde_json::{json, Value};
 
-use super::{Named, Ownership, Placement, ResourceKind};
+use super::{GlobalName, Named, Ownership, Placement, ResourceKind};
 use crate::cloud::{classify, AccountSession, CloudError};
 use crate::model::{Kind, LiveResource, OWNER_TAG};
 use crate::policy::{self, merge_owned};
@@ -27,6 +27,10 @@ impl ResourceKind for S3BucketKind {
     const KIND: Kind = Kind::S3Bucket;
     const NAME: &'static str = "s3_bucket";
     const RANK: u8 = 0;
+    const GLOBAL_NAME: Option<GlobalName> = Some(GlobalName {
+        what: "S3 bucket",
+        help: "bucket names are global and a bucket lives in one region: put `{region}` in the bucket name, e.g. `bedrock-logs-{account}-{region}`",
+    });
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Tagged;
     type Client = Client;
