@@ -119,6 +119,9 @@ pub struct PlanArgs {
     pub format: Format,
     #[command(flatten)]
     pub scope: ScopeArgs,
+    /// Print only the tally per account and the totals (text and markdown).
+    #[arg(long)]
+    pub summary: bool,
 }
 
 #[derive(Debug, Args)]
@@ -173,6 +176,9 @@ pub struct DriftArgs {
     pub format: Format,
     #[command(flatten)]
     pub scope: ScopeArgs,
+    /// Print only the tally per account and the totals (text and markdown).
+    #[arg(long)]
+    pub summary: bool,
 }
 
 /// Parses the command line; `--help`, `--version` and usage errors come back as the error

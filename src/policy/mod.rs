@@ -28,6 +28,7 @@ mod describe;
 mod normalize;
 mod parse;
 mod statements;
+mod words;
 
 pub use bedrock::{
     bedrock_logging_bucket_policy, bedrock_logging_role_policy, bedrock_logging_trust_policy,
@@ -37,3 +38,4 @@ pub use describe::describe_differences;
 pub use normalize::{equivalent, normalize, POLICY_VERSION};
 pub use parse::{parse_document, PolicyError};
 pub use statements::{statements_with_sid, upsert_statements};
+pub use words::describe_document;
