@@ -5,6 +5,7 @@ pub mod apply_report;
 pub mod group;
 pub mod markdown;
 pub mod progress;
+pub mod report;
 pub mod style;
 pub mod text;
 pub mod value;
