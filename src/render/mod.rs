@@ -7,6 +7,8 @@ pub mod markdown;
 pub mod progress;
 pub mod report;
 pub mod style;
+#[cfg(test)]
+mod tests;
 pub mod text;
 pub mod value;
 
