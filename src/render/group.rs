@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::kinds::Placement;
 use crate::model::Kind;
-use crate::plan::{Action, FieldChange, Plan, ResourceChange};
+use crate::plan::{Action, FieldChange, Plan, ResourceChange, Summary};
 
 /// Where one change happens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +82,8 @@ impl Templated {
 #[derive(Debug, Clone)]
 pub struct Variant<'a> {
     pub places: Vec<Place>,
+    /// What the variant's changes have in common (see `Templated::key`).
+    key: String,
     /// The first change of the variant, as it is (real names and values).
     pub first: &'a ResourceChange,
     pub templated: Templated,
@@ -131,10 +133,11 @@ pub fn families(plan: &Plan) -> Vec<Family<'_>> {
             Vec::new()
         });
         let key = templated.key();
-        match variants.iter_mut().find(|v| v.templated.key() == key) {
+        match variants.iter_mut().find(|v| v.key == key) {
             Some(variant) => variant.places.push(Place::of(change)),
             None => variants.push(Variant {
                 places: vec![Place::of(change)],
+                key,
                 first: change,
                 templated,
             }),
@@ -149,6 +152,26 @@ pub fn families(plan: &Plan) -> Vec<Family<'_>> {
             Family { variants }
         })
         .collect()
+}
+
+/// The counts per account (changes by action, errors), in one pass over the plan.
+pub fn tallies(plan: &Plan) -> HashMap<&str, Summary> {
+    let mut out: HashMap<&str, Summary> = HashMap::new();
+    for c in &plan.changes {
+        let s = out.entry(c.address.account.as_str()).or_default();
+        match c.action {
+            Action::Create => s.create += 1,
+            Action::Adopt => s.adopt += 1,
+            Action::Update => s.update += 1,
+            Action::Delete => s.delete += 1,
+            Action::Replace => s.replace += 1,
+            Action::NoOp => s.no_op += 1,
+        }
+    }
+    for e in &plan.errors {
+        out.entry(e.account.as_str()).or_default().errors += 1;
+    }
+    out
 }
 
 /// `in 6 account-regions` / `in 3 accounts` (account-scoped kinds live once per account).

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use super::group::{self, Item};
 use super::value::{is_long, show, unified};
 use super::{Mode, View};
-use crate::plan::{Action, FieldChange, Plan, ResourceChange};
+use crate::plan::{Action, FieldChange, Plan};
 
 pub fn plan(plan: &Plan, mode: Mode) -> String {
     plan_view(plan, mode, View::default())
@@ -118,20 +118,14 @@ fn tally_row(out: &mut String, first: &str, s: &crate::plan::Summary, replace: b
 fn by_account(out: &mut String, plan: &Plan, replace: bool) {
     let _ = writeln!(out, "### By account\n");
     tally_header(out, "account", replace);
+    let tallies = group::tallies(plan);
     for account in &plan.accounts {
-        let changes: Vec<ResourceChange> = plan
-            .changes
-            .iter()
-            .filter(|c| c.address.account == account.name)
+        let s = tallies
+            .get(account.name.as_str())
             .cloned()
-            .collect();
-        let errors = plan
-            .errors
-            .iter()
-            .filter(|e| e.account == account.name)
-            .count();
+            .unwrap_or_default();
         let label = format!("{} ({})", cell_code(&account.name), account.id);
-        tally_row(out, &label, &Plan::summarize(&changes, errors), replace);
+        tally_row(out, &label, &s, replace);
     }
     out.push('\n');
 }

@@ -3,6 +3,7 @@
 //! drift job can publish, or Markdown for a GitHub step summary. Controls are the kinds' own
 //! `CONTROL` names, so any kind shows up without a line here.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::group::{self, Item};
@@ -101,6 +102,24 @@ impl<'a> Matrix<'a> {
                 controls.push(kind.control());
             }
         }
+        // Indexed once, so the matrix costs one pass over the plan, not one per cell.
+        type CellKey<'k> = (&'k str, &'k str, &'static str);
+        let mut changes_at: HashMap<CellKey, Vec<&ResourceChange>> = HashMap::new();
+        for c in &plan.changes {
+            let key = (
+                c.address.account.as_str(),
+                c.address.region.as_str(),
+                c.address.kind.control(),
+            );
+            changes_at.entry(key).or_default().push(c);
+        }
+        let mut errors_at: HashMap<CellKey, Vec<&ScopeError>> = HashMap::new();
+        for e in &plan.errors {
+            if let Some(a) = &e.address {
+                let key = (a.account.as_str(), a.region.as_str(), a.kind.control());
+                errors_at.entry(key).or_default().push(e);
+            }
+        }
         let mut rows = Vec::new();
         for account in &plan.accounts {
             for region in &account.regions {
@@ -116,23 +135,10 @@ impl<'a> Matrix<'a> {
                 let cells = controls
                     .iter()
                     .map(|control| {
-                        let changes: Vec<&ResourceChange> = plan
-                            .changes
-                            .iter()
-                            .filter(|c| {
-                                c.address.account == account.name
-                                    && c.address.region == *region
-                                    && c.address.kind.control() == *control
-                            })
-                            .collect();
+                        let key = (account.name.as_str(), region.as_str(), *control);
+                        let changes = changes_at.get(&key).cloned().unwrap_or_default();
                         let mut errors = scope_errors.clone();
-                        errors.extend(plan.errors.iter().filter(|e| {
-                            e.address.as_ref().is_some_and(|a| {
-                                a.account == account.name
-                                    && a.region == *region
-                                    && a.kind.control() == *control
-                            })
-                        }));
+                        errors.extend(errors_at.get(&key).into_iter().flatten());
                         let state = if errors.is_empty() {
                             changes
                                 .iter()

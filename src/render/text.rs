@@ -1,6 +1,6 @@
 //! The plan and drift report for people: grouped by account and region, colored on a terminal.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write;
 
 use super::group::{self, Family, Item};
@@ -42,6 +42,8 @@ pub fn plan_view(plan: &Plan, mode: Mode, view: View) -> String {
         by_account(&mut out, plan, mode);
     }
     if view.summary_only {
+        // Errors stay: a notification must not read as clean when a scope was not read.
+        errors(&mut out, plan);
         totals(&mut out, plan, mode, verbose);
         return out;
     }
@@ -54,16 +56,16 @@ pub fn plan_view(plan: &Plan, mode: Mode, view: View) -> String {
         }
         out.push('\n');
     }
-    let singles: Vec<&ResourceChange> = families
+    let singles: HashSet<*const ResourceChange> = families
         .iter()
         .filter(|f| f.is_single())
-        .map(|f| f.main().first)
+        .map(|f| f.main().first as *const ResourceChange)
         .collect();
     let mut accounts: BTreeMap<(&str, &str), BTreeMap<&str, Vec<&ResourceChange>>> =
         BTreeMap::new();
     for change in plan
         .pending()
-        .filter(|c| singles.iter().any(|s| std::ptr::eq(*s, *c)))
+        .filter(|c| singles.contains(&(*c as *const ResourceChange)))
     {
         accounts
             .entry((change.address.account.as_str(), change.account_id.as_str()))
@@ -179,17 +181,12 @@ pub fn account_tallies(plan: &Plan, mode: Mode) -> Vec<(String, String)> {
             names.push((&c.address.account, &c.account_id));
         }
     }
+    let tallies = group::tallies(plan);
     names
         .into_iter()
         .map(|(name, id)| {
-            let changes: Vec<ResourceChange> = plan
-                .changes
-                .iter()
-                .filter(|c| c.address.account == name)
-                .cloned()
-                .collect();
-            let errors = plan.errors.iter().filter(|e| e.account == name).count();
-            let s = Plan::summarize(&changes, errors);
+            let s = tallies.get(name).cloned().unwrap_or_default();
+            let errors = s.errors;
             let parts: Vec<(usize, &str)> = match mode {
                 Mode::Plan => vec![
                     (s.create, "to create"),
