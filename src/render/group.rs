@@ -154,6 +154,79 @@ pub fn families(plan: &Plan) -> Vec<Family<'_>> {
         .collect()
 }
 
+/// Exceptions that differ from the rule in the same fields, more than this many times, are
+/// folded into one line (values that vary per account, such as an account's own tag); `-v`
+/// shows each.
+pub const FOLDED_AFTER: usize = 3;
+
+/// Exceptions that differ from the rule in the same fields (e.g. a tag whose value is each
+/// account's own), told as one line.
+#[derive(Debug, Clone)]
+pub struct Folded<'a> {
+    /// The fields that differ (dotted paths; a kind's described field by its name).
+    pub paths: Vec<String>,
+    pub places: Vec<Place>,
+    pub variants: Vec<&'a Variant<'a>>,
+}
+
+/// The exceptions of a family to show one by one, and those folded by the fields they
+/// differ in (only without `verbose`, for field sets shared by more than [`FOLDED_AFTER`]).
+pub fn split_exceptions<'a>(
+    family: &'a Family<'a>,
+    verbose: bool,
+) -> (Vec<&'a Variant<'a>>, Vec<Folded<'a>>) {
+    let rule = &family.main().templated;
+    let mut by_paths: Vec<(Vec<String>, Vec<&'a Variant<'a>>)> = Vec::new();
+    for exception in family.exceptions() {
+        let paths = differing_paths(rule, &exception.templated);
+        match by_paths.iter_mut().find(|(p, _)| *p == paths) {
+            Some((_, list)) => list.push(exception),
+            None => by_paths.push((paths, vec![exception])),
+        }
+    }
+    let mut shown = Vec::new();
+    let mut folded = Vec::new();
+    for (paths, variants) in by_paths {
+        if verbose || variants.len() <= FOLDED_AFTER {
+            shown.extend(variants);
+        } else {
+            let places = variants.iter().flat_map(|v| v.places.clone()).collect();
+            folded.push(Folded {
+                paths,
+                places,
+                variants,
+            });
+        }
+    }
+    // Shown in the family's order (most common first).
+    shown.sort_by_key(|v| std::cmp::Reverse(v.places.len()));
+    (shown, folded)
+}
+
+/// The paths whose change differs between the rule and an exception (and `reason` when the
+/// reasons differ), sorted.
+fn differing_paths(rule: &Templated, exception: &Templated) -> Vec<String> {
+    let rule_fields: HashMap<&str, &FieldChange> =
+        rule.fields.iter().map(|f| (f.path.as_str(), f)).collect();
+    let own: HashMap<&str, &FieldChange> = exception
+        .fields
+        .iter()
+        .map(|f| (f.path.as_str(), f))
+        .collect();
+    let mut paths: Vec<String> = rule_fields
+        .keys()
+        .chain(own.keys())
+        .filter(|p| rule_fields.get(*p) != own.get(*p))
+        .map(|p| p.to_string())
+        .collect();
+    if rule.reason != exception.reason {
+        paths.push("reason".to_string());
+    }
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
 /// The counts per account (changes by action, errors), in one pass over the plan.
 pub fn tallies(plan: &Plan) -> HashMap<&str, Summary> {
     let mut out: HashMap<&str, Summary> = HashMap::new();
@@ -455,6 +528,39 @@ mod tests {
         let items = exception_items(&family.main().templated, &exception.templated, false);
         assert_eq!(items.len(), 1, "only the retention differs: {items:?}");
         assert!(matches!(items[0], Item::Field(f) if f.after == json!(3653)));
+    }
+
+    #[test]
+    fn exceptions_differing_in_the_same_fields_are_folded_unless_verbose() {
+        let mut changes: Vec<ResourceChange> = (0..8)
+            .map(|i| {
+                create(
+                    &format!("a{i}"),
+                    &format!("10000000000{i}"),
+                    "us-east-1",
+                    1827,
+                )
+            })
+            .collect();
+        // Five accounts with a value of their own in the same field, one real exception.
+        for (i, change) in changes.iter_mut().enumerate().skip(3) {
+            change.fields[1].after = json!(i);
+        }
+        let mut other = create("b", "200000000000", "us-east-1", 1827);
+        other.fields[0].after = json!("a-bucket-of-its-own");
+        changes.push(other);
+        let p = plan(changes);
+        let families = families(&p);
+        let (shown, folded) = split_exceptions(&families[0], false);
+        assert_eq!(shown.len(), 1, "{shown:?}");
+        assert_eq!(shown[0].places[0].account, "b");
+        let [folded] = folded.as_slice() else {
+            panic!("one fold expected: {folded:?}")
+        };
+        assert_eq!(folded.paths, ["retention_days"]);
+        assert_eq!(folded.places.len(), 5);
+        let (shown, folded) = split_exceptions(&families[0], true);
+        assert_eq!((shown.len(), folded.len()), (6, 0));
     }
 
     #[test]

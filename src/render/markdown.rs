@@ -194,7 +194,21 @@ fn changes(out: &mut String, plan: &Plan, verbose: bool) {
             t.action.as_str(),
         );
         long.extend(long_fields(&items).into_iter().map(|f| (what.clone(), f)));
-        for exception in family.exceptions() {
+        let (shown, folded) = group::split_exceptions(family, verbose);
+        for fold in folded {
+            let _ = writeln!(
+                out,
+                "| | ↳ except {} | | {} places with other values of {} (-v shows each) |",
+                cell_words(&group::list_places(&fold.places, verbose)),
+                fold.places.len(),
+                fold.paths
+                    .iter()
+                    .map(|p| cell_code(p))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        for exception in shown {
             let e = &exception.templated;
             let items = group::exception_items(t, e, verbose);
             let mut details = cell_items(&items, e.action, &e.forces_replacement);

@@ -247,7 +247,8 @@ fn family_text(out: &mut String, family: &Family, mode: Mode, verbose: bool) {
     for item in &items {
         item_lines(out, t.action, item, mode, &t.forces_replacement, "      ");
     }
-    for exception in family.exceptions() {
+    let (shown, folded) = group::split_exceptions(family, verbose);
+    for exception in shown {
         let e = &exception.templated;
         let _ = writeln!(
             out,
@@ -269,6 +270,15 @@ fn family_text(out: &mut String, family: &Family, mode: Mode, verbose: bool) {
                 "        ",
             );
         }
+    }
+    for fold in folded {
+        let _ = writeln!(
+            out,
+            "      {BOLD}except{BOLD:#} {} places with other values of {} (-v shows each): {}",
+            fold.places.len(),
+            fold.paths.join(", "),
+            group::list_places(&fold.places, verbose)
+        );
     }
 }
 
