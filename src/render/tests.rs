@@ -191,3 +191,45 @@ fn no_rendered_output_says_no_newline_at_end_of_file() {
         );
     }
 }
+
+#[test]
+fn drift_in_several_accounts_is_told_once_with_live_and_spec_values() {
+    use crate::plan::{Action, FieldChange};
+    use serde_json::json;
+    let mut plan = offline_plan("fleet.yaml", &twenty_accounts());
+    // Everything in sync, except the invocations group's retention in three places.
+    for change in &mut plan.changes {
+        change.action = Action::NoOp;
+        change.fields.clear();
+    }
+    for change in plan.changes.iter_mut().filter(|c| {
+        c.address.name == "/aws/bedrock/invocations"
+            && ["acct-01", "acct-07", "acct-13"].contains(&c.address.account.as_str())
+            && c.address.region == "eu-west-1"
+    }) {
+        change.action = Action::Update;
+        change.fields = vec![FieldChange {
+            path: "retention_days".into(),
+            before: json!(30),
+            after: json!(1827),
+        }];
+    }
+    plan.summary = Plan::summarize(&plan.changes, 0);
+    let text = plain(render::plan(&plan, Format::Text, Mode::Drift, false));
+    assert!(
+        text.contains(
+            "  ~ log_group /aws/bedrock/invocations  drifted in 3 account-regions\n      acct-01/eu-west-1, acct-07/eu-west-1, acct-13/eu-west-1\n      ~ retention_days: live 30, spec 1827\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("  acct-07 (100000000007)  1 drifted, 7 in sync\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  acct-00 (100000000000)  8 in sync\n"),
+        "{text}"
+    );
+    let report = report::html(&plan);
+    assert_eq!(report.matches("data-state=\"drifted\"").count(), 3);
+}
