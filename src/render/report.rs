@@ -183,13 +183,14 @@ impl<'a> Matrix<'a> {
     }
 }
 
-/// The anchor of a cell's details: `d-ops-us-east-1-log-groups`.
+/// The anchor of a cell's details: `d-ops-us-east-1-log-groups`. Account names (letters,
+/// digits, `-`, `_`) and regions are kept as they are, so two cells never share one.
 pub fn anchor(account: &str, region: &str, control: &str) -> String {
     let raw = format!("d-{account}-{region}-{control}");
     raw.chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
             } else {
                 '-'
             }
