@@ -381,17 +381,21 @@ pub fn exception_items<'a>(
 }
 
 /// `text` with the place's account id, region and account name as placeholders.
+/// Account names are ordinary words, so they are only replaced where they stand as a name
+/// would: three characters or more, and not next to a `:` (where `logs` in `arn:aws:logs:…` or
+/// `logs:PutLogEvents` is a service, not an account called `logs`).
 pub fn templated(text: &str, place: &Place) -> String {
-    let mut out = replace_bounded(text, &place.account_id, "{account}");
-    out = replace_bounded(&out, &place.region, "{region}");
+    let mut out = replace_bounded(text, &place.account_id, "{account}", false);
+    out = replace_bounded(&out, &place.region, "{region}", false);
     if place.account.len() >= 3 {
-        out = replace_bounded(&out, &place.account, "{account_name}");
+        out = replace_bounded(&out, &place.account, "{account_name}", true);
     }
     out
 }
 
-/// Replaces `needle` where it is not part of a longer word (letters and digits around it).
-fn replace_bounded(text: &str, needle: &str, with: &str) -> String {
+/// Replaces `needle` where it is not part of a longer word (letters and digits around it);
+/// with `not_by_colon`, also not where a `:` touches it.
+fn replace_bounded(text: &str, needle: &str, with: &str, not_by_colon: bool) -> String {
     if needle.is_empty() || !text.contains(needle) {
         return text.to_string();
     }
@@ -401,8 +405,10 @@ fn replace_bounded(text: &str, needle: &str, with: &str) -> String {
     while let Some(at) = rest.find(needle) {
         let before = rest[..at].chars().next_back().or(previous);
         let after = rest[at + needle.len()..].chars().next();
-        let bounded = !before.is_some_and(|c| c.is_ascii_alphanumeric())
-            && !after.is_some_and(|c| c.is_ascii_alphanumeric());
+        let apart = |c: Option<char>| {
+            !c.is_some_and(|c| c.is_ascii_alphanumeric() || (not_by_colon && c == ':'))
+        };
+        let bounded = apart(before) && apart(after);
         out.push_str(&rest[..at]);
         out.push_str(if bounded { with } else { needle });
         previous = needle.chars().next_back();
@@ -456,6 +462,15 @@ mod tests {
         assert_eq!(
             templated("1111111111112 operations us-east-1a", &p),
             "1111111111112 operations us-east-1a"
+        );
+        // A service in an ARN or an action is not the account `logs`.
+        let logs = place("logs", "111111111111", "us-east-1");
+        assert_eq!(
+            templated(
+                "arn:aws:logs:us-east-1:111111111111:log-group:/logs/x logs:PutLogEvents",
+                &logs
+            ),
+            "arn:aws:logs:{region}:{account}:log-group:/{account_name}/x logs:PutLogEvents"
         );
         // Short names are too likely to be ordinary words.
         assert_eq!(templated("a b", &place("a", "1", "r")), "a b");
