@@ -86,18 +86,32 @@ async fn the_whole_chain_is_created_checked_and_repaired() {
     let spec = cloud.write("spec.yaml", SPEC);
     let spec = path_str(&spec);
 
-    // The plan shows the chain in dependency order for each scope.
-    let plan = cloud.warden(&["plan", "-f", spec]).expect_code(0);
-    let ops_east: Vec<&str> = plan
-        .stdout
-        .lines()
-        .filter(|l| l.trim_start().starts_with("address: ops/us-east-1/"))
+    // The plan has the chain in dependency order for each scope; the text shows the chain,
+    // made alike in every account and region, once, in that order.
+    let json = cloud
+        .warden(&["plan", "-f", spec, "--format", "json"])
+        .expect_code(0)
+        .json();
+    let ops_east: Vec<String> = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["address"].as_str().unwrap().to_string())
+        .filter(|a| a.starts_with("ops/us-east-1/"))
         .collect();
-    assert_eq!(ops_east.len(), 5, "{}", plan.stdout);
+    assert_eq!(ops_east.len(), 5, "{json:#}");
     let kinds: Vec<&str> = ops_east
         .iter()
-        .map(|l| l.trim_start().split('/').nth(2).unwrap())
+        .map(|a| a.split('/').nth(2).unwrap())
         .collect();
+    let plan = cloud.warden(&["plan", "-f", spec]).expect_code(0);
+    let grouped: Vec<&str> = plan
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" in 4 account-regions"))
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
+    assert_eq!(grouped, kinds, "{}", plan.stdout);
     assert_eq!(
         kinds,
         vec![

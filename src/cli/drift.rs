@@ -8,6 +8,10 @@ use crate::render::{self, Mode};
 
 pub async fn run(args: &DriftArgs, verbose: bool) -> Result<Outcome, WardenError> {
     let plan = plan_from_spec(&args.file, &args.scope, args.prune).await?;
-    print_stdout(&render::plan(&plan, args.format, Mode::Drift, verbose))?;
+    let view = render::View {
+        verbose,
+        summary_only: args.summary,
+    };
+    print_stdout(&render::plan_view(&plan, args.format, Mode::Drift, view))?;
     outcome(&plan, true)
 }

@@ -4,6 +4,7 @@ mod apply;
 mod common;
 mod drift;
 mod plan;
+mod report;
 mod schema;
 mod validate;
 
@@ -59,6 +60,9 @@ pub enum Command {
     Drift(DriftArgs),
     /// Print the JSON Schema of the spec (for editors and yaml-language-server).
     Schema,
+    /// Governance report: accounts × regions × controls, in sync / drifted / missing / error
+    /// (exit codes as `drift`).
+    Report(ReportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -119,6 +123,9 @@ pub struct PlanArgs {
     pub format: Format,
     #[command(flatten)]
     pub scope: ScopeArgs,
+    /// Print only the tally per account and the totals (text and markdown).
+    #[arg(long)]
+    pub summary: bool,
 }
 
 #[derive(Debug, Args)]
@@ -173,6 +180,28 @@ pub struct DriftArgs {
     pub format: Format,
     #[command(flatten)]
     pub scope: ScopeArgs,
+    /// Print only the tally per account and the totals (text and markdown).
+    #[arg(long)]
+    pub summary: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Spec file.
+    #[arg(short = 'f', long = "file", value_name = "SPEC")]
+    pub file: String,
+    /// html: one self-contained file to publish; markdown: for $GITHUB_STEP_SUMMARY.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+    pub format: ReportFormat,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+}
+
+/// Output formats of `report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Html,
+    Markdown,
 }
 
 /// Parses the command line; `--help`, `--version` and usage errors come back as the error
@@ -195,5 +224,6 @@ pub async fn run(cli: Cli) -> Result<Outcome, WardenError> {
         Command::Apply(args) => apply::run(&args, cli.verbose).await,
         Command::Drift(args) => drift::run(&args, cli.verbose).await,
         Command::Schema => schema::run(),
+        Command::Report(args) => report::run(&args).await,
     }
 }

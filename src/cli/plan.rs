@@ -19,7 +19,11 @@ pub async fn run(args: &PlanArgs, verbose: bool) -> Result<Outcome, WardenError>
             path.display()
         );
     }
-    print_stdout(&render::plan(&plan, args.format, Mode::Plan, verbose))?;
+    let view = render::View {
+        verbose,
+        summary_only: args.summary,
+    };
+    print_stdout(&render::plan_view(&plan, args.format, Mode::Plan, view))?;
     outcome(&plan, args.detailed_exitcode)
 }
 

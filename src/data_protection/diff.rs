@@ -92,3 +92,63 @@ pub fn describe_differences(before: &Value, after: &Value) -> Vec<String> {
 fn shown(value: &Option<String>) -> String {
     value.clone().unwrap_or_else(|| "(none)".to_string())
 }
+
+/// A whole policy (normalized properties) as its identifiers, for a plan that creates it:
+/// `audits and masks: EmailAddress, IpAddress, CustomerReference (custom); findings to log
+/// group /findings`. `null` (no policy) gives `None`.
+pub fn describe_policy(props: &Value) -> Option<String> {
+    if props.is_null() {
+        return None;
+    }
+    let policy = Policy::from_props(props);
+    let label = |id: &String| {
+        if policy.custom.contains_key(id) {
+            format!("{id} (custom)")
+        } else {
+            id.clone()
+        }
+    };
+    // Managed identifiers first, then custom ones, each in the policy's (sorted) order.
+    let ordered: Vec<&String> = policy
+        .identifiers
+        .iter()
+        .chain(policy.custom.keys())
+        .collect();
+    let masked: Vec<String> = ordered
+        .iter()
+        .filter(|id| policy.mask.contains(**id))
+        .map(|id| label(id))
+        .collect();
+    let only_audited: Vec<String> = ordered
+        .iter()
+        .filter(|id| !policy.mask.contains(**id))
+        .map(|id| label(id))
+        .collect();
+    let mut parts = Vec::new();
+    if !masked.is_empty() {
+        parts.push(format!("audits and masks: {}", masked.join(", ")));
+    }
+    if !only_audited.is_empty() {
+        parts.push(format!("audits (not masked): {}", only_audited.join(", ")));
+    }
+    if parts.is_empty() {
+        parts.push("audits nothing".to_string());
+    }
+    let findings: Vec<String> = [
+        ("log group", &policy.findings.log_group),
+        ("S3 bucket", &policy.findings.s3_bucket),
+        ("Firehose stream", &policy.findings.firehose),
+    ]
+    .into_iter()
+    .filter_map(|(what, name)| name.as_ref().map(|n| format!("{what} {n}")))
+    .collect();
+    if !findings.is_empty() {
+        parts.push(format!("findings to {}", findings.join(", ")));
+    }
+    if let Some(name) = policy.name.as_deref() {
+        if name != super::DEFAULT_POLICY_NAME {
+            parts.push(format!("policy `{name}`"));
+        }
+    }
+    Some(parts.join("; "))
+}

@@ -42,7 +42,7 @@ pub mod document;
 mod props;
 
 pub use checks::{check, check_destinations, KnownDestinations};
-pub use diff::describe_differences;
+pub use diff::{describe_differences, describe_policy};
 pub use document::{build_document, normalize_document, DocumentError};
 
 use props::{Findings, Policy};

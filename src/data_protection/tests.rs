@@ -745,3 +745,16 @@ fn snapshot_destinations_not_in_the_spec() {
     assert_eq!(found.len(), 1, "only the bucket is missing");
     assert_eq!(found[0].field.as_deref(), Some("x.findings.s3_bucket"));
 }
+
+#[test]
+fn a_new_policy_reads_as_its_identifiers_not_flattened_flags() {
+    let (_, spec) = parse(
+        "data_protection:\n  identifiers: [IpAddress, EmailAddress]\n  custom_identifiers:\n    - {name: CustomerReference, regex: 'CUST-\\d{8}'}\n  findings:\n    log_group: /findings\n",
+    );
+    let props = desired_props(&spec, &|s| s.to_string());
+    assert_eq!(
+        describe_policy(&props).unwrap(),
+        "audits and masks: EmailAddress, IpAddress, CustomerReference (custom); findings to log group /findings"
+    );
+    assert_eq!(describe_policy(&Value::Null), None);
+}

@@ -20,6 +20,7 @@ pub struct AccountDataProtectionKind;
 impl ResourceKind for AccountDataProtectionKind {
     const KIND: Kind = Kind::AccountDataProtection;
     const NAME: &'static str = "account_data_protection";
+    const CONTROL: &'static str = "account data protection";
     const RANK: u8 = 3;
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Singleton;
@@ -39,6 +40,13 @@ impl ResourceKind for AccountDataProtectionKind {
 
     fn comparable(_desired: &Value, live: &Value) -> Value {
         live.clone()
+    }
+
+    /// The policy as its identifiers.
+    fn describe(after: &Value) -> Vec<(&'static str, String)> {
+        data_protection::describe_policy(&after["policy"])
+            .map(|words| vec![("policy", format!("account data protection: {words}"))])
+            .unwrap_or_default()
     }
 
     fn explain(before: &Value, after: &Value) -> Option<String> {

@@ -137,6 +137,7 @@ fn settings_differ(before: &Value, after: &Value) -> bool {
 impl ResourceKind for CloudtrailTrailKind {
     const KIND: Kind = Kind::CloudtrailTrail;
     const NAME: &'static str = "cloudtrail_trail";
+    const CONTROL: &'static str = "CloudTrail trail";
     const RANK: u8 = 5;
     const PLACEMENT: Placement = Placement::Account;
     const OWNERSHIP: Ownership = Ownership::Tagged;
@@ -225,6 +226,31 @@ impl ResourceKind for CloudtrailTrailKind {
             }
         }
         view
+    }
+
+    /// The event selectors as what the trail records.
+    fn describe(after: &Value) -> Vec<(&'static str, String)> {
+        let Some(list) = after["event_selectors"].as_array() else {
+            return Vec::new();
+        };
+        let Ok(canonical) = selectors::normalize(list) else {
+            return Vec::new();
+        };
+        let coverage = canonical.coverage();
+        let mut words = format!("records management events: {}", coverage.management);
+        let bedrock: Vec<&str> = coverage
+            .bedrock_data_types()
+            .into_iter()
+            .filter_map(catalog::short_name)
+            .collect();
+        if !bedrock.is_empty() {
+            words.push_str(&format!("; Bedrock data events: {}", bedrock.join(", ")));
+        }
+        let other = coverage.data.len() - coverage.bedrock_data_types().len() + coverage.other;
+        if other > 0 {
+            words.push_str(&format!("; {other} other selector(s)"));
+        }
+        vec![("event_selectors", words)]
     }
 
     fn explain(before: &Value, after: &Value) -> Option<String> {

@@ -22,6 +22,7 @@ pub struct IamRoleKind;
 impl ResourceKind for IamRoleKind {
     const KIND: Kind = Kind::IamRole;
     const NAME: &'static str = "iam_role";
+    const CONTROL: &'static str = "IAM roles";
     const RANK: u8 = 1;
     const GLOBAL_NAME: Option<GlobalName> = Some(GlobalName {
         what: "IAM role",
@@ -105,6 +106,28 @@ impl ResourceKind for IamRoleKind {
             super::align_policy(desired, &mut view, &format!("/inline_policies/{name}"));
         }
         view
+    }
+
+    /// The trust policy and each inline policy as what they allow.
+    fn describe(after: &Value) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let trust = policy::describe_document(&after["trust_policy"]);
+        if !trust.is_empty() {
+            out.push(("trust_policy", format!("trust: {}", trust.join("\n"))));
+        }
+        if let Some(inline) = after["inline_policies"].as_object() {
+            let lines: Vec<String> = inline
+                .iter()
+                .map(|(name, doc)| {
+                    let words = policy::describe_document(doc).join("\n");
+                    format!("inline policy {name}: {words}")
+                })
+                .collect();
+            if !lines.is_empty() {
+                out.push(("inline_policies", lines.join("\n")));
+            }
+        }
+        out
     }
 
     /// A plain-words account of how the trust policy differs (e.g. loosened conditions).

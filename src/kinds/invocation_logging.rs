@@ -24,6 +24,7 @@ pub struct InvocationLoggingKind;
 impl ResourceKind for InvocationLoggingKind {
     const KIND: Kind = Kind::InvocationLogging;
     const NAME: &'static str = "invocation_logging";
+    const CONTROL: &'static str = "invocation logging";
     const RANK: u8 = 4;
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Singleton;

@@ -116,6 +116,18 @@ pub trait ResourceKind {
         None
     }
 
+    /// A resource about to be created, in words, part by part: each entry names the top-level
+    /// field it stands for and says what it means (a policy as what it allows, a data-protection
+    /// policy as its identifiers). Plans show these instead of that field's flattened lines
+    /// (`-v` shows both); fields without an entry are shown as they are.
+    fn describe(_after: &Value) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
+    /// The name of the control this kind's resources belong to in the governance report
+    /// (several kinds may share one); its `NAME` by default.
+    const CONTROL: &'static str = Self::NAME;
+
     /// A warning the change deserves (e.g. "this REMOVES its KMS key").
     fn warnings(_before: &Value, _after: &Value) -> Option<String> {
         None

@@ -27,6 +27,7 @@ pub struct LogGroupKind;
 impl ResourceKind for LogGroupKind {
     const KIND: Kind = Kind::LogGroup;
     const NAME: &'static str = "log_group";
+    const CONTROL: &'static str = "log groups";
     const RANK: u8 = 2;
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Tagged;
@@ -85,6 +86,13 @@ impl ResourceKind for LogGroupKind {
     /// so they are not compared either.
     fn comparable(desired: &Value, live: &Value) -> Value {
         super::project_keys(desired, live, "tags")
+    }
+
+    /// The data-protection policy as its identifiers.
+    fn describe(after: &Value) -> Vec<(&'static str, String)> {
+        data_protection::describe_policy(&after["data_protection"])
+            .map(|words| vec![("data_protection", format!("data protection: {words}"))])
+            .unwrap_or_default()
     }
 
     /// The data-protection difference as identifiers added/removed and settings changed.

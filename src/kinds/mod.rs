@@ -58,6 +58,11 @@ macro_rules! registry {
                 match self { $( $(#[$meta])* Kind::$variant => <$ty as ResourceKind>::OWNERSHIP, )* }
             }
 
+            /// The governance report's control (column) for this kind.
+            pub fn control(self) -> &'static str {
+                match self { $( $(#[$meta])* Kind::$variant => <$ty as ResourceKind>::CONTROL, )* }
+            }
+
             /// Whether a read can find owned resources the spec does not name (for prune).
             pub fn discovers(self) -> bool {
                 match self { $( $(#[$meta])* Kind::$variant => <$ty as ResourceKind>::DISCOVERS, )* }
@@ -87,6 +92,11 @@ macro_rules! registry {
         /// Plain words for how `before` (live) differs from `after` (spec).
         pub fn explain(kind: Kind, before: &Value, after: &Value) -> Option<String> {
             match kind { $( $(#[$meta])* Kind::$variant => <$ty>::explain(before, after), )* }
+        }
+
+        /// A resource about to be created, in words: (top-level field, what it means).
+        pub fn describe(kind: Kind, after: &Value) -> Vec<(&'static str, String)> {
+            match kind { $( $(#[$meta])* Kind::$variant => <$ty>::describe(after), )* }
         }
 
         /// A warning the change deserves (e.g. it removes encryption).

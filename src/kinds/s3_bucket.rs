@@ -26,6 +26,7 @@ pub struct S3BucketKind;
 impl ResourceKind for S3BucketKind {
     const KIND: Kind = Kind::S3Bucket;
     const NAME: &'static str = "s3_bucket";
+    const CONTROL: &'static str = "S3 buckets";
     const RANK: u8 = 0;
     const GLOBAL_NAME: Option<GlobalName> = Some(GlobalName {
         what: "S3 bucket",
@@ -140,6 +141,15 @@ impl ResourceKind for S3BucketKind {
             view["encryption"] = desired["encryption"].clone();
         }
         view
+    }
+
+    /// The bucket policy as what it allows.
+    fn describe(after: &Value) -> Vec<(&'static str, String)> {
+        let lines = policy::describe_document(&after["policy"]);
+        if lines.is_empty() {
+            return Vec::new();
+        }
+        vec![("policy", format!("bucket policy: {}", lines.join("\n")))]
     }
 
     /// How the statements the bucket owns differ, in words (e.g. a loosened condition).

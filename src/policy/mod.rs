@@ -29,6 +29,7 @@ mod normalize;
 mod owned;
 mod parse;
 mod statements;
+mod words;
 
 pub use bedrock::{
     bedrock_logging_bucket_policy, bedrock_logging_role_policy, bedrock_logging_trust_policy,
@@ -39,3 +40,4 @@ pub use normalize::{equivalent, normalize, POLICY_VERSION};
 pub use owned::{merge_owned, owned_policy, owned_sids};
 pub use parse::{parse_document, PolicyError};
 pub use statements::{statements_with_sid, upsert_statements};
+pub use words::describe_document;

@@ -2,9 +2,13 @@
 //! pull requests (Markdown). They decide nothing; they only show.
 
 pub mod apply_report;
+pub mod group;
 pub mod markdown;
 pub mod progress;
+pub mod report;
 pub mod style;
+#[cfg(test)]
+mod tests;
 pub mod text;
 pub mod value;
 
@@ -25,12 +29,31 @@ pub enum Mode {
     Drift,
 }
 
+/// How much of a plan to show.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct View {
+    /// Every place of a grouped change, full documents next to their words, API calls per
+    /// operation.
+    pub verbose: bool,
+    /// Only the tally per account and the totals (`--summary`).
+    pub summary_only: bool,
+}
+
 /// Renders a plan in the chosen format; `verbose` adds per-operation API call counts to text.
 pub fn plan(plan: &Plan, format: Format, mode: Mode, verbose: bool) -> String {
+    let view = View {
+        verbose,
+        summary_only: false,
+    };
+    plan_view(plan, format, mode, view)
+}
+
+/// Renders a plan in the chosen format and view (JSON always has every change).
+pub fn plan_view(plan: &Plan, format: Format, mode: Mode, view: View) -> String {
     match format {
-        Format::Text => text::plan(plan, mode, verbose),
+        Format::Text => text::plan_view(plan, mode, view),
         Format::Json => json(plan),
-        Format::Markdown => markdown::plan(plan, mode),
+        Format::Markdown => markdown::plan_view(plan, mode, view),
     }
 }
 

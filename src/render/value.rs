@@ -27,9 +27,31 @@ pub fn unified(before: &Value, after: &Value) -> String {
         Value::Null => String::new(),
         other => serde_json::to_string_pretty(other).unwrap_or_default(),
     };
-    let (old, new) = (pretty(before), pretty(after));
+    // Both sides end with a newline, so the diff never says `\ No newline at end of file`.
+    let terminated = |mut text: String| {
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text
+    };
+    let (old, new) = (terminated(pretty(before)), terminated(pretty(after)));
     TextDiff::from_lines(&old, &new)
         .unified_diff()
         .context_radius(2)
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn no_newline_at_end_of_file_marker_in_diffs() {
+        let diff = unified(&Value::Null, &json!({"Statement": [{"Effect": "Allow"}]}));
+        assert!(!diff.contains("No newline"), "{diff}");
+        assert!(diff.ends_with("+}\n"), "{diff}");
+        let diff = unified(&json!("a\nb"), &json!("a\nc"));
+        assert!(!diff.contains("No newline"), "{diff}");
+    }
 }
