@@ -38,6 +38,7 @@ impl ResourceKind for SnsTopicKind {
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Tagged;
     const NOTES_MANAGED: bool = true;
+    const CONTROL: &'static str = "notification topics";
     type Client = Client;
 
     fn client(session: &AccountSession, region: &str) -> Client {
@@ -102,6 +103,25 @@ impl ResourceKind for SnsTopicKind {
             map.remove("pending");
         }
         view
+    }
+
+    fn describe(after: &Value) -> Vec<(&'static str, String)> {
+        let mut said = Vec::new();
+        let lines = policy::describe_document(&after["policy"]);
+        if !lines.is_empty() {
+            said.push(("policy", format!("topic policy: {}", lines.join("\n"))));
+        }
+        let email = strings(&after["email"]);
+        if !email.is_empty() {
+            said.push((
+                "email",
+                format!(
+                    "subscribes {} (each confirms by email first)",
+                    email.join(", ")
+                ),
+            ));
+        }
+        said
     }
 
     fn explain(before: &Value, after: &Value) -> Option<String> {
