@@ -235,6 +235,28 @@ impl AccountSession {
         aws_sdk_cloudtrail::Client::from_conf(conf)
     }
 
+    /// EventBridge (rules, targets, connections, API destinations, buses).
+    pub fn events(&self, region: &str) -> aws_sdk_eventbridge::Client {
+        let conf = aws_sdk_eventbridge::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .retry_partition(partition("events", &self.account_id))
+            .interceptor(self.counter.clone())
+            .interceptor(endpoint::NameEndpoint)
+            .build();
+        aws_sdk_eventbridge::Client::from_conf(conf)
+    }
+
+    /// SQS (the dead-letter queue of EventBridge targets).
+    pub fn sqs(&self, region: &str) -> aws_sdk_sqs::Client {
+        let conf = aws_sdk_sqs::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .retry_partition(partition("sqs", &self.account_id))
+            .interceptor(self.counter.clone())
+            .interceptor(endpoint::NameEndpoint)
+            .build();
+        aws_sdk_sqs::Client::from_conf(conf)
+    }
+
     /// S3 with path-style addressing when a custom endpoint is configured (`AWS_ENDPOINT_URL`
     /// or the S3-only `AWS_ENDPOINT_URL_S3`): S3-compatible endpoints on an address rather than
     /// a domain cannot serve virtual hosts.

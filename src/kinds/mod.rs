@@ -3,11 +3,15 @@
 
 pub mod account_data_protection;
 pub mod cloudtrail_trail;
+pub mod event_api_destination;
+pub mod event_connection;
+pub mod event_rule;
 pub mod iam_role;
 pub mod invocation_logging;
 pub mod kind;
 pub mod log_group;
 pub mod s3_bucket;
+pub mod sqs_queue;
 #[cfg(test)]
 pub mod test_kind;
 
@@ -169,6 +173,10 @@ registry! {
     InvocationLogging => invocation_logging::InvocationLoggingKind,
     AccountDataProtection => account_data_protection::AccountDataProtectionKind,
     CloudtrailTrail => cloudtrail_trail::CloudtrailTrailKind,
+    EventConnection => event_connection::EventConnectionKind,
+    EventApiDestination => event_api_destination::EventApiDestinationKind,
+    SqsQueue => sqs_queue::SqsQueueKind,
+    EventRule => event_rule::EventRuleKind,
     #[cfg(test)]
     TestThing => test_kind::TestKind<false>,
 }
