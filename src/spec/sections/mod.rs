@@ -9,6 +9,7 @@ pub mod cloudtrail;
 pub mod invocation_logging;
 pub mod log_groups;
 mod merge;
+pub mod notify;
 
 use std::collections::BTreeMap;
 
