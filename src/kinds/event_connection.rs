@@ -179,6 +179,7 @@ impl ResourceKind for EventConnectionKind {
     const RANK: u8 = 1;
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Marked;
+    const NOTES_MANAGED: bool = true;
     type Client = Client;
 
     fn client(session: &AccountSession, region: &str) -> Client {
@@ -243,6 +244,25 @@ impl ResourceKind for EventConnectionKind {
             (Some(_), None) => json!(UNKNOWN),
         };
         view
+    }
+
+    /// Says, without any AWS call, which connections' tokens this plan could not check.
+    async fn managed_note(
+        _scope: &Scope<'_>,
+        wanted: &[Named],
+    ) -> Result<Option<String>, CloudError> {
+        let unchecked: Vec<String> = wanted
+            .iter()
+            .filter(|n| n.props["token_fingerprint"].is_null())
+            .map(|n| {
+                format!(
+                    "connection {}: the Dynatrace token could not be checked (`{}` is not set); apply refuses until it is set",
+                    n.name,
+                    n.props["token_env"].as_str().unwrap_or_default()
+                )
+            })
+            .collect();
+        Ok((!unchecked.is_empty()).then(|| unchecked.join("; ")))
     }
 
     fn explain(before: &Value, after: &Value) -> Option<String> {

@@ -11,8 +11,8 @@ pub mod invocation_logging;
 pub mod kind;
 pub mod log_group;
 pub mod s3_bucket;
-pub mod sqs_queue;
 pub mod sns_topic;
+pub mod sqs_queue;
 #[cfg(test)]
 pub mod test_kind;
 

@@ -43,40 +43,9 @@ async fn url_of(client: &Client, name: &str) -> Result<Option<String>, CloudErro
     }
 }
 
-/// The Sids of the statements of `doc` (the ones the queue owns).
-fn sids(doc: &Value) -> Vec<String> {
-    let mut out: Vec<String> = doc["Statement"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|s| s["Sid"].as_str().map(str::to_string))
-        .collect();
-    out.dedup();
-    out
-}
-
-/// The statements of `live` with the Sids `desired` has, as a document of their own.
-fn owned(live: &Value, desired: &Value) -> Value {
-    let statements: Vec<Value> = sids(desired)
-        .iter()
-        .flat_map(|sid| {
-            policy::statements_with_sid(live, sid)["Statement"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .collect();
-    json!({"Version": policy::POLICY_VERSION, "Statement": statements})
-}
-
 /// `current` with the statements of `ours` put in place of those with the same Sids.
 fn merged(current: Option<&Value>, ours: &Value) -> Value {
-    let mut doc = current.cloned();
-    for sid in sids(ours) {
-        let statements = policy::statements_with_sid(ours, &sid);
-        doc = Some(policy::upsert_statements(doc.as_ref(), &statements, &sid));
-    }
-    doc.unwrap_or_else(|| ours.clone())
+    policy::merge_owned(current, ours).unwrap_or_else(|| ours.clone())
 }
 
 fn tags(value: &Value) -> BTreeMap<String, String> {
@@ -158,10 +127,7 @@ impl ResourceKind for SqsQueueKind {
 
     /// Only the spec's tag keys and the statements with the spec's Sids are compared.
     fn comparable(desired: &Value, live: &Value) -> Value {
-        let mut view = super::project_keys(desired, live, "tags");
-        view["policy"] = owned(&live["policy"], &desired["policy"]);
-        super::align_policy(desired, &mut view, "/policy");
-        view
+        super::shared_policy_view(desired, live)
     }
 
     fn explain(before: &Value, after: &Value) -> Option<String> {

@@ -1,0 +1,729 @@
+//! The `event_forwarding` section: Bedrock events forwarded to Dynatrace (connection → API destination → role → dead-letter queue → one rule per preset) and to people (SNS topics), with located checks, per-account overrides and expansion.
+//!
+//! The token is never part of a desired resource: the connection's properties carry the
+//! variable's name and a keyed fingerprint of its value (see `kinds::event_connection`).
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::notify::{self, Publisher, TopicSpec};
+use super::{effective, is_set, resolve, Expansion, Merge, Scope, Section};
+use crate::events::dynatrace::{self, EnvironmentUrl};
+use crate::events::pattern::EventPattern;
+use crate::events::policy as events_policy;
+use crate::events::presets;
+use crate::events::secret::Secret;
+use crate::kinds::event_connection::{token_fingerprint, token_not_checked, token_source};
+use crate::kinds::sqs_queue::queue_arn;
+use crate::model::addr::{Kind, ResourceAddr};
+use crate::model::desired::DesiredResource;
+use crate::source::{regions, Location, SourceFile, Sp};
+use crate::spec::check::Checker;
+use crate::spec::types::{Override, Spec};
+
+/// Default name of the connection, the API destination and the prefix of the rules.
+pub const DEFAULT_NAME: &str = "warden-dynatrace";
+/// Default name of the dead-letter queue.
+pub const DEFAULT_DEAD_LETTER: &str = "warden-events-dead-letter";
+/// Id of the Dynatrace target on a rule.
+pub const DYNATRACE_TARGET_ID: &str = "warden-dynatrace";
+/// Name of the inline policy of the target role.
+pub const ROLE_POLICY_NAME: &str = "warden-invoke-api-destination";
+/// Sid of warden's statement in the dead-letter queue's policy.
+pub const DEAD_LETTER_SID: &str = "WardenEventBridgeDeadLetter";
+/// Prefix of the rules that notify people.
+pub const NOTIFY_PREFIX: &str = "warden-notify-";
+/// Undelivered events are kept 14 days (SQS's maximum).
+const DEAD_LETTER_RETENTION_SECONDS: i64 = 1_209_600;
+
+/// Bedrock events forwarded to Dynatrace and to people.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventForwarding {
+    /// Forwarding to Dynatrace business events (one token; an API destination per account and
+    /// region). An override replaces this block as a whole.
+    #[serde(default)]
+    pub dynatrace: Option<Dynatrace>,
+    /// Events that a person is told about by email through an SNS topic. An override replaces
+    /// this list as a whole.
+    #[serde(default)]
+    pub notify: Option<Vec<Notify>>,
+    /// Only in overrides: no event forwarding in this account (or its listed regions).
+    #[serde(default)]
+    pub skip: Option<Sp<bool>>,
+}
+
+/// The Dynatrace side.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dynatrace {
+    /// The environment URL, e.g. `https://abc12345.live.dynatrace.com` (Managed:
+    /// `https://<host>/e/<environment id>`), or `${env:DT_ENV_URL}`. warden appends
+    /// `/api/v2/bizevents/ingest`.
+    pub environment_url: Sp<String>,
+    /// The API token (scope `bizevents.ingest`), always as `${env:NAME}`: a token written in
+    /// the spec would be in version control and in saved plans. Never printed; a keyed
+    /// fingerprint tells whether it changed.
+    pub api_token: Sp<String>,
+    /// The business event's `type`, what the OpenPipeline route matches. Default
+    /// `gen_ai.auditing`.
+    #[serde(default)]
+    pub event_type: Option<Sp<String>>,
+    /// Presets to forward: `bedrock_configuration`, `bedrock_api_calls`,
+    /// `governance_tampering` (one rule each).
+    #[serde(default)]
+    pub events: Vec<Sp<String>>,
+    /// Calls per second the API destination makes at most (default: AWS's 300).
+    #[serde(default)]
+    pub invocation_rate_per_second: Option<Sp<i64>>,
+    /// An SQS queue keeping (14 days) the events that could not be delivered: `{}` or
+    /// `{name: …}` (default name `warden-events-dead-letter`).
+    #[serde(default)]
+    pub dead_letter: Option<DeadLetter>,
+    /// Name of the connection and API destination, prefix of the rules. Default
+    /// `warden-dynatrace`.
+    #[serde(default)]
+    pub name: Option<Sp<String>>,
+}
+
+/// The dead-letter queue.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeadLetter {
+    /// Queue name (1-80 letters, digits, `-`, `_`). Default `warden-events-dead-letter`.
+    #[serde(default)]
+    pub name: Option<Sp<String>>,
+}
+
+/// Events a person is told about.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Notify {
+    /// Presets, e.g. `[governance_tampering]` (one rule each, `warden-notify-<preset>`).
+    pub events: Vec<Sp<String>>,
+    /// The SNS topic (created; its policy lets only this account's rules publish; emails are
+    /// subscribed and stay pending until confirmed).
+    pub sns_topic: TopicSpec,
+}
+
+/// An override's fields replace the baseline's, `dynatrace` and `notify` each as a whole.
+impl Merge for EventForwarding {
+    fn merged<'a>(base: Cow<'a, Self>, over: &'a Self) -> Cow<'a, Self> {
+        let base = base.into_owned();
+        Cow::Owned(EventForwarding {
+            dynatrace: over.dynatrace.clone().or(base.dynatrace),
+            notify: over.notify.clone().or(base.notify),
+            skip: over.skip.clone().or(base.skip),
+        })
+    }
+}
+
+impl EventForwarding {
+    fn skipped(&self) -> bool {
+        self.skip.as_ref().is_some_and(|s| *s.get())
+    }
+}
+
+/// The section in the registry of [`super::SECTIONS`].
+pub struct EventForwardingSection;
+
+fn pick(block: &Override) -> Option<&EventForwarding> {
+    block.event_forwarding.as_ref()
+}
+
+/// Whether any block of the spec (baseline or override) forwards to Dynatrace.
+pub fn is_set_anywhere(spec: &Spec) -> bool {
+    spec.event_forwarding
+        .iter()
+        .chain(
+            spec.accounts
+                .iter()
+                .flat_map(|a| a.overrides.iter().filter_map(pick)),
+        )
+        .any(|f| f.dynatrace.is_some())
+}
+
+/// `NAME` when `text` is exactly `${env:NAME}`.
+fn env_reference(text: &str) -> Option<&str> {
+    let name = text.strip_prefix("${env:")?.strip_suffix('}')?;
+    let ok = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    ok.then_some(name)
+}
+
+/// The names one Dynatrace block gives its resources in a scope.
+struct Names {
+    base: String,
+    role: String,
+    queue: Option<String>,
+}
+
+fn names(scope: &Scope, d: &Dynatrace) -> Names {
+    let base = d
+        .name
+        .as_ref()
+        .map(|n| n.get().clone())
+        .unwrap_or_else(|| DEFAULT_NAME.to_string());
+    Names {
+        role: format!("{base}-{}", scope.region),
+        queue: d.dead_letter.as_ref().map(|q| {
+            q.name
+                .as_ref()
+                .map(|n| n.get().clone())
+                .unwrap_or_else(|| DEFAULT_DEAD_LETTER.to_string())
+        }),
+        base,
+    }
+}
+
+fn rule_arn(scope: &Scope, name: &str) -> String {
+    events_policy::rule_arn(
+        regions::partition(scope.region),
+        scope.region,
+        &scope.target.id,
+        None,
+        name,
+    )
+}
+
+/// The SNS target of a rule.
+pub fn topic_target(scope: &Scope, topic: &str) -> Value {
+    json!({"arn": notify::topic_arn(scope, topic), "role_arn": null,
+           "input_transformer": null, "dead_letter_arn": null})
+}
+
+/// A rule resource on the default bus, tagged.
+pub fn rule_resource(
+    scope: &Scope,
+    name: &str,
+    pattern: &EventPattern,
+    description: String,
+    targets: BTreeMap<String, Value>,
+    depends_on: Vec<ResourceAddr>,
+    origin: Option<Location>,
+) -> DesiredResource {
+    DesiredResource {
+        addr: ResourceAddr::new(&scope.target.name, scope.region, Kind::EventRule, name),
+        props: json!({
+            "bus": "default",
+            "description": description,
+            "pattern": pattern.as_value(),
+            "state": "ENABLED",
+            "targets": targets,
+            "tags": scope.tags(),
+        }),
+        depends_on,
+        origin,
+    }
+}
+
+fn dead_letter_policy(scope: &Scope, queue: &str, rule_arns: &[String]) -> Value {
+    let mut arns = rule_arns.to_vec();
+    arns.sort();
+    arns.dedup();
+    let partition = regions::partition(scope.region);
+    json!({
+        "Version": crate::policy::POLICY_VERSION,
+        "Statement": [{
+            "Sid": DEAD_LETTER_SID,
+            "Effect": "Allow",
+            "Principal": {"Service": events_policy::EVENTS_SERVICE_PRINCIPAL},
+            "Action": "sqs:SendMessage",
+            "Resource": queue_arn(partition, scope.region, &scope.target.id, queue),
+            "Condition": {"ArnEquals": {"aws:SourceArn": arns}},
+        }]
+    })
+}
+
+fn source_arns(doc: &Value, condition: &str) -> Vec<String> {
+    match &doc["Statement"][0]["Condition"][condition]["aws:SourceArn"] {
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        Value::String(one) => vec![one.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// The Dynatrace target for rule `rule` in this scope, letting that rule (and only the rules
+/// given this way) assume the role and write to the dead-letter queue. `None` when the scope
+/// has no Dynatrace forwarding (or its resources were not declared: their errors are reported).
+pub fn dynatrace_target(
+    scope: &Scope,
+    out: &mut Expansion,
+    rule: &str,
+) -> Option<(String, Value, Vec<ResourceAddr>)> {
+    let forwarding = effective(
+        scope.spec().event_forwarding.as_ref(),
+        scope.account,
+        scope.region,
+        pick,
+    )?;
+    if forwarding.skipped() {
+        return None;
+    }
+    let d = forwarding.dynatrace.as_ref()?;
+    let n = names(scope, d);
+    let partition = regions::partition(scope.region);
+    let account = scope.target.id.clone();
+    let arn = rule_arn(scope, rule);
+    let addr = |kind, name: &str| ResourceAddr::new(&scope.target.name, scope.region, kind, name);
+    let start = out.scope_start;
+    let role_addr = addr(Kind::IamRole, &n.role);
+    let role = out.resources[start..]
+        .iter_mut()
+        .find(|r| r.addr == role_addr)?;
+    let mut arns = source_arns(&role.props["trust_policy"], "ArnEquals");
+    arns.push(arn.clone());
+    role.props["trust_policy"] = events_policy::target_role_trust_policy(&account, &arns);
+    let mut depends_on = vec![addr(Kind::EventApiDestination, &n.base), role_addr.clone()];
+    let mut dead_letter_arn = Value::Null;
+    if let Some(queue) = &n.queue {
+        let queue_addr = addr(Kind::SqsQueue, queue);
+        if let Some(q) = out.resources[start..]
+            .iter_mut()
+            .find(|r| r.addr == queue_addr)
+        {
+            let mut arns = source_arns(&q.props["policy"], "ArnEquals");
+            arns.push(arn.clone());
+            q.props["policy"] = dead_letter_policy(scope, queue, &arns);
+        }
+        dead_letter_arn = json!(queue_arn(partition, scope.region, &account, queue));
+        depends_on.push(queue_addr);
+    }
+    let event_type = d
+        .event_type
+        .as_ref()
+        .map(|t| t.get().as_str())
+        .unwrap_or(dynatrace::DEFAULT_EVENT_TYPE);
+    let transformer = dynatrace::business_event_transformer(event_type).ok()?;
+    let target = json!({
+        "api_destination": n.base,
+        "role_arn": format!("arn:{partition}:iam::{account}:role/{}", n.role),
+        "input_transformer": {"paths": transformer.paths, "template": transformer.template},
+        "dead_letter_arn": dead_letter_arn,
+    });
+    Some((DYNATRACE_TARGET_ID.to_string(), target, depends_on))
+}
+
+impl Checker<'_> {
+    fn event_forwarding(&mut self, f: &EventForwarding, field: &str, baseline: bool) {
+        if let Some(skip) = &f.skip {
+            if baseline {
+                self.error(
+                    skip.span(),
+                    format!("{field}.skip"),
+                    "`skip` only means something in an account's `overrides`".into(),
+                    Some("remove `event_forwarding` instead".into()),
+                );
+            }
+        }
+        if let Some(d) = &f.dynatrace {
+            self.dynatrace(d, &format!("{field}.dynatrace"));
+        }
+        for (i, n) in f.notify.iter().flatten().enumerate() {
+            let nfield = format!("{field}.notify[{i}]");
+            self.presets(
+                &n.events,
+                &format!("{nfield}.events"),
+                n.sns_topic.name.span(),
+            );
+            for preset in &n.events {
+                let rule = format!("{NOTIFY_PREFIX}{}", preset.get());
+                if dynatrace::check_name("rule", &rule).is_err() {
+                    self.error(
+                        preset.span(),
+                        format!("{nfield}.events"),
+                        format!("the rule name `{rule}` would be too long"),
+                        None,
+                    );
+                }
+            }
+            // the checks of a topic need the spec only for future use
+            let topic_field = format!("{nfield}.sns_topic");
+            self.topic(&n.sns_topic, &topic_field);
+        }
+    }
+
+    fn topic(&mut self, topic: &TopicSpec, field: &str) {
+        // `check_topic` takes the spec for symmetry with the other sections; it does not read it.
+        let name = topic.name.get();
+        if name.len() > 53 {
+            self.error(
+                topic.name.span(),
+                format!("{field}.name"),
+                "the topic name is too long for a target Id (`warden-sns-<name>` must fit in 64 characters)".into(),
+                Some("use a topic name of at most 53 characters".into()),
+            );
+        }
+    }
+
+    fn presets(&mut self, events: &[Sp<String>], field: &str, at: marked_yaml::Span) {
+        if events.is_empty() {
+            self.error(
+                at,
+                field.to_string(),
+                "no events are listed, so nothing would be forwarded".into(),
+                Some(format!(
+                    "list presets: {}",
+                    presets::all()
+                        .iter()
+                        .map(|p| p.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            );
+        }
+        for (i, preset) in events.iter().enumerate() {
+            if let Err(e) = presets::lookup(preset.get()) {
+                self.error(
+                    preset.span(),
+                    format!("{field}[{i}]"),
+                    format!("unknown event preset `{}`", preset.get()),
+                    Some(match &e.suggestion {
+                        Some(s) => format!("did you mean `{s}`? presets: {}", e.known.join(", ")),
+                        None => format!("presets: {}", e.known.join(", ")),
+                    }),
+                );
+            }
+        }
+        self.duplicates(
+            events.iter().map(|e| (e.get().as_str(), e.span())),
+            field,
+            "preset",
+        );
+    }
+
+    fn dynatrace(&mut self, d: &Dynatrace, field: &str) {
+        let url_field = format!("{field}.environment_url");
+        if let Some(url) = self.resolve(&d.environment_url, &url_field) {
+            if let Err(e) = EnvironmentUrl::parse(&url) {
+                self.error(
+                    d.environment_url.span(),
+                    url_field,
+                    e.to_string(),
+                    Some("the URL of the Dynatrace environment, e.g. https://abc12345.live.dynatrace.com".into()),
+                );
+            }
+        }
+        let token_field = format!("{field}.api_token");
+        match env_reference(d.api_token.get()) {
+            // an error, not a warning: a token in the spec is in version control and in every
+            // saved plan (`spec_text`)
+            None => self.error(
+                d.api_token.span(),
+                token_field,
+                "api_token must be an environment reference such as `${env:DT_BIZEVENTS_TOKEN}`, never the token itself".into(),
+                Some("a token written in the spec ends up in version control and in saved plans: export it as a variable and write `api_token: ${env:DT_BIZEVENTS_TOKEN}`".into()),
+            ),
+            Some(variable) => match std::env::var(variable).ok().filter(|v| !v.is_empty()) {
+                // a warning in every command: a plan from a fork's pull request still runs
+                None => self.warn(
+                    d.api_token.span(),
+                    token_field,
+                    format!("environment variable `{variable}` is not set: the plan cannot check the Dynatrace token, and apply refuses until it is set"),
+                    Some(format!("export {variable}=… (a token with scope bizevents.ingest) before `apply`")),
+                ),
+                Some(value) => {
+                    let token = Secret::new(value);
+                    if let Err(e) = dynatrace::connection_auth(&token) {
+                        self.error(
+                            d.api_token.span(),
+                            token_field.clone(),
+                            format!("the value of `{variable}`: {e}"),
+                            None,
+                        );
+                    } else if let Some(w) = dynatrace::token_warning(&token) {
+                        self.warn(
+                            d.api_token.span(),
+                            token_field,
+                            format!("{w} (`{variable}`)"),
+                            None,
+                        );
+                    }
+                }
+            },
+        }
+        if let Some(t) = &d.event_type {
+            if let Err(e) = dynatrace::check_event_type(t.get()) {
+                self.error(t.span(), format!("{field}.event_type"), e.to_string(), None);
+            }
+        }
+        self.presets(&d.events, &format!("{field}.events"), d.api_token.span());
+        if let Some(rate) = &d.invocation_rate_per_second {
+            let url = EnvironmentUrl::parse("https://x.live.dynatrace.com").expect("a valid URL");
+            if let Err(e) = dynatrace::api_destination(&url, Some(*rate.get())) {
+                self.error(
+                    rate.span(),
+                    format!("{field}.invocation_rate_per_second"),
+                    e.to_string(),
+                    None,
+                );
+            }
+        }
+        let base = d
+            .name
+            .as_ref()
+            .map(|n| n.get().as_str())
+            .unwrap_or(DEFAULT_NAME);
+        if let Some(name) = &d.name {
+            if let Err(e) = dynatrace::check_name("connection", name.get()) {
+                self.error(name.span(), format!("{field}.name"), e.to_string(), None);
+            }
+        }
+        for preset in &d.events {
+            let rule = format!("{base}-{}", preset.get());
+            if rule.len() > dynatrace::MAX_NAME_CHARS {
+                self.error(
+                    preset.span(),
+                    format!("{field}.events"),
+                    format!("the rule name `{rule}` would be longer than 64 characters"),
+                    Some("give `name` a shorter value".into()),
+                );
+            }
+        }
+        // the role `<name>-<region>` must fit IAM's 64 characters (the longest region is 14)
+        if base.len() + 1 + 14 > 64 {
+            if let Some(name) = &d.name {
+                self.error(
+                    name.span(),
+                    format!("{field}.name"),
+                    "the name is too long for the target role `<name>-<region>` (64 characters)"
+                        .into(),
+                    Some("use at most 49 characters".into()),
+                );
+            }
+        }
+        if let Some(q) = d.dead_letter.as_ref().and_then(|q| q.name.as_ref()) {
+            let ok = (1..=80).contains(&q.len())
+                && q.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !ok {
+                self.error(
+                    q.span(),
+                    format!("{field}.dead_letter.name"),
+                    format!("`{}` is not a valid SQS queue name", q.get()),
+                    Some("use 1-80 letters, digits, `-` and `_`".into()),
+                );
+            }
+        }
+    }
+}
+
+impl Section for EventForwardingSection {
+    fn check_baseline(&self, spec: &Spec, checker: &mut Checker) {
+        if let Some(f) = &spec.event_forwarding {
+            checker.event_forwarding(f, "event_forwarding", true);
+            for (i, n) in f.notify.iter().flatten().enumerate() {
+                notify::check_topic(
+                    spec,
+                    &n.sns_topic,
+                    &format!("event_forwarding.notify[{i}].sns_topic"),
+                    checker,
+                );
+            }
+        }
+    }
+
+    fn check_override(&self, spec: &Spec, block: &Override, field: &str, checker: &mut Checker) {
+        if let Some(f) = &block.event_forwarding {
+            let field = format!("{field}.event_forwarding");
+            checker.event_forwarding(f, &field, false);
+            for (i, n) in f.notify.iter().flatten().enumerate() {
+                notify::check_topic(
+                    spec,
+                    &n.sns_topic,
+                    &format!("{field}.notify[{i}].sns_topic"),
+                    checker,
+                );
+            }
+        }
+    }
+
+    fn count(&self, spec: &Spec) -> u64 {
+        let size = |f: &EventForwarding| -> u64 {
+            let dynatrace = f.dynatrace.as_ref().map_or(0, |d| 4 + d.events.len());
+            let notify: usize = f.notify.iter().flatten().map(|n| 1 + n.events.len()).sum();
+            (dynatrace + notify) as u64
+        };
+        let mut total: u64 = 0;
+        for (account, region) in super::scopes(spec) {
+            let baseline = spec.event_forwarding.as_ref();
+            if !is_set(baseline, account, region, pick) {
+                continue;
+            }
+            let here: u64 = baseline.map_or(0, size)
+                + account
+                    .overrides
+                    .iter()
+                    .filter(|o| super::applies(o, region))
+                    .filter_map(pick)
+                    .map(size)
+                    .sum::<u64>();
+            total = total.saturating_add(here);
+        }
+        total
+    }
+
+    fn expand(&self, scope: &Scope, out: &mut Expansion) {
+        let baseline = scope.spec().event_forwarding.as_ref();
+        let Some(forwarding) = effective(baseline, scope.account, scope.region, pick) else {
+            return;
+        };
+        if forwarding.skipped() {
+            return;
+        }
+        if let Some(d) = &forwarding.dynatrace {
+            expand_dynatrace(scope, out, d);
+        }
+        // One rule per preset; each topic that wants it is one of its targets.
+        let mut by_preset: BTreeMap<
+            String,
+            (BTreeMap<String, Value>, Vec<ResourceAddr>, Option<Location>),
+        > = BTreeMap::new();
+        for n in forwarding.notify.iter().flatten() {
+            let topic = notify::declare_topic(scope, out, &n.sns_topic, Publisher::EventBridge);
+            for preset in &n.events {
+                let entry = by_preset.entry(preset.get().clone()).or_insert_with(|| {
+                    (
+                        BTreeMap::new(),
+                        Vec::new(),
+                        SourceFile::location(&preset.span()),
+                    )
+                });
+                entry.0.insert(
+                    super::event_rules::topic_target_id(&topic.name),
+                    topic_target(scope, &topic.name),
+                );
+                if !entry.1.contains(&topic) {
+                    entry.1.push(topic.clone());
+                }
+            }
+        }
+        for (preset, (targets, depends_on, origin)) in by_preset {
+            let Ok(p) = presets::lookup(&preset) else {
+                continue;
+            };
+            let name = format!("{NOTIFY_PREFIX}{preset}");
+            out.resources.push(rule_resource(
+                scope,
+                &name,
+                &p.pattern,
+                format!("bedrock-warden: {preset} to people"),
+                targets,
+                depends_on,
+                origin,
+            ));
+        }
+    }
+}
+
+/// Connection, API destination, dead-letter queue, role, then one rule per preset.
+fn expand_dynatrace(scope: &Scope, out: &mut Expansion, d: &Dynatrace) {
+    let n = names(scope, d);
+    let addr = |kind, name: &str| ResourceAddr::new(&scope.target.name, scope.region, kind, name);
+    let origin = SourceFile::location(&d.environment_url.span());
+    let tags = scope.tags();
+    let account = scope.target.id.clone();
+    let partition = regions::partition(scope.region);
+
+    let variable = env_reference(d.api_token.get())
+        .unwrap_or_default()
+        .to_string();
+    let token = std::env::var(&variable)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(Secret::new);
+    let fingerprint = token
+        .as_ref()
+        .map(|t| token_fingerprint(t, scope.project, &account, &n.base));
+    out.resources.push(DesiredResource {
+        addr: addr(Kind::EventConnection, &n.base),
+        props: json!({
+            "managed_by": scope.project,
+            "authorization_type": "API_KEY",
+            "api_key_name": dynatrace::API_KEY_NAME,
+            "api_token": if fingerprint.is_some() { token_source(&variable) } else { token_not_checked(&variable) },
+            "token_fingerprint": fingerprint,
+            "token_env": variable,
+        }),
+        depends_on: Vec::new(),
+        origin,
+    });
+
+    let url = resolve(&d.environment_url);
+    let Ok(url) = EnvironmentUrl::parse(&url) else {
+        return; // reported by the checks
+    };
+    let rate = d.invocation_rate_per_second.as_ref().map(|r| *r.get());
+    let Ok(params) = dynatrace::api_destination(&url, rate) else {
+        return;
+    };
+    out.resources.push(DesiredResource {
+        addr: addr(Kind::EventApiDestination, &n.base),
+        props: json!({
+            "managed_by": scope.project,
+            "connection": n.base,
+            "endpoint": params.invocation_endpoint,
+            "http_method": params.http_method,
+            "rate_limit_per_second": params.invocation_rate_limit_per_second,
+        }),
+        depends_on: vec![addr(Kind::EventConnection, &n.base)],
+        origin,
+    });
+
+    if let Some(queue) = &n.queue {
+        out.resources.push(DesiredResource {
+            addr: addr(Kind::SqsQueue, queue),
+            props: json!({
+                "policy": dead_letter_policy(scope, queue, &[]),
+                "message_retention_seconds": DEAD_LETTER_RETENTION_SECONDS,
+                "tags": tags,
+            }),
+            depends_on: Vec::new(),
+            origin,
+        });
+    }
+
+    let destinations = format!(
+        "arn:{partition}:events:{}:{account}:api-destination/{}/*",
+        scope.region, n.base
+    );
+    out.resources.push(DesiredResource {
+        addr: addr(Kind::IamRole, &n.role),
+        props: json!({
+            "trust_policy": events_policy::target_role_trust_policy(&account, &[]),
+            "inline_policies": {
+                ROLE_POLICY_NAME: events_policy::invoke_api_destination_policy(&[destinations]),
+            },
+            "tags": tags,
+        }),
+        depends_on: Vec::new(),
+        origin,
+    });
+
+    for preset in &d.events {
+        let Ok(p) = presets::lookup(preset.get()) else {
+            continue;
+        };
+        let name = format!("{}-{}", n.base, preset.get());
+        let Some((id, target, depends_on)) = dynatrace_target(scope, out, &name) else {
+            continue;
+        };
+        out.resources.push(rule_resource(
+            scope,
+            &name,
+            &p.pattern,
+            format!("bedrock-warden: {} to Dynatrace", preset.get()),
+            BTreeMap::from([(id, target)]),
+            depends_on,
+            SourceFile::location(&preset.span()),
+        ));
+    }
+}
