@@ -131,6 +131,9 @@ impl EventForwarding {
 /// The section in the registry of [`super::SECTIONS`].
 pub struct EventForwardingSection;
 
+/// One notification rule being gathered: targets by Id, the topics it needs, where declared.
+type NotifyRule = (BTreeMap<String, Value>, Vec<ResourceAddr>, Option<Location>);
+
 fn pick(block: &Override) -> Option<&EventForwarding> {
     block.event_forwarding.as_ref()
 }
@@ -583,10 +586,7 @@ impl Section for EventForwardingSection {
             expand_dynatrace(scope, out, d);
         }
         // One rule per preset; each topic that wants it is one of its targets.
-        let mut by_preset: BTreeMap<
-            String,
-            (BTreeMap<String, Value>, Vec<ResourceAddr>, Option<Location>),
-        > = BTreeMap::new();
+        let mut by_preset: BTreeMap<String, NotifyRule> = BTreeMap::new();
         for n in forwarding.notify.iter().flatten() {
             let topic = notify::declare_topic(scope, out, &n.sns_topic, Publisher::EventBridge);
             for preset in &n.events {
