@@ -727,3 +727,174 @@ fn expand_dynatrace(scope: &Scope, out: &mut Expansion, d: &Dynatrace) {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::expand::expand;
+    use crate::source::Diagnostic;
+    use crate::spec::{load_source, EnvMode};
+
+    const HEAD: &str = "version: 1\nproject: p\naccounts:\n  - name: a\n    id: \"111111111111\"\n    regions: [us-east-1]\n";
+    /// A variable no test sets.
+    const UNSET: &str = "${env:WARDEN_UNIT_TEST_NEVER_SET_TOKEN}";
+
+    fn findings(text: &str) -> Vec<Diagnostic> {
+        match load_source(SourceFile::new("t.yaml", text), EnvMode::Strict) {
+            Ok(loaded) => loaded.warnings,
+            Err(e) => e.diagnostics,
+        }
+    }
+
+    fn one(text: &str, field: &str) -> Diagnostic {
+        let all = findings(text);
+        all.iter()
+            .find(|d| d.field.as_deref() == Some(field))
+            .unwrap_or_else(|| panic!("no finding at {field}: {all:?}"))
+            .clone()
+    }
+
+    fn dynatrace(extra: &str) -> String {
+        format!("{HEAD}event_forwarding:\n  dynatrace:\n    environment_url: https://abc12345.live.dynatrace.com\n    api_token: {UNSET}\n    events: [bedrock_api_calls]\n{extra}")
+    }
+
+    #[test]
+    fn a_token_written_in_the_spec_is_a_located_error() {
+        let text = dynatrace("").replace(UNSET, "dt0c01.ABC.DEF");
+        let d = one(&text, "event_forwarding.dynatrace.api_token");
+        assert!(d.is_error());
+        assert!(d.message.contains("environment reference"), "{d:?}");
+        assert_eq!(d.position(), "t.yaml:10:16");
+        // the message never quotes the value
+        assert!(!format!("{d:?}").contains("dt0c01.ABC"), "{d:?}");
+    }
+
+    #[test]
+    fn an_unset_token_is_a_warning_so_a_plan_still_runs() {
+        let d = one(&dynatrace(""), "event_forwarding.dynatrace.api_token");
+        assert!(!d.is_error(), "{d:?}");
+        assert!(d.message.contains("apply refuses"), "{d:?}");
+        let loaded = load_source(SourceFile::new("t.yaml", dynatrace("")), EnvMode::Strict)
+            .expect("only warnings");
+        let desired = expand(&loaded).expect("expands");
+        let connection = desired
+            .resources
+            .iter()
+            .find(|r| r.addr.kind == Kind::EventConnection)
+            .unwrap();
+        assert_eq!(connection.props["token_fingerprint"], Value::Null);
+        assert_eq!(
+            crate::kinds::event_connection::unchecked_tokens(&desired.resources),
+            ["WARDEN_UNIT_TEST_NEVER_SET_TOKEN"]
+        );
+    }
+
+    #[test]
+    fn unknown_presets_bad_urls_and_rates_are_located() {
+        let text = dynatrace("    invocation_rate_per_second: 0\n")
+            .replace("bedrock_api_calls", "bedrock_api_call")
+            .replace(
+                "https://abc12345.live.dynatrace.com",
+                "http://abc12345.live.dynatrace.com",
+            );
+        let preset = one(&text, "event_forwarding.dynatrace.events[0]");
+        assert!(preset
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("did you mean `bedrock_api_calls`?"));
+        assert_eq!(preset.position(), "t.yaml:11:14");
+        let url = one(&text, "event_forwarding.dynatrace.environment_url");
+        assert!(url.message.contains("HTTPS"), "{url:?}");
+        let rate = one(
+            &text,
+            "event_forwarding.dynatrace.invocation_rate_per_second",
+        );
+        assert!(rate.is_error());
+    }
+
+    #[test]
+    fn one_role_trusts_exactly_the_rules_that_forward_to_dynatrace() {
+        let text = dynatrace("    events: [bedrock_api_calls, bedrock_configuration]\n    dead_letter: {}\n")
+            .replace("    events: [bedrock_api_calls]\n", "")
+            + "event_rules:\n  - name: guardrails\n    pattern: {source: [aws.bedrock], detail: {readOnly: [false]}}\n    targets: [{dynatrace: true}, {sns_topic: alerts}]\n";
+        let loaded = load_source(SourceFile::new("t.yaml", &text), EnvMode::Strict)
+            .unwrap_or_else(|e| panic!("{:?}", e.diagnostics));
+        let desired = expand(&loaded).expect("expands");
+        let kinds: Vec<(Kind, &str)> = desired
+            .resources
+            .iter()
+            .map(|r| (r.addr.kind, r.addr.name.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (Kind::EventConnection, "warden-dynatrace"),
+                (Kind::EventApiDestination, "warden-dynatrace"),
+                (Kind::SqsQueue, "warden-events-dead-letter"),
+                (Kind::IamRole, "warden-dynatrace-us-east-1"),
+                (Kind::EventRule, "warden-dynatrace-bedrock_api_calls"),
+                (Kind::EventRule, "warden-dynatrace-bedrock_configuration"),
+                (Kind::SnsTopic, "alerts"),
+                (Kind::EventRule, "guardrails"),
+            ]
+        );
+        let role = &desired.resources[3].props;
+        let trusted =
+            &role["trust_policy"]["Statement"][0]["Condition"]["ArnEquals"]["aws:SourceArn"];
+        assert_eq!(
+            trusted,
+            &json!([
+                "arn:aws:events:us-east-1:111111111111:rule/guardrails",
+                "arn:aws:events:us-east-1:111111111111:rule/warden-dynatrace-bedrock_api_calls",
+                "arn:aws:events:us-east-1:111111111111:rule/warden-dynatrace-bedrock_configuration",
+            ])
+        );
+        let queue = &desired.resources[2].props;
+        assert_eq!(
+            queue["policy"]["Statement"][0]["Condition"]["ArnEquals"]["aws:SourceArn"],
+            *trusted
+        );
+        let rule = &desired.resources[7];
+        assert_eq!(
+            rule.props["pattern"]["detail"]["readOnly"],
+            json!([false]),
+            "unquoted YAML booleans are JSON booleans in a pattern"
+        );
+        assert_eq!(
+            rule.props["targets"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .collect::<Vec<_>>(),
+            ["warden-dynatrace", "warden-sns-alerts"]
+        );
+        assert_eq!(rule.depends_on.len(), 4, "{:?}", rule.depends_on);
+    }
+
+    #[test]
+    fn overrides_replace_the_dynatrace_block_or_skip_forwarding() {
+        let text = format!(
+            "version: 1\naccounts:\n  - name: a\n    id: \"111111111111\"\n    regions: [us-east-1]\n    overrides:\n      - event_forwarding: {{skip: true}}\n  - name: b\n    id: \"222222222222\"\n    regions: [us-east-1]\n    overrides:\n      - event_forwarding:\n          dynatrace: {{environment_url: https://b.live.dynatrace.com, api_token: \"{UNSET}\", events: [governance_tampering], name: dt-b}}\nevent_forwarding:\n  dynatrace: {{environment_url: https://abc12345.live.dynatrace.com, api_token: \"{UNSET}\", events: [bedrock_api_calls]}}\n"
+        );
+        let loaded = load_source(SourceFile::new("t.yaml", &text), EnvMode::Strict)
+            .unwrap_or_else(|e| panic!("{:?}", e.diagnostics));
+        let desired = expand(&loaded).expect("expands");
+        assert!(desired.resources.iter().all(|r| r.addr.account == "b"));
+        let destination = desired
+            .resources
+            .iter()
+            .find(|r| r.addr.kind == Kind::EventApiDestination)
+            .unwrap();
+        assert_eq!(destination.addr.name, "dt-b");
+        assert_eq!(
+            destination.props["endpoint"],
+            "https://b.live.dynatrace.com/api/v2/bizevents/ingest"
+        );
+        assert!(desired
+            .resources
+            .iter()
+            .any(|r| r.addr.name == "dt-b-governance_tampering"));
+        assert!(crate::model::count_resources(&loaded.spec) >= desired.resources.len() as u64);
+    }
+}

@@ -482,3 +482,68 @@ impl Section for EventRulesSection {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::source::{Diagnostic, SourceFile};
+    use crate::spec::{load_source, EnvMode};
+
+    const HEAD: &str =
+        "version: 1\naccounts:\n  - name: a\n    id: \"111111111111\"\n    regions: [us-east-1]\n";
+
+    fn findings(text: &str) -> Vec<Diagnostic> {
+        match load_source(SourceFile::new("t.yaml", text), EnvMode::Strict) {
+            Ok(loaded) => loaded.warnings,
+            Err(e) => e.diagnostics,
+        }
+    }
+
+    #[test]
+    fn bad_patterns_are_located_with_their_field_path() {
+        let text = format!("{HEAD}event_rules:\n  - name: r\n    pattern: {{detail: {{eventName: DeleteTrail}}}}\n    targets: [{{sns_topic: alerts}}]\n");
+        let all = findings(&text);
+        let d = all
+            .iter()
+            .find(|d| d.field.as_deref() == Some("event_rules[0].pattern"))
+            .unwrap_or_else(|| panic!("{all:?}"));
+        assert!(d.message.contains("`detail.eventName`"), "{d:?}");
+        assert_eq!(d.position(), "t.yaml:8:14");
+        let json = format!("{HEAD}event_rules:\n  - name: r\n    pattern: '{{\"source\": [\"aws.bedrock\"]'\n    targets: [{{sns_topic: alerts}}]\n");
+        let all = findings(&json);
+        assert!(
+            all.iter()
+                .any(|d| d.is_error() && d.message.contains("not JSON")),
+            "{all:?}"
+        );
+    }
+
+    #[test]
+    fn targets_are_one_of_a_kind_and_dynatrace_needs_forwarding() {
+        let text = format!("{HEAD}event_rules:\n  - name: r\n    pattern: {{source: [aws.bedrock]}}\n    targets: [{{dynatrace: true}}, {{}}]\n");
+        let all = findings(&text);
+        let fields: Vec<&str> = all.iter().filter_map(|d| d.field.as_deref()).collect();
+        assert!(
+            fields.contains(&"event_rules[0].targets[0].dynatrace"),
+            "{all:?}"
+        );
+        assert!(fields.contains(&"event_rules[0].targets[1]"), "{all:?}");
+        let many = format!("{HEAD}event_rules:\n  - name: r\n    pattern: {{source: [aws.bedrock]}}\n    targets: [{{sns_topic: a}}, {{sns_topic: b}}, {{sns_topic: c}}, {{sns_topic: d}}, {{sns_topic: e}}, {{sns_topic: f}}]\n");
+        assert!(findings(&many)
+            .iter()
+            .any(|d| d.message.contains("EventBridge takes 1 to 5")));
+    }
+
+    #[test]
+    fn an_override_skips_a_baseline_rule_by_name() {
+        let text = "version: 1\naccounts:\n  - name: a\n    id: \"111111111111\"\n    regions: [us-east-1]\n    overrides:\n      - event_rules: [{name: r, skip: true}]\n  - name: b\n    id: \"222222222222\"\n    regions: [us-east-1]\nevent_rules:\n  - name: r\n    pattern: {source: [aws.bedrock]}\n    targets: [{sns_topic: alerts}]\n";
+        let loaded = load_source(SourceFile::new("t.yaml", text), EnvMode::Strict)
+            .unwrap_or_else(|e| panic!("{:?}", e.diagnostics));
+        let desired = crate::model::expand(&loaded).expect("expands");
+        assert!(desired.resources.iter().all(|r| r.addr.account == "b"));
+        assert_eq!(desired.resources.len(), 2, "topic and rule in b");
+        let typo = text.replace("{name: r, skip: true}", "{name: rr, skip: true}");
+        assert!(findings(&typo)
+            .iter()
+            .any(|d| d.help.as_deref() == Some("did you mean `r`?")));
+    }
+}
