@@ -4,6 +4,7 @@
 pub mod account_data_protection;
 pub mod cloudtrail_trail;
 pub mod event_api_destination;
+pub mod event_bus;
 pub mod event_connection;
 pub mod event_rule;
 pub mod iam_role;
@@ -183,6 +184,7 @@ registry! {
     EventApiDestination => event_api_destination::EventApiDestinationKind,
     SqsQueue => sqs_queue::SqsQueueKind,
     EventRule => event_rule::EventRuleKind,
+    EventBus => event_bus::EventBusKind,
     SnsTopic => sns_topic::SnsTopicKind,
     #[cfg(test)]
     TestThing => test_kind::TestKind<false>,

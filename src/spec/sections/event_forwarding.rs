@@ -37,6 +37,12 @@ pub const ROLE_POLICY_NAME: &str = "warden-invoke-api-destination";
 pub const DEAD_LETTER_SID: &str = "WardenEventBridgeDeadLetter";
 /// Prefix of the rules that notify people.
 pub const NOTIFY_PREFIX: &str = "warden-notify-";
+/// Default name of the operations account's bus with `via`.
+pub const DEFAULT_BUS: &str = "warden-bedrock-events";
+/// Id of the target that sends to the operations bus.
+pub const OPS_BUS_TARGET_ID: &str = "warden-ops-bus";
+/// Name of the inline policy of a governed account's forwarding role with `via`.
+pub const PUT_EVENTS_POLICY_NAME: &str = "warden-put-events";
 /// Undelivered events are kept 14 days (SQS's maximum).
 const DEAD_LETTER_RETENTION_SECONDS: i64 = 1_209_600;
 
@@ -88,6 +94,16 @@ pub struct Dynatrace {
     /// `warden-dynatrace`.
     #[serde(default)]
     pub name: Option<Sp<String>>,
+    /// The name of the operations account (in `accounts`) that alone holds the Dynatrace
+    /// connection: every other account's matching events go to an event bus there (its policy
+    /// lets exactly the governed accounts put events), each by a rule with a role; the events
+    /// keep their source account. One token to rotate. Without it, each account forwards
+    /// directly.
+    #[serde(default)]
+    pub via: Option<Sp<String>>,
+    /// The operations account's bus with `via` (default `warden-bedrock-events`).
+    #[serde(default)]
+    pub bus: Option<Sp<String>>,
 }
 
 /// The dead-letter queue.
@@ -203,6 +219,7 @@ pub fn topic_target(scope: &Scope, topic: &str) -> Value {
 /// A rule resource on the default bus, tagged.
 pub fn rule_resource(
     scope: &Scope,
+    bus: Option<&str>,
     name: &str,
     pattern: &EventPattern,
     description: String,
@@ -213,7 +230,7 @@ pub fn rule_resource(
     DesiredResource {
         addr: ResourceAddr::new(&scope.target.name, scope.region, Kind::EventRule, name),
         props: json!({
-            "bus": "default",
+            "bus": bus.unwrap_or("default"),
             "description": description,
             "pattern": pattern.as_value(),
             "state": "ENABLED",
@@ -261,6 +278,7 @@ pub fn dynatrace_target(
     scope: &Scope,
     out: &mut Expansion,
     rule: &str,
+    bus: Option<&str>,
 ) -> Option<(String, Value, Vec<ResourceAddr>)> {
     let forwarding = effective(
         scope.spec().event_forwarding.as_ref(),
@@ -272,10 +290,13 @@ pub fn dynatrace_target(
         return None;
     }
     let d = forwarding.dynatrace.as_ref()?;
+    if via_other(scope, d).is_some() {
+        return None; // this account forwards to the operations bus; it has no destination
+    }
     let n = names(scope, d);
     let partition = regions::partition(scope.region);
     let account = scope.target.id.clone();
-    let arn = rule_arn(scope, rule);
+    let arn = events_policy::rule_arn(partition, scope.region, &account, bus, rule);
     let addr = |kind, name: &str| ResourceAddr::new(&scope.target.name, scope.region, kind, name);
     let start = out.scope_start;
     let role_addr = addr(Kind::IamRole, &n.role);
@@ -313,6 +334,59 @@ pub fn dynatrace_target(
         "dead_letter_arn": dead_letter_arn,
     });
     Some((DYNATRACE_TARGET_ID.to_string(), target, depends_on))
+}
+
+/// The operations account this scope's events go to, when `via` names another account.
+fn via_other<'a>(scope: &Scope, d: &'a Dynatrace) -> Option<&'a str> {
+    d.via
+        .as_ref()
+        .map(|v| v.get().as_str())
+        .filter(|v| *v != scope.target.name)
+}
+
+fn bus_name(d: &Dynatrace) -> String {
+    d.bus
+        .as_ref()
+        .map(|b| b.get().clone())
+        .unwrap_or_else(|| DEFAULT_BUS.to_string())
+}
+
+/// The effective Dynatrace block of `account` in `region`, when it forwards there.
+fn dynatrace_of<'a>(
+    spec: &'a Spec,
+    account: &'a crate::spec::types::Account,
+    region: &str,
+) -> Option<Dynatrace> {
+    let regions = account.regions.as_ref().unwrap_or(&spec.defaults.regions);
+    if !regions.iter().any(|r| r.get() == region) {
+        return None;
+    }
+    let f = effective(spec.event_forwarding.as_ref(), account, region, pick)?;
+    if f.skipped() {
+        return None;
+    }
+    f.dynatrace.clone()
+}
+
+/// The accounts (ids, and the presets they forward) whose events go via `ops` in `region`.
+fn governed_by(spec: &Spec, ops: &str, region: &str) -> (Vec<String>, Vec<String>) {
+    let mut ids = Vec::new();
+    let mut wanted: Vec<String> = Vec::new();
+    for account in spec.accounts.iter().filter(|a| a.name.get() != ops) {
+        let Some(d) = dynatrace_of(spec, account, region) else {
+            continue;
+        };
+        if d.via.as_ref().map(|v| v.get().as_str()) != Some(ops) {
+            continue;
+        }
+        ids.push(resolve(&account.id));
+        for preset in &d.events {
+            if !wanted.contains(preset.get()) {
+                wanted.push(preset.get().clone());
+            }
+        }
+    }
+    (ids, wanted)
 }
 
 impl Checker<'_> {
@@ -503,6 +577,32 @@ impl Checker<'_> {
                 );
             }
         }
+        if let Some(bus) = &d.bus {
+            let ok = (1..=256).contains(&bus.len())
+                && bus.get() != "default"
+                && bus
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+            if !ok {
+                self.error(
+                    bus.span(),
+                    format!("{field}.bus"),
+                    format!(
+                        "`{}` is not a name warden can give the operations bus",
+                        bus.get()
+                    ),
+                    Some("use 1-256 letters, digits, `.`, `_` and `-`, not `default`".into()),
+                );
+            }
+        }
+        if let (Some(bus), None) = (&d.bus, &d.via) {
+            self.warn(
+                bus.span(),
+                format!("{field}.bus"),
+                "`bus` only matters with `via`".into(),
+                Some("add `via: <operations account>` or remove `bus`".into()),
+            );
+        }
         if let Some(q) = d.dead_letter.as_ref().and_then(|q| q.name.as_ref()) {
             let ok = (1..=80).contains(&q.len())
                 && q.chars()
@@ -519,9 +619,31 @@ impl Checker<'_> {
     }
 }
 
+/// `via` names an account of the spec.
+fn check_via(spec: &Spec, f: &EventForwarding, field: &str, checker: &mut Checker) {
+    let Some(via) = f.dynatrace.as_ref().and_then(|d| d.via.as_ref()) else {
+        return;
+    };
+    if spec.accounts.iter().any(|a| a.name.get() == via.get()) {
+        return;
+    }
+    let names = spec.accounts.iter().map(|a| a.name.as_str());
+    let help = match crate::source::did_you_mean(via.get(), names) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None => "name the operations account as it appears in `accounts`".to_string(),
+    };
+    checker.error(
+        via.span(),
+        format!("{field}.dynatrace.via"),
+        format!("`{}` is not an account of this spec", via.get()),
+        Some(help),
+    );
+}
+
 impl Section for EventForwardingSection {
     fn check_baseline(&self, spec: &Spec, checker: &mut Checker) {
         if let Some(f) = &spec.event_forwarding {
+            check_via(spec, f, "event_forwarding", checker);
             checker.event_forwarding(f, "event_forwarding", true);
             for (i, n) in f.notify.iter().flatten().enumerate() {
                 notify::check_topic(
@@ -537,6 +659,7 @@ impl Section for EventForwardingSection {
     fn check_override(&self, spec: &Spec, block: &Override, field: &str, checker: &mut Checker) {
         if let Some(f) = &block.event_forwarding {
             let field = format!("{field}.event_forwarding");
+            check_via(spec, f, &field, checker);
             checker.event_forwarding(f, &field, false);
             for (i, n) in f.notify.iter().flatten().enumerate() {
                 notify::check_topic(
@@ -551,7 +674,14 @@ impl Section for EventForwardingSection {
 
     fn count(&self, spec: &Spec) -> u64 {
         let size = |f: &EventForwarding| -> u64 {
-            let dynatrace = f.dynatrace.as_ref().map_or(0, |d| 4 + d.events.len());
+            let dynatrace = f.dynatrace.as_ref().map_or(0, |d| {
+                let hub = if d.via.is_some() {
+                    1 + presets::all().len()
+                } else {
+                    0
+                };
+                4 + d.events.len() + hub
+            });
             let notify: usize = f.notify.iter().flatten().map(|n| 1 + n.events.len()).sum();
             (dynatrace + notify) as u64
         };
@@ -613,6 +743,7 @@ impl Section for EventForwardingSection {
             let name = format!("{NOTIFY_PREFIX}{preset}");
             out.resources.push(rule_resource(
                 scope,
+                None,
                 &name,
                 &p.pattern,
                 format!("bedrock-warden: {preset} to people"),
@@ -624,8 +755,151 @@ impl Section for EventForwardingSection {
     }
 }
 
-/// Connection, API destination, dead-letter queue, role, then one rule per preset.
+/// Connection, API destination, dead-letter queue, role, then one rule per preset; with `via`,
+/// the operations account also gets the bus and its rules, the others a rule per preset to it.
 fn expand_dynatrace(scope: &Scope, out: &mut Expansion, d: &Dynatrace) {
+    if let Some(ops) = via_other(scope, d) {
+        expand_forward_to_ops(scope, out, d, ops);
+        return;
+    }
+    expand_direct(scope, out, d);
+    let me = scope.target.name.as_str();
+    let (governed, presets_wanted) = governed_by(scope.spec(), me, scope.region);
+    let hub = d.via.as_ref().is_some_and(|v| v.get() == me) || !governed.is_empty();
+    if hub {
+        expand_ops_bus(scope, out, d, &governed, &presets_wanted);
+    }
+}
+
+/// The operations bus (policy: exactly the governed accounts may put events) and one rule on it
+/// per preset the governed accounts forward, to Dynatrace.
+fn expand_ops_bus(
+    scope: &Scope,
+    out: &mut Expansion,
+    d: &Dynatrace,
+    governed: &[String],
+    wanted: &[String],
+) {
+    let n = names(scope, d);
+    let bus = bus_name(d);
+    let partition = regions::partition(scope.region);
+    let bus_arn = events_policy::event_bus_arn(partition, scope.region, &scope.target.id, &bus);
+    let policy = if governed.is_empty() {
+        json!({"Version": crate::policy::POLICY_VERSION, "Statement": []})
+    } else {
+        events_policy::bus_put_events_policy(partition, &bus_arn, governed)
+    };
+    let origin = d.via.as_ref().and_then(|v| SourceFile::location(&v.span()));
+    let bus_addr = ResourceAddr::new(&scope.target.name, scope.region, Kind::EventBus, &bus);
+    out.resources.push(DesiredResource {
+        addr: bus_addr.clone(),
+        props: json!({"policy": policy, "tags": scope.tags()}),
+        depends_on: Vec::new(),
+        origin,
+    });
+    for preset in wanted {
+        let Ok(p) = presets::lookup(preset) else {
+            continue;
+        };
+        let name = format!("{}-accounts-{preset}", n.base);
+        let Some((id, target, mut depends_on)) = dynatrace_target(scope, out, &name, Some(&bus))
+        else {
+            continue;
+        };
+        depends_on.push(bus_addr.clone());
+        out.resources.push(rule_resource(
+            scope,
+            Some(&bus),
+            &name,
+            &p.pattern,
+            format!("bedrock-warden: {preset} of the governed accounts to Dynatrace"),
+            BTreeMap::from([(id, target)]),
+            depends_on,
+            origin,
+        ));
+    }
+}
+
+/// A governed account with `via`: a role that may put events on the operations bus, and one
+/// rule per preset sending there.
+fn expand_forward_to_ops(scope: &Scope, out: &mut Expansion, d: &Dynatrace, ops: &str) {
+    let spec = scope.spec();
+    let source = &scope.loaded.source;
+    let at = d.via.as_ref().map(|v| v.span());
+    let Some(ops_account) = spec.accounts.iter().find(|a| a.name.get() == ops) else {
+        return; // reported by the checks
+    };
+    if dynatrace_of(spec, ops_account, scope.region).is_none() {
+        out.problems.push(
+            crate::source::Diagnostic::error(
+                source,
+                at.as_ref(),
+                format!(
+                    "account `{}` forwards via `{ops}` in {}, but `{ops}` has no Dynatrace forwarding there",
+                    scope.target.name, scope.region
+                ),
+            )
+            .field("event_forwarding.dynatrace.via")
+            .help(format!("give `{ops}` the region {} and `event_forwarding.dynatrace` there (the baseline does, unless an override removes it)", scope.region)),
+        );
+        return;
+    }
+    let n = names(scope, d);
+    let partition = regions::partition(scope.region);
+    let account = scope.target.id.clone();
+    let ops_id = resolve(&ops_account.id);
+    let bus_arn = events_policy::event_bus_arn(partition, scope.region, &ops_id, &bus_name(d));
+    let origin = at.as_ref().and_then(SourceFile::location);
+    let rules: Vec<(String, &'static presets::Preset)> = d
+        .events
+        .iter()
+        .filter_map(|p| {
+            Some((
+                format!("{}-{}", n.base, p.get()),
+                presets::lookup(p.get()).ok()?,
+            ))
+        })
+        .collect();
+    let rule_arns: Vec<String> = rules
+        .iter()
+        .map(|(name, _)| rule_arn(scope, name))
+        .collect();
+    let role_addr = ResourceAddr::new(&scope.target.name, scope.region, Kind::IamRole, &n.role);
+    out.resources.push(DesiredResource {
+        addr: role_addr.clone(),
+        props: json!({
+            "trust_policy": events_policy::target_role_trust_policy(&account, &rule_arns),
+            "inline_policies": {PUT_EVENTS_POLICY_NAME: events_policy::put_events_policy(&bus_arn)},
+            "tags": scope.tags(),
+        }),
+        depends_on: Vec::new(),
+        origin,
+    });
+    let target = json!({
+        "arn": bus_arn,
+        "role_arn": format!("arn:{partition}:iam::{account}:role/{}", n.role),
+        "input_transformer": null,
+        "dead_letter_arn": null,
+    });
+    for (name, preset) in rules {
+        out.resources.push(rule_resource(
+            scope,
+            None,
+            &name,
+            &preset.pattern,
+            format!(
+                "bedrock-warden: {} to the operations account `{ops}`",
+                preset.name
+            ),
+            BTreeMap::from([(OPS_BUS_TARGET_ID.to_string(), target.clone())]),
+            vec![role_addr.clone()],
+            origin,
+        ));
+    }
+}
+
+/// Direct forwarding: connection, API destination, dead-letter queue, role, rules.
+fn expand_direct(scope: &Scope, out: &mut Expansion, d: &Dynatrace) {
     let n = names(scope, d);
     let addr = |kind, name: &str| ResourceAddr::new(&scope.target.name, scope.region, kind, name);
     let origin = SourceFile::location(&d.environment_url.span());
@@ -713,11 +987,12 @@ fn expand_dynatrace(scope: &Scope, out: &mut Expansion, d: &Dynatrace) {
             continue;
         };
         let name = format!("{}-{}", n.base, preset.get());
-        let Some((id, target, depends_on)) = dynatrace_target(scope, out, &name) else {
+        let Some((id, target, depends_on)) = dynatrace_target(scope, out, &name, None) else {
             continue;
         };
         out.resources.push(rule_resource(
             scope,
+            None,
             &name,
             &p.pattern,
             format!("bedrock-warden: {} to Dynatrace", preset.get()),
@@ -896,5 +1171,84 @@ mod tests {
             .iter()
             .any(|r| r.addr.name == "dt-b-governance_tampering"));
         assert!(crate::model::count_resources(&loaded.spec) >= desired.resources.len() as u64);
+    }
+
+    #[test]
+    fn via_ops_puts_the_connection_and_the_bus_in_the_operations_account_only() {
+        let text = format!(
+            "version: 1\naccounts:\n  - name: ops\n    id: \"123456789012\"\n    regions: [us-east-1]\n  - name: a\n    id: \"111111111111\"\n    regions: [us-east-1]\n  - name: b\n    id: \"222222222222\"\n    regions: [us-east-1]\nevent_forwarding:\n  dynatrace: {{via: ops, environment_url: https://abc12345.live.dynatrace.com, api_token: \"{UNSET}\", events: [bedrock_api_calls]}}\n"
+        );
+        let loaded = load_source(SourceFile::new("t.yaml", &text), EnvMode::Strict)
+            .unwrap_or_else(|e| panic!("{:?}", e.diagnostics));
+        let desired = expand(&loaded).expect("expands");
+        let of = |account: &str| -> Vec<(Kind, String)> {
+            desired
+                .resources
+                .iter()
+                .filter(|r| r.addr.account == account)
+                .map(|r| (r.addr.kind, r.addr.name.clone()))
+                .collect()
+        };
+        assert_eq!(
+            of("a"),
+            [
+                (Kind::IamRole, "warden-dynatrace-us-east-1".to_string()),
+                (
+                    Kind::EventRule,
+                    "warden-dynatrace-bedrock_api_calls".to_string()
+                ),
+            ]
+        );
+        let ops = of("ops");
+        assert!(ops.contains(&(Kind::EventConnection, "warden-dynatrace".into())));
+        assert!(ops.contains(&(Kind::EventBus, DEFAULT_BUS.into())));
+        assert!(ops.contains(&(
+            Kind::EventRule,
+            "warden-dynatrace-accounts-bedrock_api_calls".into()
+        )));
+        let bus = desired
+            .resources
+            .iter()
+            .find(|r| r.addr.kind == Kind::EventBus)
+            .unwrap();
+        assert_eq!(
+            bus.props["policy"]["Statement"][0]["Principal"]["AWS"],
+            json!([
+                "arn:aws:iam::111111111111:root",
+                "arn:aws:iam::222222222222:root"
+            ]),
+            "exactly the governed accounts"
+        );
+        let forward = desired
+            .resources
+            .iter()
+            .find(|r| r.addr.account == "a" && r.addr.kind == Kind::EventRule)
+            .unwrap();
+        assert_eq!(
+            forward.props["targets"][OPS_BUS_TARGET_ID]["arn"],
+            "arn:aws:events:us-east-1:123456789012:event-bus/warden-bedrock-events"
+        );
+        let hub_rule = desired
+            .resources
+            .iter()
+            .find(|r| r.addr.name == "warden-dynatrace-accounts-bedrock_api_calls")
+            .unwrap();
+        assert_eq!(hub_rule.props["bus"], DEFAULT_BUS);
+        let role = desired
+            .resources
+            .iter()
+            .find(|r| r.addr.account == "ops" && r.addr.kind == Kind::IamRole)
+            .unwrap();
+        assert!(role.props["trust_policy"].to_string().contains(
+            "arn:aws:events:us-east-1:123456789012:rule/warden-bedrock-events/warden-dynatrace-accounts-bedrock_api_calls"
+        ));
+        assert!(crate::model::count_resources(&loaded.spec) >= desired.resources.len() as u64);
+        let typo = text.replace("via: ops", "via: opps");
+        let all = findings(&typo);
+        assert!(
+            all.iter()
+                .any(|d| d.help.as_deref() == Some("did you mean `ops`?")),
+            "{all:?}"
+        );
     }
 }

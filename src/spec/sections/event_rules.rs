@@ -432,7 +432,7 @@ impl Section for EventRulesSection {
                     depends_on.push(addr);
                 }
                 if target.dynatrace.as_ref().is_some_and(|d| *d.get()) {
-                    match dynatrace_target(scope, out, &name) {
+                    match dynatrace_target(scope, out, &name, None) {
                         Some((id, value, deps)) => {
                             targets.insert(id, value);
                             depends_on.extend(deps);
@@ -442,12 +442,12 @@ impl Section for EventRulesSection {
                                 &scope.loaded.source,
                                 Some(&rule.name.span()),
                                 format!(
-                                    "rule `{name}` forwards to Dynatrace, but account `{}` has no `event_forwarding.dynatrace` in {}",
+                                    "rule `{name}` forwards to Dynatrace, but account `{}` has no Dynatrace destination in {} (no `event_forwarding.dynatrace`, or it forwards `via` the operations account)",
                                     scope.target.name, scope.region
                                 ),
                             )
                             .field("event_rules")
-                            .help("give the account Dynatrace forwarding (baseline or override), or drop the `dynatrace` target there with an override"),
+                            .help("give the account direct Dynatrace forwarding (baseline or override); with `via`, list the events in `event_forwarding.dynatrace.events` instead, or drop the `dynatrace` target there with an override"),
                         ),
                     }
                 }
@@ -456,6 +456,7 @@ impl Section for EventRulesSection {
             let origin = SourceFile::location(&rule.name.span());
             let mut resource = rule_resource(
                 scope,
+                None,
                 &name,
                 &pattern,
                 format!("bedrock-warden: event_rules {name}"),
