@@ -1,6 +1,8 @@
-//! EventBridge forwarding end to end against the local cloud (issue 12): two accounts (one
-//! direct, one by assume role) get the Dynatrace connection, API destination, role, dead-letter
-//! queue, rules and targets, and a notification rule to an SNS topic; read back with the SDK;
+//! EventBridge forwarding end to end against the local cloud (issue 12), `via: ops`: the
+//! operations account (direct credentials) alone gets the Dynatrace connection, API destination,
+//! role, dead-letter queue and the bus (policy: exactly the customer account) with its rules and
+//! targets; the customer account (assume role) a role and rules sending to that bus; both a
+//! notification rule to an SNS topic; read back with the SDK;
 //! a Bedrock-shaped event matches the rule (EventBridge's TestEventPattern) and the transformer
 //! AWS holds, rendered by warden, yields the business event; re-plan is empty; a token rotation
 //! shows as `(changed)` and reaches the secret store; the token never appears in any output,
@@ -41,6 +43,7 @@ event_forwarding:
     events: [bedrock_configuration, bedrock_api_calls]
     invocation_rate_per_second: 10
     dead_letter: {{}}
+    via: ops
   notify:
     - events: [governance_tampering]
       sns_topic: {{name: bedrock-governance-alerts, email: [secops@example.com]}}
@@ -174,8 +177,9 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
         report["report"]
     );
 
-    // Read back in the customer account.
-    let connection = customer
+    // Read back: the operations account holds the connection, destination, bus and its rules.
+    let ops = aws_sdk_eventbridge::Client::new(&cloud.sdk(DIRECT_ACCOUNT, REGION).await);
+    let connection = ops
         .describe_connection()
         .name("warden-dynatrace")
         .send()
@@ -185,7 +189,7 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
         .description()
         .unwrap()
         .starts_with("warden:managed-by=events-test; token-fingerprint="));
-    let destination = customer
+    let destination = ops
         .describe_api_destination()
         .name("warden-dynatrace")
         .send()
@@ -201,20 +205,79 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
         connection.connection_arn(),
         "the destination uses warden's connection"
     );
-    let iam = cloud.iam(CUSTOMER).await;
-    let role = iam
+    let bus_name = "warden-bedrock-events";
+    let bus = ops
+        .describe_event_bus()
+        .name(bus_name)
+        .send()
+        .await
+        .unwrap();
+    let bus_policy = bedrock_warden::policy::parse_document(bus.policy().unwrap()).unwrap();
+    assert_eq!(
+        bus_policy["Statement"][0]["Principal"]["AWS"],
+        json!([format!("arn:aws:iam::{CUSTOMER}:root")]),
+        "exactly the governed account may put events: {bus_policy}"
+    );
+    let hub_rule_name = "warden-dynatrace-accounts-bedrock_api_calls";
+    let hub_rule = ops
+        .describe_rule()
+        .name(hub_rule_name)
+        .event_bus_name(bus_name)
+        .send()
+        .await
+        .unwrap();
+    let hub_targets = ops
+        .list_targets_by_rule()
+        .rule(hub_rule_name)
+        .event_bus_name(bus_name)
+        .send()
+        .await
+        .unwrap();
+    let target = hub_targets.targets()[0].clone();
+    assert_eq!(target.id(), "warden-dynatrace");
+    assert_eq!(target.arn(), destination.api_destination_arn().unwrap());
+    assert_eq!(
+        target.role_arn(),
+        Some(format!("arn:aws:iam::{DIRECT_ACCOUNT}:role/warden-dynatrace-{REGION}").as_str())
+    );
+    assert_eq!(
+        target.dead_letter_config().and_then(|d| d.arn()),
+        Some(format!("arn:aws:sqs:{REGION}:{DIRECT_ACCOUNT}:warden-events-dead-letter").as_str())
+    );
+    let ops_role = cloud
+        .iam(DIRECT_ACCOUNT)
+        .await
         .get_role()
         .role_name(format!("warden-dynatrace-{REGION}"))
         .send()
         .await
         .unwrap();
     let trust = bedrock_warden::policy::parse_document(
-        role.role().unwrap().assume_role_policy_document().unwrap(),
+        ops_role
+            .role()
+            .unwrap()
+            .assume_role_policy_document()
+            .unwrap(),
     )
     .unwrap();
     assert_eq!(
         trust["Statement"][0]["Principal"]["Service"],
         "events.amazonaws.com"
+    );
+    assert!(trust
+        .to_string()
+        .contains(&format!("rule/{bus_name}/{hub_rule_name}")));
+
+    // The customer account: no connection, a rule per preset to the operations bus, with a
+    // role that may only put events there.
+    let missing = customer
+        .describe_connection()
+        .name("warden-dynatrace")
+        .send()
+        .await;
+    assert!(
+        missing.is_err(),
+        "the token lives in the operations account only"
     );
     let rule_name = "warden-dynatrace-bedrock_api_calls";
     let rule = customer
@@ -224,23 +287,24 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
         .await
         .unwrap();
     assert_eq!(rule.state(), Some(&RuleState::Enabled));
-    let targets = customer
+    let forward = customer
         .list_targets_by_rule()
         .rule(rule_name)
         .send()
         .await
         .unwrap();
-    let target = &targets.targets()[0];
-    assert_eq!(target.id(), "warden-dynatrace");
-    assert_eq!(target.arn(), destination.api_destination_arn().unwrap());
-    assert_eq!(
-        target.role_arn(),
-        Some(format!("arn:aws:iam::{CUSTOMER}:role/warden-dynatrace-{REGION}").as_str())
-    );
-    assert_eq!(
-        target.dead_letter_config().and_then(|d| d.arn()),
-        Some(format!("arn:aws:sqs:{REGION}:{CUSTOMER}:warden-events-dead-letter").as_str())
-    );
+    assert_eq!(forward.targets()[0].id(), "warden-ops-bus");
+    assert_eq!(forward.targets()[0].arn(), bus.arn().unwrap());
+    let iam = cloud.iam(CUSTOMER).await;
+    let put_events = iam
+        .get_role_policy()
+        .role_name(format!("warden-dynatrace-{REGION}"))
+        .policy_name("warden-put-events")
+        .send()
+        .await
+        .unwrap();
+    let put_events = bedrock_warden::policy::parse_document(put_events.policy_document()).unwrap();
+    assert_eq!(put_events["Statement"][0]["Resource"], bus.arn().unwrap());
     let notify = customer
         .list_targets_by_rule()
         .rule("warden-notify-governance_tampering")
@@ -251,9 +315,6 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
         notify.targets()[0].arn(),
         format!("arn:aws:sns:{REGION}:{CUSTOMER}:bedrock-governance-alerts")
     );
-    // The ops account got its own set.
-    let ops = aws_sdk_eventbridge::Client::new(&cloud.sdk(DIRECT_ACCOUNT, REGION).await);
-    assert!(ops.describe_rule().name(rule_name).send().await.is_ok());
 
     // A Bedrock-shaped event matches the rule's pattern as EventBridge holds it, and the
     // transformer EventBridge holds, rendered by warden, is the business event.
@@ -263,14 +324,19 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
         "account": CUSTOMER, "time": "2026-12-03T10:00:00Z", "region": REGION, "resources": [],
         "detail": {"eventSource": "bedrock.amazonaws.com", "eventName": "CreateModelCustomizationJob"}
     });
-    let matched = customer
-        .test_event_pattern()
-        .event_pattern(rule.event_pattern().unwrap())
-        .event(event.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert!(matched.result(), "the Bedrock API call matches the rule");
+    for pattern in [
+        rule.event_pattern().unwrap(),
+        hub_rule.event_pattern().unwrap(),
+    ] {
+        let matched = customer
+            .test_event_pattern()
+            .event_pattern(pattern)
+            .event(event.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert!(matched.result(), "the Bedrock API call matches {pattern}");
+    }
     let held = InputTransformer::from_sdk(target.input_transformer().unwrap());
     let business: Value =
         serde_json::from_str(&held.render(&event, &RenderContext::default()).unwrap()).unwrap();
@@ -298,7 +364,7 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
                 spec_file,
                 "--detailed-exitcode",
                 "--account",
-                "customer-a",
+                "ops",
             ],
             &rotated_env,
         )
@@ -319,13 +385,13 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
                 spec_file,
                 "--auto-approve",
                 "--account",
-                "customer-a",
+                "ops",
             ],
             &rotated_env,
         )
         .expect_code(0);
     seen(&mut outputs, &rotated);
-    let secrets = secret_values(&cloud, CUSTOMER);
+    let secrets = secret_values(&cloud, DIRECT_ACCOUNT);
     assert!(
         secrets.contains(&format!("Api-Token {ROTATED}")),
         "the new token reached the secret store: {secrets}"
@@ -376,10 +442,7 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
         .unwrap();
     assert_eq!(rule.state(), Some(&RuleState::Enabled));
     let in_sync = cloud
-        .warden_with_env(
-            &["drift", "-f", spec_file, "--account", "customer-a"],
-            &rotated_env,
-        )
+        .warden_with_env(&["drift", "-f", spec_file], &rotated_env)
         .expect_code(0);
     seen(&mut outputs, &in_sync);
 
