@@ -61,7 +61,7 @@ fn quickstart_converges() {
 
 #[test]
 fn event_forwarding_converges() {
-    converges("examples/event-forwarding.yaml", 16);
+    converges("examples/event-forwarding.yaml", 17);
 }
 
 #[test]
