@@ -493,12 +493,18 @@ impl Checker<'_> {
         match env_reference(d.api_token.get()) {
             // an error, not a warning: a token in the spec is in version control and in every
             // saved plan (`spec_text`)
-            None => self.error(
-                d.api_token.span(),
-                token_field,
-                "api_token must be an environment reference such as `${env:DT_BIZEVENTS_TOKEN}`, never the token itself".into(),
-                Some("a token written in the spec ends up in version control and in saved plans: export it as a variable and write `api_token: ${env:DT_BIZEVENTS_TOKEN}`".into()),
-            ),
+            None => {
+                // Located, but without the source snippet: the line may hold the token itself.
+                let mut found = crate::source::Diagnostic::error(
+                    self.source,
+                    None,
+                    "api_token must be an environment reference such as `${env:DT_BIZEVENTS_TOKEN}`, never the token itself (the line is not shown: it may hold a secret)",
+                )
+                .field(token_field)
+                .help("a token written in the spec ends up in version control and in saved plans: export it as a variable and write `api_token: ${env:DT_BIZEVENTS_TOKEN}`");
+                found.location = SourceFile::location(&d.api_token.span());
+                self.found.push(found);
+            }
             Some(variable) => match std::env::var(variable).ok().filter(|v| !v.is_empty()) {
                 // a warning in every command: a plan from a fork's pull request still runs
                 None => self.warn(
@@ -1040,8 +1046,10 @@ mod tests {
         assert!(d.is_error());
         assert!(d.message.contains("environment reference"), "{d:?}");
         assert_eq!(d.position(), "t.yaml:10:16");
-        // the message never quotes the value
+        // neither the message nor the rendered error quotes the value
         assert!(!format!("{d:?}").contains("dt0c01.ABC"), "{d:?}");
+        let shown = d.render(&SourceFile::new("t.yaml", &text), false);
+        assert!(!shown.contains("dt0c01.ABC"), "{shown}");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::event_forwarding::{dynatrace_target, is_set_anywhere, rule_resource, 
 use super::notify::{self, Publisher, TopicSpec};
 use super::{effective, Expansion, Merge, Scope, Section};
 use crate::events::dynatrace::check_name;
-use crate::events::pattern::EventPattern;
+use crate::events::pattern::{EventPattern, PatternError};
 use crate::model::addr::Kind;
 use crate::source::{did_you_mean, Diagnostic, SourceFile, Sp};
 use crate::spec::check::Checker;
@@ -320,7 +320,7 @@ impl Checker<'_> {
                 Some(pattern) => {
                     if let Err(e) = EventPattern::from_value(&pattern.get().0) {
                         self.error(
-                            pattern.span(),
+                            self.pattern_field_span(pattern.span(), &e),
                             format!("{rfield}.pattern"),
                             e.to_string(),
                             Some("see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html".into()),
@@ -372,6 +372,32 @@ impl Checker<'_> {
                     ),
                 }
             }
+        }
+    }
+}
+
+impl Checker<'_> {
+    /// The span of the field a pattern error names (its last key, searched within the
+    /// pattern's own text), or the whole pattern when it cannot be found.
+    fn pattern_field_span(
+        &self,
+        span: marked_yaml::Span,
+        error: &PatternError,
+    ) -> marked_yaml::Span {
+        let path = match error {
+            PatternError::BareValue { path, .. }
+            | PatternError::EmptyList { path }
+            | PatternError::BadOr { path } => path.as_str(),
+            _ => return span,
+        };
+        let key = path.rsplit('.').next().unwrap_or(path);
+        let Some((from, to)) = self.source.byte_range(&span) else {
+            return span;
+        };
+        let text = &self.source.text[from..to];
+        match text.find(key) {
+            Some(i) if !key.is_empty() => self.source.span_between(from + i, from + i + key.len()),
+            _ => span,
         }
     }
 }
@@ -508,7 +534,11 @@ mod tests {
             .find(|d| d.field.as_deref() == Some("event_rules[0].pattern"))
             .unwrap_or_else(|| panic!("{all:?}"));
         assert!(d.message.contains("`detail.eventName`"), "{d:?}");
-        assert_eq!(d.position(), "t.yaml:8:14");
+        assert_eq!(
+            d.position(),
+            "t.yaml:8:24",
+            "at the field, not the whole pattern"
+        );
         let json = format!("{HEAD}event_rules:\n  - name: r\n    pattern: '{{\"source\": [\"aws.bedrock\"]'\n    targets: [{{sns_topic: alerts}}]\n");
         let all = findings(&json);
         assert!(
