@@ -216,17 +216,29 @@ pub fn topic_target(scope: &Scope, topic: &str) -> Value {
            "input_transformer": null, "dead_letter_arn": null})
 }
 
-/// A rule resource on the default bus, tagged.
+/// What a rule is, besides its targets.
+pub struct RuleHead<'a> {
+    /// `None`: the default bus.
+    pub bus: Option<&'a str>,
+    pub name: &'a str,
+    pub pattern: &'a EventPattern,
+    pub description: String,
+}
+
+/// A rule resource (on the default bus or `head.bus`), tagged.
 pub fn rule_resource(
     scope: &Scope,
-    bus: Option<&str>,
-    name: &str,
-    pattern: &EventPattern,
-    description: String,
+    head: RuleHead,
     targets: BTreeMap<String, Value>,
     depends_on: Vec<ResourceAddr>,
     origin: Option<Location>,
 ) -> DesiredResource {
+    let RuleHead {
+        bus,
+        name,
+        pattern,
+        description,
+    } = head;
     DesiredResource {
         addr: ResourceAddr::new(&scope.target.name, scope.region, Kind::EventRule, name),
         props: json!({
@@ -749,10 +761,12 @@ impl Section for EventForwardingSection {
             let name = format!("{NOTIFY_PREFIX}{preset}");
             out.resources.push(rule_resource(
                 scope,
-                None,
-                &name,
-                &p.pattern,
-                format!("bedrock-warden: {preset} to people"),
+                RuleHead {
+                    bus: None,
+                    name: &name,
+                    pattern: &p.pattern,
+                    description: format!("bedrock-warden: {preset} to people"),
+                },
                 targets,
                 depends_on,
                 origin,
@@ -815,10 +829,14 @@ fn expand_ops_bus(
         depends_on.push(bus_addr.clone());
         out.resources.push(rule_resource(
             scope,
-            Some(&bus),
-            &name,
-            &p.pattern,
-            format!("bedrock-warden: {preset} of the governed accounts to Dynatrace"),
+            RuleHead {
+                bus: Some(&bus),
+                name: &name,
+                pattern: &p.pattern,
+                description: format!(
+                    "bedrock-warden: {preset} of the governed accounts to Dynatrace"
+                ),
+            },
             BTreeMap::from([(id, target)]),
             depends_on,
             origin,
@@ -890,13 +908,15 @@ fn expand_forward_to_ops(scope: &Scope, out: &mut Expansion, d: &Dynatrace, ops:
     for (name, preset) in rules {
         out.resources.push(rule_resource(
             scope,
-            None,
-            &name,
-            &preset.pattern,
-            format!(
-                "bedrock-warden: {} to the operations account `{ops}`",
-                preset.name
-            ),
+            RuleHead {
+                bus: None,
+                name: &name,
+                pattern: &preset.pattern,
+                description: format!(
+                    "bedrock-warden: {} to the operations account `{ops}`",
+                    preset.name
+                ),
+            },
             BTreeMap::from([(OPS_BUS_TARGET_ID.to_string(), target.clone())]),
             vec![role_addr.clone()],
             origin,
@@ -998,10 +1018,12 @@ fn expand_direct(scope: &Scope, out: &mut Expansion, d: &Dynatrace) {
         };
         out.resources.push(rule_resource(
             scope,
-            None,
-            &name,
-            &p.pattern,
-            format!("bedrock-warden: {} to Dynatrace", preset.get()),
+            RuleHead {
+                bus: None,
+                name: &name,
+                pattern: &p.pattern,
+                description: format!("bedrock-warden: {} to Dynatrace", preset.get()),
+            },
             BTreeMap::from([(id, target)]),
             depends_on,
             SourceFile::location(&preset.span()),

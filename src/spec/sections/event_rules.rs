@@ -9,7 +9,9 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::event_forwarding::{dynatrace_target, is_set_anywhere, rule_resource, topic_target};
+use super::event_forwarding::{
+    dynatrace_target, is_set_anywhere, rule_resource, topic_target, RuleHead,
+};
 use super::notify::{self, Publisher, TopicSpec};
 use super::{effective, Expansion, Merge, Scope, Section};
 use crate::events::dynatrace::check_name;
@@ -482,10 +484,12 @@ impl Section for EventRulesSection {
             let origin = SourceFile::location(&rule.name.span());
             let mut resource = rule_resource(
                 scope,
-                None,
-                &name,
-                &pattern,
-                format!("bedrock-warden: event_rules {name}"),
+                RuleHead {
+                    bus: None,
+                    name: &name,
+                    pattern: &pattern,
+                    description: format!("bedrock-warden: event_rules {name}"),
+                },
                 targets,
                 depends_on,
                 origin,
