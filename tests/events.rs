@@ -462,6 +462,56 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
         .unwrap();
     assert_eq!(other_targets.targets(), [theirs]);
 
+    // A preset left out of the spec: its rules are ours, so `--prune` deletes them (warden's
+    // targets first); the other tool's rule, untagged, is still left alone.
+    let narrower = cloud.write(
+        "narrower.yaml",
+        &spec().replace(
+            "events: [bedrock_configuration, bedrock_api_calls]",
+            "events: [bedrock_api_calls]",
+        ),
+    );
+    let narrower = path_str(&narrower);
+    let pruning = cloud
+        .warden_with_env(
+            &["plan", "-f", narrower, "--prune", "--detailed-exitcode"],
+            &rotated_env,
+        )
+        .expect_code(2);
+    for gone in [
+        "- event_rule warden-dynatrace-bedrock_configuration",
+        "- event_rule warden-dynatrace-accounts-bedrock_configuration",
+    ] {
+        assert!(pruning.stdout.contains(gone), "{gone}: {}", pruning.stdout);
+    }
+    assert!(!pruning.stdout.contains("other-tool"), "{}", pruning.stdout);
+    seen(&mut outputs, &pruning);
+    let pruned = cloud
+        .warden_with_env(
+            &["apply", "-f", narrower, "--prune", "--auto-approve"],
+            &rotated_env,
+        )
+        .expect_code(0);
+    seen(&mut outputs, &pruned);
+    assert!(customer
+        .describe_rule()
+        .name("warden-dynatrace-bedrock_configuration")
+        .send()
+        .await
+        .is_err());
+    assert!(customer
+        .describe_rule()
+        .name("other-tool")
+        .send()
+        .await
+        .is_ok());
+    cloud
+        .warden_with_env(
+            &["plan", "-f", narrower, "--prune", "--detailed-exitcode"],
+            &rotated_env,
+        )
+        .expect_code(0);
+
     // The canary: neither token anywhere warden wrote.
     outputs.push(std::fs::read_to_string(&plan_path).unwrap());
     for text in &outputs {

@@ -242,6 +242,109 @@ async fn put_rule(
     Ok(out.rule_arn().unwrap_or_default().to_string())
 }
 
+/// One rule with its tags and targets, or None when it does not exist.
+async fn read_rule(
+    scope: &Scope<'_>,
+    name: &str,
+    bus: Option<String>,
+) -> Result<Option<LiveResource>, CloudError> {
+    let rule = match scope
+        .client
+        .describe_rule()
+        .name(name)
+        .set_event_bus_name(bus.clone())
+        .send()
+        .await
+    {
+        Ok(out) => out,
+        Err(e) => match classify("events:DescribeRule", e) {
+            e if e.is_not_found() => return Ok(None),
+            e => return Err(e),
+        },
+    };
+    let pattern = match rule.event_pattern() {
+        Some(text) => match EventPattern::parse(text) {
+            Ok(p) => p.as_value().clone(),
+            Err(_) => json!(text),
+        },
+        None => Value::Null,
+    };
+    let tags: BTreeMap<String, String> = match rule.arn() {
+        Some(arn) => tags_of(scope, arn).await?,
+        None => BTreeMap::new(),
+    };
+    let targets: Map<String, Value> = list_targets(scope, name, bus)
+        .await?
+        .iter()
+        .map(|t| (t.id().to_string(), target_to_json(t)))
+        .collect();
+    Ok(Some(LiveResource {
+        addr: scope.addr(Kind::EventRule, name),
+        owner: tags.get(OWNER_TAG).cloned(),
+        props: json!({
+            "bus": rule.event_bus_name().unwrap_or("default"),
+            "description": rule.description(),
+            "pattern": pattern,
+            "state": rule.state().map(|s| s.as_str()),
+            "targets": targets,
+            "tags": tags,
+        }),
+    }))
+}
+
+async fn tags_of(scope: &Scope<'_>, arn: &str) -> Result<BTreeMap<String, String>, CloudError> {
+    Ok(scope
+        .client
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(|e| classify("events:ListTagsForResource", e))?
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect())
+}
+
+async fn rule_owner(scope: &Scope<'_>, arn: &str) -> Result<Option<String>, CloudError> {
+    Ok(tags_of(scope, arn).await?.remove(OWNER_TAG))
+}
+
+/// Every rule of a bus: (name, ARN).
+async fn list_rules(
+    scope: &Scope<'_>,
+    bus: Option<String>,
+) -> Result<Vec<(String, String)>, CloudError> {
+    let mut rules = Vec::new();
+    let mut token = None;
+    loop {
+        let out = match scope
+            .client
+            .list_rules()
+            .set_event_bus_name(bus.clone())
+            .set_next_token(token)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) => match classify("events:ListRules", e) {
+                // a bus the spec names that does not exist yet has no rules
+                e if e.is_not_found() => return Ok(rules),
+                e => return Err(e),
+            },
+        };
+        rules.extend(
+            out.rules()
+                .iter()
+                .filter_map(|r| Some((r.name()?.to_string(), r.arn()?.to_string()))),
+        );
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(rules);
+        }
+    }
+}
+
 fn warden_ids(targets: &Value) -> Vec<String> {
     targets
         .as_object()
@@ -258,73 +361,50 @@ impl ResourceKind for EventRuleKind {
     const RANK: u8 = 6;
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Tagged;
+    const DISCOVERS: bool = true;
     type Client = Client;
 
     fn client(session: &AccountSession, region: &str) -> Client {
         session.events(region)
     }
 
-    /// DescribeRule, ListTagsForResource, ListTargetsByRule per named rule.
+    /// DescribeRule, ListTagsForResource, ListTargetsByRule per named rule. With
+    /// `discover_owner` (prune), also ListRules of the default bus and of the buses the spec's
+    /// rules are on, and ListTagsForResource of each rule the spec does not name: those that
+    /// project owns are read too.
     async fn read(
         scope: &Scope<'_>,
         wanted: &[Named],
-        _discover_owner: Option<&str>,
+        discover_owner: Option<&str>,
     ) -> Result<Vec<LiveResource>, CloudError> {
         let mut live = Vec::new();
         for Named { name, props, .. } in wanted {
-            let bus = bus_of(props);
-            let rule = match scope
-                .client
-                .describe_rule()
-                .name(name)
-                .set_event_bus_name(bus.clone())
-                .send()
-                .await
-            {
-                Ok(out) => out,
-                Err(e) => match classify("events:DescribeRule", e) {
-                    e if e.is_not_found() => continue,
-                    e => return Err(e),
-                },
-            };
-            let pattern = match rule.event_pattern() {
-                Some(text) => match EventPattern::parse(text) {
-                    Ok(p) => p.as_value().clone(),
-                    Err(_) => json!(text),
-                },
-                None => Value::Null,
-            };
-            let tags: BTreeMap<String, String> = match rule.arn() {
-                Some(arn) => scope
-                    .client
-                    .list_tags_for_resource()
-                    .resource_arn(arn)
-                    .send()
-                    .await
-                    .map_err(|e| classify("events:ListTagsForResource", e))?
-                    .tags()
+            if let Some(found) = read_rule(scope, name, bus_of(props)).await? {
+                live.push(found);
+            }
+        }
+        let Some(owner) = discover_owner else {
+            return Ok(live);
+        };
+        let mut buses: Vec<Option<String>> = vec![None];
+        for n in wanted {
+            let bus = bus_of(&n.props);
+            if !buses.contains(&bus) {
+                buses.push(bus);
+            }
+        }
+        for bus in buses {
+            for (name, arn) in list_rules(scope, bus.clone()).await? {
+                let named = wanted
                     .iter()
-                    .map(|t| (t.key().to_string(), t.value().to_string()))
-                    .collect(),
-                None => BTreeMap::new(),
-            };
-            let targets: Map<String, Value> = list_targets(scope, name, bus.clone())
-                .await?
-                .iter()
-                .map(|t| (t.id().to_string(), target_to_json(t)))
-                .collect();
-            live.push(LiveResource {
-                addr: scope.addr(Kind::EventRule, name),
-                owner: tags.get(OWNER_TAG).cloned(),
-                props: json!({
-                    "bus": rule.event_bus_name().unwrap_or("default"),
-                    "description": rule.description(),
-                    "pattern": pattern,
-                    "state": rule.state().map(|s| s.as_str()),
-                    "targets": targets,
-                    "tags": tags,
-                }),
-            });
+                    .any(|n| n.name == name && bus_of(&n.props) == bus);
+                if named || rule_owner(scope, &arn).await?.as_deref() != Some(owner) {
+                    continue;
+                }
+                if let Some(found) = read_rule(scope, &name, bus.clone()).await? {
+                    live.push(found);
+                }
+            }
         }
         Ok(live)
     }
