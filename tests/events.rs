@@ -398,6 +398,48 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
     );
     assert!(!secrets.contains(TOKEN));
 
+    // Drift: the operations role widened to every API destination behind the tool's back.
+    let ops_iam = cloud.iam(DIRECT_ACCOUNT).await;
+    ops_iam
+        .put_role_policy()
+        .role_name(format!("warden-dynatrace-{REGION}"))
+        .policy_name("warden-invoke-api-destination")
+        .policy_document(
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                   "Action": "events:InvokeApiDestination", "Resource": "*"}]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let widened = cloud
+        .warden_with_env(
+            &["drift", "-f", spec_file, "--account", "ops"],
+            &rotated_env,
+        )
+        .expect_code(2);
+    assert!(
+        widened
+            .stdout
+            .contains("the role may now invoke any API destination"),
+        "{}",
+        widened.stdout
+    );
+    seen(&mut outputs, &widened);
+    cloud
+        .warden_with_env(
+            &[
+                "apply",
+                "-f",
+                spec_file,
+                "--auto-approve",
+                "--account",
+                "ops",
+            ],
+            &rotated_env,
+        )
+        .expect_code(0);
+
     // Drift: the rule disabled behind the tool's back.
     customer
         .disable_rule()
