@@ -434,14 +434,14 @@ impl Checker<'_> {
                     );
                 }
             }
-            // the checks of a topic need the spec only for future use
+            // the topic's own checks (`notify::check_topic`) run in `check_baseline`/`check_override`
             let topic_field = format!("{nfield}.sns_topic");
             self.topic(&n.sns_topic, &topic_field);
         }
     }
 
+    /// What a topic must be to be a rule's target: its Id `warden-sns-<name>` fits in 64.
     fn topic(&mut self, topic: &TopicSpec, field: &str) {
-        // `check_topic` takes the spec for symmetry with the other sections; it does not read it.
         let name = topic.name.get();
         if name.len() > 53 {
             self.error(
