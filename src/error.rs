@@ -40,6 +40,10 @@ pub enum WardenError {
     Unreachable(String),
     #[error("apply cancelled: nothing was changed")]
     Cancelled,
+    /// A secret the spec reads from the environment (the Dynatrace token) is not set: the
+    /// plan could not check it, and apply does not run without it.
+    #[error("the Dynatrace token could not be checked: {} not set, so nothing was applied\n  help: export {} (the token, scope bizevents.ingest) and run apply again", .variables.join(", "), .variables.join(", "))]
+    TokenNotSet { variables: Vec<String> },
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }

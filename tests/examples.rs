@@ -7,6 +7,7 @@ use common::LocalCloud;
 const ENV: &[(&str, &str)] = &[
     ("CUSTOMER_A_EXTERNAL_ID", "example-a"),
     ("CUSTOMER_B_EXTERNAL_ID", "example-b"),
+    ("DT_BIZEVENTS_TOKEN", "dt0c01.EXAMPLETOKEN.notarealsecret"),
 ];
 
 fn converges(spec: &str, resources: u64) {
@@ -56,6 +57,11 @@ fn converges(spec: &str, resources: u64) {
 #[test]
 fn quickstart_converges() {
     converges("examples/quickstart.yaml", 7);
+}
+
+#[test]
+fn event_forwarding_converges() {
+    converges("examples/event-forwarding.yaml", 17);
 }
 
 #[test]

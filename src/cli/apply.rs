@@ -30,6 +30,7 @@ pub async fn run(args: &ApplyArgs, verbose: bool) -> Result<Outcome, WardenError
     match (&args.file, &args.plan) {
         (Some(file), None) => {
             let desired = load_for_aws(file, &args.scope)?;
+            refuse_unchecked_tokens(&desired)?;
             let bars = progress(desired.accounts.len(), "reading");
             let reader = Reader::new(&ctx, &desired.accounts, &desired.project, args.scope.parallelism.into(), bars.as_ref());
             let options = PlanOptions {
@@ -73,6 +74,7 @@ async fn apply_saved(
         saved.spec_text,
     );
     let mut desired = desired_from_source(source, &ScopeArgs::default())?;
+    refuse_unchecked_tokens(&desired)?;
     // The plan's scope: its accounts and regions, as filtered at plan time and now.
     desired.accounts.retain_mut(|a| {
         let Some(kept) = plan.accounts.iter().find(|k| k.name == a.name) else {
@@ -136,6 +138,16 @@ async fn apply_saved(
     };
     lease::release_all(&reader).await;
     result
+}
+
+/// Apply does not run while a token the plan could not check (its variable unset) is in scope.
+fn refuse_unchecked_tokens(desired: &crate::model::Desired) -> Result<(), WardenError> {
+    let variables = crate::kinds::event_connection::unchecked_tokens(&desired.resources);
+    if variables.is_empty() {
+        Ok(())
+    } else {
+        Err(WardenError::TokenNotSet { variables })
+    }
 }
 
 async fn execute(

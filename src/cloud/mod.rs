@@ -235,6 +235,28 @@ impl AccountSession {
         aws_sdk_cloudtrail::Client::from_conf(conf)
     }
 
+    /// EventBridge (rules, targets, connections, API destinations, buses).
+    pub fn events(&self, region: &str) -> aws_sdk_eventbridge::Client {
+        let conf = aws_sdk_eventbridge::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .retry_partition(partition("events", &self.account_id))
+            .interceptor(self.counter.clone())
+            .interceptor(endpoint::NameEndpoint)
+            .build();
+        aws_sdk_eventbridge::Client::from_conf(conf)
+    }
+
+    /// SQS (the dead-letter queue of EventBridge targets).
+    pub fn sqs(&self, region: &str) -> aws_sdk_sqs::Client {
+        let conf = aws_sdk_sqs::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .retry_partition(partition("sqs", &self.account_id))
+            .interceptor(self.counter.clone())
+            .interceptor(endpoint::NameEndpoint)
+            .build();
+        aws_sdk_sqs::Client::from_conf(conf)
+    }
+
     /// SNS: notification topics for alarms and EventBridge rules.
     pub fn sns(&self, region: &str) -> aws_sdk_sns::Client {
         let conf = aws_sdk_sns::config::Builder::from(&self.config)

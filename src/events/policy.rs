@@ -121,6 +121,45 @@ pub fn bus_put_events_policy(partition: &str, bus_arn: &str, accounts: &[String]
     })
 }
 
+/// Whether a statement allows `events:InvokeApiDestination` (directly or by wildcard) on every
+/// API destination (`*`, or `…:api-destination/*`).
+fn invokes_any_destination(doc: &Value) -> bool {
+    let statements = match &doc["Statement"] {
+        Value::Array(items) => items.clone(),
+        Value::Null => Vec::new(),
+        one => vec![one.clone()],
+    };
+    let list = |v: &Value| -> Vec<String> {
+        match v {
+            Value::Array(items) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_lowercase))
+                .collect(),
+            Value::String(s) => vec![s.to_lowercase()],
+            _ => Vec::new(),
+        }
+    };
+    statements.iter().any(|s| {
+        s["Effect"] == "Allow"
+            && list(&s["Action"])
+                .iter()
+                .any(|a| a == "*" || a == "events:*" || a == "events:invokeapidestination")
+            && list(&s["Resource"])
+                .iter()
+                .any(|r| r == "*" || r.ends_with(":api-destination/*") || r.ends_with(":*"))
+    })
+}
+
+/// Plain words for permissions of a target role that are wider than the spec's (`live` vs
+/// `desired` policy document): "the role may now invoke any API destination".
+pub fn describe_widening(live: &Value, desired: &Value) -> Vec<String> {
+    let mut lines = Vec::new();
+    if invokes_any_destination(live) && !invokes_any_destination(desired) {
+        lines.push("the role may now invoke any API destination".to_string());
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,5 +237,22 @@ mod tests {
             bus["Statement"][0]["Principal"]["AWS"],
             json!(["arn:aws:iam::1:root", "arn:aws:iam::2:root"])
         );
+    }
+
+    #[test]
+    fn a_role_widened_to_every_destination_is_said_in_words() {
+        let own = invoke_api_destination_policy(&[
+            "arn:aws:events:eu-west-1:1:api-destination/warden-dynatrace/*".to_string(),
+        ]);
+        let any = invoke_api_destination_policy(&["*".to_string()]);
+        assert_eq!(
+            describe_widening(&any, &own),
+            ["the role may now invoke any API destination"]
+        );
+        let all_of_them = invoke_api_destination_policy(&[
+            "arn:aws:events:eu-west-1:1:api-destination/*".to_string(),
+        ]);
+        assert_eq!(describe_widening(&all_of_them, &own).len(), 1);
+        assert!(describe_widening(&own, &own).is_empty());
     }
 }

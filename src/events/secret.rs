@@ -62,6 +62,33 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
+/// Hex characters of a [`fingerprint`] (64 bits of the HMAC: enough to tell one token from
+/// another, too few to test guesses against offline at any useful rate of certainty).
+pub const FINGERPRINT_CHARS: usize = 16;
+
+/// A keyed fingerprint of a secret: HMAC-SHA256 of the value, keyed by `key_parts` (e.g.
+/// project, account and connection name, so the same token has a different fingerprint in
+/// every connection and a fingerprint cannot be looked up in a table made for another),
+/// truncated to [`FINGERPRINT_CHARS`] hex characters. It tells whether the token changed
+/// without revealing anything useful about it; it is what warden keeps with the connection,
+/// since AWS never returns the token.
+pub fn fingerprint(secret: &Secret, key_parts: &[&str]) -> String {
+    use hmac::{KeyInit, Mac};
+    let key = format!(
+        "bedrock-warden/token-fingerprint/v1\0{}",
+        key_parts.join("\0")
+    );
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes())
+        .expect("HMAC takes a key of any length");
+    mac.update(secret.expose().as_bytes());
+    let digest = mac.finalize().into_bytes();
+    digest
+        .iter()
+        .take(FINGERPRINT_CHARS / 2)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +152,30 @@ mod tests {
         assert_eq!(Secret::new("a"), Secret::new("a"));
         assert_ne!(Secret::new("a"), Secret::new("b"));
         assert!(Secret::new("").is_empty());
+    }
+
+    #[test]
+    fn fingerprints_are_keyed_stable_and_reveal_nothing_of_the_token() {
+        let token = Secret::new(CANARY);
+        let fp = fingerprint(&token, &["p", "111111111111", "warden-dynatrace"]);
+        assert_eq!(fp.len(), FINGERPRINT_CHARS);
+        assert!(fp.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_eq!(
+            fp,
+            fingerprint(&token, &["p", "111111111111", "warden-dynatrace"])
+        );
+        // another key (account, project or connection) gives another fingerprint
+        assert_ne!(
+            fp,
+            fingerprint(&token, &["p", "222222222222", "warden-dynatrace"])
+        );
+        assert_ne!(
+            fp,
+            fingerprint(
+                &Secret::new("other"),
+                &["p", "111111111111", "warden-dynatrace"]
+            )
+        );
+        assert!(!CANARY.contains(&fp));
     }
 }

@@ -134,7 +134,19 @@ impl ResourceKind for IamRoleKind {
     fn explain(before: &Value, after: &Value) -> Option<String> {
         let differences =
             policy::describe_differences(&before["trust_policy"], &after["trust_policy"]);
-        (!differences.is_empty()).then(|| format!("trust policy: {}", differences.join("; ")))
+        let mut lines = Vec::new();
+        if !differences.is_empty() {
+            lines.push(format!("trust policy: {}", differences.join("; ")));
+        }
+        // Permissions widened in a way worth saying in words (e.g. any API destination).
+        for name in owned_inline_names(after) {
+            let (have, want) = (
+                &before["inline_policies"][&name],
+                &after["inline_policies"][&name],
+            );
+            lines.extend(crate::events::policy::describe_widening(have, want));
+        }
+        (!lines.is_empty()).then(|| lines.join("; "))
     }
 
     async fn create(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), CloudError> {

@@ -3,12 +3,17 @@
 
 pub mod account_data_protection;
 pub mod cloudtrail_trail;
+pub mod event_api_destination;
+pub mod event_bus;
+pub mod event_connection;
+pub mod event_rule;
 pub mod iam_role;
 pub mod invocation_logging;
 pub mod kind;
 pub mod log_group;
 pub mod s3_bucket;
 pub mod sns_topic;
+pub mod sqs_queue;
 #[cfg(test)]
 pub mod test_kind;
 
@@ -185,6 +190,11 @@ registry! {
     InvocationLogging => invocation_logging::InvocationLoggingKind,
     AccountDataProtection => account_data_protection::AccountDataProtectionKind,
     CloudtrailTrail => cloudtrail_trail::CloudtrailTrailKind,
+    EventConnection => event_connection::EventConnectionKind,
+    EventApiDestination => event_api_destination::EventApiDestinationKind,
+    SqsQueue => sqs_queue::SqsQueueKind,
+    EventRule => event_rule::EventRuleKind,
+    EventBus => event_bus::EventBusKind,
     SnsTopic => sns_topic::SnsTopicKind,
     #[cfg(test)]
     TestThing => test_kind::TestKind<false>,

@@ -41,6 +41,12 @@ pub struct Spec {
     /// A CloudTrail trail recording Bedrock data events, one per account in its home region.
     #[serde(default)]
     pub cloudtrail: Option<super::sections::cloudtrail::CloudTrail>,
+    /// Bedrock events forwarded to Dynatrace (business events) and to people (SNS email).
+    #[serde(default)]
+    pub event_forwarding: Option<super::sections::event_forwarding::EventForwarding>,
+    /// EventBridge rules written out: name, pattern, targets (an SNS topic or Dynatrace).
+    #[serde(default)]
+    pub event_rules: Vec<super::sections::event_rules::EventRuleSpec>,
 }
 
 /// Settings applied everywhere.
@@ -101,4 +107,11 @@ pub struct Override {
     /// Trail fields that replace the baseline's for this account (`skip: true`: no trail).
     #[serde(default)]
     pub cloudtrail: Option<super::sections::cloudtrail::CloudTrail>,
+    /// Event forwarding fields that replace the baseline's here (`dynatrace`, `notify` as a
+    /// whole; `skip: true`: none).
+    #[serde(default)]
+    pub event_forwarding: Option<super::sections::event_forwarding::EventForwarding>,
+    /// Rules merged by name onto the baseline's (a rule given replaces it; `skip: true` removes it).
+    #[serde(default)]
+    pub event_rules: Vec<super::sections::event_rules::EventRuleSpec>,
 }

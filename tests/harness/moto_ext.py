@@ -1806,6 +1806,7 @@ def install() -> None:
         _install_cloudtrail()
         _install_events()
         _install_sns()
+        __import__("moto_events")  # EventBridge bus policies (moto_events.py, patches on import)
         _installed = True
 
 

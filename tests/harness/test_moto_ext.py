@@ -1363,6 +1363,28 @@ def test_cbor_route_fault_injection(_: Server) -> None:
         srv.kill()
 
 
+def test_events_put_permission_policy_replaces_the_bus_policy(srv: Server) -> None:
+    """PutPermission with a Policy document replaces the whole bus policy, as in AWS (moto merged)."""
+    ev = srv.client("events")
+    arn = ev.create_event_bus(Name="harness-policy-bus")["EventBusArn"]
+
+    def statement(sid: str, account: str) -> dict[str, Any]:
+        return {"Sid": sid, "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                "Action": "events:PutEvents", "Resource": arn}
+
+    ev.put_permission(EventBusName="harness-policy-bus",
+                      Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement("Theirs", "999999999999")]}))
+    ev.put_permission(EventBusName="harness-policy-bus",
+                      Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement("Ours", "111111111111")]}))
+    policy = json.loads(ev.describe_event_bus(Name="harness-policy-bus")["Policy"])
+    assert [s["Sid"] for s in policy["Statement"]] == ["Ours"], policy
+    # the one-statement form still adds a statement
+    ev.put_permission(EventBusName="harness-policy-bus", Action="events:PutEvents",
+                      Principal="222222222222", StatementId="Added")
+    policy = json.loads(ev.describe_event_bus(Name="harness-policy-bus")["Policy"])
+    assert sorted(s["Sid"] for s in policy["Statement"]) == ["Added", "Ours"], policy
+
+
 def main() -> int:
     tests = [(name, fn) for name, fn in globals().items() if name.startswith("test_") and callable(fn)]
     srv = Server()

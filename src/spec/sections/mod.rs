@@ -6,6 +6,8 @@
 
 pub mod account_data_protection;
 pub mod cloudtrail;
+pub mod event_forwarding;
+pub mod event_rules;
 pub mod invocation_logging;
 pub mod log_groups;
 mod merge;
@@ -30,6 +32,8 @@ pub const SECTIONS: &[&dyn Section] = &[
     &account_data_protection::AccountDataProtection,
     &invocation_logging::InvocationLoggingSection,
     &cloudtrail::CloudTrailSection,
+    &event_forwarding::EventForwardingSection,
+    &event_rules::EventRulesSection,
 ];
 
 /// A spec section: checked offline, merged with overrides, expanded per account and region.

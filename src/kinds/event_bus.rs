@@ -1,0 +1,213 @@
+//! EventBridge event buses the tool creates (the operations account's bus for `via: ops`): the tool's bus policy statements by Sid (others kept), tags.
+//!
+//! Properties: `policy` (a document of the statements the bus owns: exactly the governed
+//! accounts may put events), `tags`.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_eventbridge::types::Tag;
+use aws_sdk_eventbridge::Client;
+use serde_json::{json, Value};
+
+use super::{Named, Ownership, Placement, ResourceKind};
+use crate::cloud::{classify, AccountSession, CloudError};
+use crate::model::{Kind, LiveResource, OWNER_TAG};
+use crate::policy;
+
+pub type Scope<'a> = super::Scope<'a, Client>;
+
+/// Event buses: tagged (tags in `CreateEventBus`), regional, before the rules on them.
+pub struct EventBusKind;
+
+fn sdk_tags(value: &Value) -> Vec<Tag> {
+    value
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| Tag::builder().key(k).value(v.as_str()?).build().ok())
+        .collect()
+}
+
+fn has_statements(doc: &Value) -> bool {
+    doc["Statement"].as_array().is_some_and(|s| !s.is_empty())
+}
+
+/// The bus's live policy (None without one) and ARN.
+async fn describe(client: &Client, name: &str) -> Result<(Option<Value>, String), CloudError> {
+    let out = client
+        .describe_event_bus()
+        .name(name)
+        .send()
+        .await
+        .map_err(|e| classify("events:DescribeEventBus", e))?;
+    let policy = match out.policy() {
+        Some(text) if !text.is_empty() => Some(
+            policy::parse_document(text)
+                .map_err(|e| CloudError::unexpected("events:DescribeEventBus", e.to_string()))?,
+        ),
+        _ => None,
+    };
+    Ok((policy, out.arn().unwrap_or_default().to_string()))
+}
+
+/// PutPermission with the live policy where the statements with our Sids are ours.
+async fn put_policy(scope: &Scope<'_>, name: &str, ours: &Value) -> Result<(), CloudError> {
+    if !has_statements(ours) {
+        return Ok(());
+    }
+    let (current, _) = describe(&scope.client, name).await?;
+    let Some(doc) = policy::merge_owned(current.as_ref(), ours) else {
+        return Ok(());
+    };
+    scope
+        .client
+        .put_permission()
+        .event_bus_name(name)
+        .policy(doc.to_string())
+        .send()
+        .await
+        .map_err(|e| classify("events:PutPermission", e))?;
+    Ok(())
+}
+
+impl ResourceKind for EventBusKind {
+    const KIND: Kind = Kind::EventBus;
+    const NAME: &'static str = "event_bus";
+    const RANK: u8 = 0;
+    const PLACEMENT: Placement = Placement::Regional;
+    const OWNERSHIP: Ownership = Ownership::Tagged;
+    type Client = Client;
+
+    fn client(session: &AccountSession, region: &str) -> Client {
+        session.events(region)
+    }
+
+    /// DescribeEventBus and ListTagsForResource per named bus.
+    async fn read(
+        scope: &Scope<'_>,
+        wanted: &[Named],
+        _discover_owner: Option<&str>,
+    ) -> Result<Vec<LiveResource>, CloudError> {
+        let mut live = Vec::new();
+        for Named { name, .. } in wanted {
+            let (policy_doc, arn) = match describe(&scope.client, name).await {
+                Ok(found) => found,
+                Err(e) if e.is_not_found() => continue,
+                Err(e) => return Err(e),
+            };
+            let tags: BTreeMap<String, String> = scope
+                .client
+                .list_tags_for_resource()
+                .resource_arn(&arn)
+                .send()
+                .await
+                .map_err(|e| classify("events:ListTagsForResource", e))?
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect();
+            live.push(LiveResource {
+                addr: scope.addr(Kind::EventBus, name),
+                owner: tags.get(OWNER_TAG).cloned(),
+                props: json!({"policy": policy_doc, "tags": tags}),
+            });
+        }
+        Ok(live)
+    }
+
+    /// Only the statements with the spec's Sids and the spec's tag keys are compared.
+    fn comparable(desired: &Value, live: &Value) -> Value {
+        super::shared_policy_view(desired, live)
+    }
+
+    fn explain(before: &Value, after: &Value) -> Option<String> {
+        let differences = policy::describe_differences(&before["policy"], &after["policy"]);
+        (!differences.is_empty()).then(|| format!("bus policy: {}", differences.join("; ")))
+    }
+
+    async fn create(scope: &Scope<'_>, name: &str, after: &Value) -> Result<(), CloudError> {
+        scope
+            .client
+            .create_event_bus()
+            .name(name)
+            .set_tags(Some(sdk_tags(&after["tags"])))
+            .send()
+            .await
+            .map_err(|e| classify("events:CreateEventBus", e))?;
+        put_policy(scope, name, &after["policy"]).await
+    }
+
+    /// Tags first (ownership), then the policy with our statements.
+    async fn update(
+        scope: &Scope<'_>,
+        name: &str,
+        before: &Value,
+        after: &Value,
+    ) -> Result<(), CloudError> {
+        let changed: Vec<Tag> = sdk_tags(&after["tags"])
+            .into_iter()
+            .filter(|t| before["tags"][t.key()].as_str() != Some(t.value()))
+            .collect();
+        if !changed.is_empty() {
+            let (_, arn) = describe(&scope.client, name).await?;
+            scope
+                .client
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(changed))
+                .send()
+                .await
+                .map_err(|e| classify("events:TagResource", e))?;
+        }
+        if before["policy"] != after["policy"] {
+            put_policy(scope, name, &after["policy"]).await?;
+        }
+        Ok(())
+    }
+
+    async fn delete(scope: &Scope<'_>, name: &str, _before: &Value) -> Result<(), CloudError> {
+        match scope.client.delete_event_bus().name(name).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => match classify("events:DeleteEventBus", e) {
+                e if e.is_not_found() => Ok(()),
+                e => Err(e),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::policy::bus_put_events_policy;
+
+    #[test]
+    fn the_bus_owns_only_its_statement() {
+        let ours = bus_put_events_policy(
+            "aws",
+            "arn:aws:events:us-east-1:123456789012:event-bus/b",
+            &["111111111111".into()],
+        );
+        let theirs = json!({"Sid": "Theirs", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+                            "Action": "events:PutEvents", "Resource": "arn:aws:events:us-east-1:123456789012:event-bus/b"});
+        let live_policy = policy::merge_owned(
+            Some(&json!({"Version": "2012-10-17", "Statement": [theirs]})),
+            &ours,
+        )
+        .unwrap();
+        let desired = json!({"policy": ours, "tags": {"warden:managed-by": "p"}});
+        let live = json!({"policy": live_policy, "tags": {"warden:managed-by": "p", "x": "y"}});
+        assert_eq!(EventBusKind::comparable(&desired, &live), desired);
+        // an account more than the spec's is a difference said in words
+        let wider = bus_put_events_policy(
+            "aws",
+            "arn:aws:events:us-east-1:123456789012:event-bus/b",
+            &["111111111111".into(), "999999999999".into()],
+        );
+        let view = EventBusKind::comparable(
+            &desired,
+            &json!({"policy": wider, "tags": {"warden:managed-by": "p"}}),
+        );
+        assert!(EventBusKind::explain(&view, &desired).is_some());
+    }
+}

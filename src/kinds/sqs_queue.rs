@@ -1,0 +1,243 @@
+//! SQS queues the tool creates as dead-letter queues of EventBridge targets: the tool's queue policy statements (others kept), message retention, tags.
+//!
+//! Properties: `policy` (a document of the statements the queue owns, by Sid: EventBridge may
+//! send the events it could not deliver, only for the spec's rules), `message_retention_seconds`,
+//! `tags`.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_sqs::types::QueueAttributeName;
+use aws_sdk_sqs::Client;
+use serde_json::{json, Value};
+
+use super::{Named, Ownership, Placement, ResourceKind};
+use crate::cloud::{classify, AccountSession, CloudError};
+use crate::model::{Kind, LiveResource, OWNER_TAG};
+use crate::policy;
+
+pub type Scope<'a> = super::Scope<'a, Client>;
+
+/// SQS queues: tagged (tags in `CreateQueue`, so the mark is there first).
+pub struct SqsQueueKind;
+
+/// `arn:{partition}:sqs:{region}:{account}:{name}`.
+pub fn queue_arn(partition: &str, region: &str, account: &str, name: &str) -> String {
+    format!("arn:{partition}:sqs:{region}:{account}:{name}")
+}
+
+fn is_missing(e: &CloudError) -> bool {
+    e.is_not_found()
+        || matches!(
+            e.code(),
+            Some("AWS.SimpleQueueService.NonExistentQueue") | Some("QueueDoesNotExist")
+        )
+}
+
+async fn url_of(client: &Client, name: &str) -> Result<Option<String>, CloudError> {
+    match client.get_queue_url().queue_name(name).send().await {
+        Ok(out) => Ok(out.queue_url().map(str::to_string)),
+        Err(e) => match classify("sqs:GetQueueUrl", e) {
+            e if is_missing(&e) => Ok(None),
+            e => Err(e),
+        },
+    }
+}
+
+/// `current` with the statements of `ours` put in place of those with the same Sids.
+fn merged(current: Option<&Value>, ours: &Value) -> Value {
+    policy::merge_owned(current, ours).unwrap_or_else(|| ours.clone())
+}
+
+fn tags(value: &Value) -> BTreeMap<String, String> {
+    value
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+        .collect()
+}
+
+impl ResourceKind for SqsQueueKind {
+    const KIND: Kind = Kind::SqsQueue;
+    const NAME: &'static str = "sqs_queue";
+    const RANK: u8 = 0;
+    const PLACEMENT: Placement = Placement::Regional;
+    const OWNERSHIP: Ownership = Ownership::Tagged;
+    type Client = Client;
+
+    fn client(session: &AccountSession, region: &str) -> Client {
+        session.sqs(region)
+    }
+
+    /// GetQueueUrl, GetQueueAttributes (policy, retention), ListQueueTags per queue.
+    async fn read(
+        scope: &Scope<'_>,
+        wanted: &[Named],
+        _discover_owner: Option<&str>,
+    ) -> Result<Vec<LiveResource>, CloudError> {
+        let mut live = Vec::new();
+        for Named { name, .. } in wanted {
+            let Some(url) = url_of(&scope.client, name).await? else {
+                continue;
+            };
+            let attributes = scope
+                .client
+                .get_queue_attributes()
+                .queue_url(&url)
+                .attribute_names(QueueAttributeName::Policy)
+                .attribute_names(QueueAttributeName::MessageRetentionPeriod)
+                .send()
+                .await
+                .map_err(|e| classify("sqs:GetQueueAttributes", e))?;
+            let attrs = attributes.attributes();
+            let policy_doc = match attrs.and_then(|a| a.get(&QueueAttributeName::Policy)) {
+                Some(text) if !text.is_empty() => {
+                    Some(policy::parse_document(text).map_err(|e| {
+                        CloudError::unexpected("sqs:GetQueueAttributes", e.to_string())
+                    })?)
+                }
+                _ => None,
+            };
+            let retention = attrs
+                .and_then(|a| a.get(&QueueAttributeName::MessageRetentionPeriod))
+                .and_then(|r| r.parse::<i64>().ok());
+            let tag_out = scope
+                .client
+                .list_queue_tags()
+                .queue_url(&url)
+                .send()
+                .await
+                .map_err(|e| classify("sqs:ListQueueTags", e))?;
+            let tags: BTreeMap<String, String> = tag_out
+                .tags()
+                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default();
+            live.push(LiveResource {
+                addr: scope.addr(Kind::SqsQueue, name),
+                owner: tags.get(OWNER_TAG).cloned(),
+                props: json!({
+                    "policy": policy_doc,
+                    "message_retention_seconds": retention,
+                    "tags": tags,
+                }),
+            });
+        }
+        Ok(live)
+    }
+
+    /// Only the spec's tag keys and the statements with the spec's Sids are compared.
+    fn comparable(desired: &Value, live: &Value) -> Value {
+        super::shared_policy_view(desired, live)
+    }
+
+    fn explain(before: &Value, after: &Value) -> Option<String> {
+        let differences = policy::describe_differences(&before["policy"], &after["policy"]);
+        (!differences.is_empty()).then(|| format!("queue policy: {}", differences.join("; ")))
+    }
+
+    async fn create(scope: &Scope<'_>, name: &str, after: &Value) -> Result<(), CloudError> {
+        let mut request = scope
+            .client
+            .create_queue()
+            .queue_name(name)
+            .attributes(QueueAttributeName::Policy, after["policy"].to_string())
+            .set_tags(Some(tags(&after["tags"]).into_iter().collect()));
+        if let Some(retention) = after["message_retention_seconds"].as_i64() {
+            request = request.attributes(
+                QueueAttributeName::MessageRetentionPeriod,
+                retention.to_string(),
+            );
+        }
+        request
+            .send()
+            .await
+            .map_err(|e| classify("sqs:CreateQueue", e))?;
+        Ok(())
+    }
+
+    /// Tags first (ownership), then the merged policy and the retention.
+    async fn update(
+        scope: &Scope<'_>,
+        name: &str,
+        _before: &Value,
+        after: &Value,
+    ) -> Result<(), CloudError> {
+        let url = url_of(&scope.client, name)
+            .await?
+            .ok_or_else(|| CloudError::NotFound {
+                operation: "sqs:GetQueueUrl".into(),
+                message: format!("queue {name} is gone"),
+            })?;
+        scope
+            .client
+            .tag_queue()
+            .queue_url(&url)
+            .set_tags(Some(tags(&after["tags"]).into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| classify("sqs:TagQueue", e))?;
+        // The whole live policy is re-read so other statements are kept as they are now.
+        let current = scope
+            .client
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(QueueAttributeName::Policy)
+            .send()
+            .await
+            .map_err(|e| classify("sqs:GetQueueAttributes", e))?;
+        let current = current
+            .attributes()
+            .and_then(|a| a.get(&QueueAttributeName::Policy))
+            .and_then(|t| policy::parse_document(t).ok());
+        let doc = merged(current.as_ref(), &after["policy"]);
+        let mut request = scope
+            .client
+            .set_queue_attributes()
+            .queue_url(&url)
+            .attributes(QueueAttributeName::Policy, doc.to_string());
+        if let Some(retention) = after["message_retention_seconds"].as_i64() {
+            request = request.attributes(
+                QueueAttributeName::MessageRetentionPeriod,
+                retention.to_string(),
+            );
+        }
+        request
+            .send()
+            .await
+            .map_err(|e| classify("sqs:SetQueueAttributes", e))?;
+        Ok(())
+    }
+
+    async fn delete(scope: &Scope<'_>, name: &str, _before: &Value) -> Result<(), CloudError> {
+        let Some(url) = url_of(&scope.client, name).await? else {
+            return Ok(());
+        };
+        match scope.client.delete_queue().queue_url(url).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => match classify("sqs:DeleteQueue", e) {
+                e if is_missing(&e) => Ok(()),
+                e => Err(e),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_queue_owns_only_its_statements() {
+        let ours = json!({"Version": "2012-10-17", "Statement": [{"Sid": "WardenEventBridgeDeadLetter",
+            "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:us-east-1:1:q"}]});
+        let other = json!({"Sid": "Theirs", "Effect": "Allow", "Principal": "*",
+            "Action": "sqs:ReceiveMessage", "Resource": "arn:aws:sqs:us-east-1:1:q"});
+        let live = json!({"Version": "2012-10-17", "Statement": [other.clone()]});
+        let doc = merged(Some(&live), &ours);
+        assert_eq!(doc["Statement"].as_array().unwrap().len(), 2);
+        let desired = json!({"policy": ours, "message_retention_seconds": 1209600, "tags": {}});
+        let have = json!({"policy": doc, "message_retention_seconds": 1209600, "tags": {"x": "y"}});
+        assert_eq!(SqsQueueKind::comparable(&desired, &have), desired);
+    }
+}
