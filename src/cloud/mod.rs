@@ -235,6 +235,17 @@ impl AccountSession {
         aws_sdk_cloudtrail::Client::from_conf(conf)
     }
 
+    /// CloudWatch (alarms, dashboards): Smithy RPC v2 CBOR in the latest SDK.
+    pub fn cloudwatch(&self, region: &str) -> aws_sdk_cloudwatch::Client {
+        let conf = aws_sdk_cloudwatch::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .retry_partition(partition("cloudwatch", &self.account_id))
+            .interceptor(self.counter.clone())
+            .interceptor(endpoint::NameEndpoint)
+            .build();
+        aws_sdk_cloudwatch::Client::from_conf(conf)
+    }
+
     /// S3 with path-style addressing when a custom endpoint is configured (`AWS_ENDPOINT_URL`
     /// or the S3-only `AWS_ENDPOINT_URL_S3`): S3-compatible endpoints on an address rather than
     /// a domain cannot serve virtual hosts.

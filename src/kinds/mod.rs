@@ -3,10 +3,15 @@
 
 pub mod account_data_protection;
 pub mod cloudtrail_trail;
+pub mod composite_alarm;
+pub mod dashboard;
 pub mod iam_role;
 pub mod invocation_logging;
 pub mod kind;
 pub mod log_group;
+pub mod metric_alarm;
+pub mod metric_filter;
+pub mod query_definition;
 pub mod s3_bucket;
 #[cfg(test)]
 pub mod test_kind;
@@ -169,6 +174,11 @@ registry! {
     InvocationLogging => invocation_logging::InvocationLoggingKind,
     AccountDataProtection => account_data_protection::AccountDataProtectionKind,
     CloudtrailTrail => cloudtrail_trail::CloudtrailTrailKind,
+    MetricAlarm => metric_alarm::MetricAlarmKind,
+    CompositeAlarm => composite_alarm::CompositeAlarmKind,
+    Dashboard => dashboard::DashboardKind,
+    QueryDefinition => query_definition::QueryDefinitionKind,
+    MetricFilter => metric_filter::MetricFilterKind,
     #[cfg(test)]
     TestThing => test_kind::TestKind<false>,
 }
