@@ -41,6 +41,13 @@ pub struct Spec {
     /// A CloudTrail trail recording Bedrock data events, one per account in its home region.
     #[serde(default)]
     pub cloudtrail: Option<super::sections::cloudtrail::CloudTrail>,
+    /// Alarms, anomaly bands, dashboards, saved queries and token metrics from templates.
+    #[serde(default)]
+    pub monitoring: Option<super::sections::monitoring::Monitoring>,
+    /// A directory (relative to this file) of your own templates: `alarms/*.yaml`,
+    /// `dashboards/*.json`, `queries/*.yaml`; a file named like a built-in one replaces it.
+    #[serde(default)]
+    pub templates_dir: Option<Sp<String>>,
 }
 
 /// Settings applied everywhere.
@@ -101,4 +108,7 @@ pub struct Override {
     /// Trail fields that replace the baseline's for this account (`skip: true`: no trail).
     #[serde(default)]
     pub cloudtrail: Option<super::sections::cloudtrail::CloudTrail>,
+    /// Monitoring fields that replace the baseline's here (`skip: true`: none).
+    #[serde(default)]
+    pub monitoring: Option<super::sections::monitoring::Monitoring>,
 }

@@ -9,6 +9,7 @@ pub mod cloudtrail;
 pub mod invocation_logging;
 pub mod log_groups;
 mod merge;
+pub mod monitoring;
 
 use std::collections::BTreeMap;
 
@@ -29,6 +30,7 @@ pub const SECTIONS: &[&dyn Section] = &[
     &account_data_protection::AccountDataProtection,
     &invocation_logging::InvocationLoggingSection,
     &cloudtrail::CloudTrailSection,
+    &monitoring::MonitoringSection,
 ];
 
 /// A spec section: checked offline, merged with overrides, expanded per account and region.
