@@ -246,6 +246,17 @@ impl AccountSession {
         aws_sdk_cloudwatch::Client::from_conf(conf)
     }
 
+    /// SNS: notification topics for alarms and EventBridge rules.
+    pub fn sns(&self, region: &str) -> aws_sdk_sns::Client {
+        let conf = aws_sdk_sns::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .retry_partition(partition("sns", &self.account_id))
+            .interceptor(self.counter.clone())
+            .interceptor(endpoint::NameEndpoint)
+            .build();
+        aws_sdk_sns::Client::from_conf(conf)
+    }
+
     /// S3 with path-style addressing when a custom endpoint is configured (`AWS_ENDPOINT_URL`
     /// or the S3-only `AWS_ENDPOINT_URL_S3`): S3-compatible endpoints on an address rather than
     /// a domain cannot serve virtual hosts.

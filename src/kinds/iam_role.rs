@@ -7,7 +7,7 @@ use aws_sdk_iam::types::Tag;
 use aws_sdk_iam::Client;
 use serde_json::{json, Map, Value};
 
-use super::{Named, Ownership, Placement, ResourceKind};
+use super::{GlobalName, Named, Ownership, Placement, ResourceKind};
 use crate::cloud::{classify, AccountSession, CloudError};
 use crate::model::{Kind, LiveResource, OWNER_TAG};
 use crate::policy;
@@ -23,6 +23,10 @@ impl ResourceKind for IamRoleKind {
     const KIND: Kind = Kind::IamRole;
     const NAME: &'static str = "iam_role";
     const RANK: u8 = 1;
+    const GLOBAL_NAME: Option<GlobalName> = Some(GlobalName {
+        what: "IAM role",
+        help: "role names are global in an account and the tool makes one role per region: put `{region}` in `role.name`, or leave the name out (the default is `warden-bedrock-logging-{region}`)",
+    });
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Tagged;
     type Client = Client;

@@ -38,6 +38,16 @@ pub enum ReplaceOrder {
     CreateFirst,
 }
 
+/// Names that are one per account (or wider) although the tool plans them per region: the same
+/// name in two regions of one account would be one resource with two definitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GlobalName {
+    /// What it is, in the error (`IAM role`).
+    pub what: &'static str,
+    /// How to fix the clash.
+    pub help: &'static str,
+}
+
 /// Where one scope's resources of a kind live, with the kind's own client.
 pub struct Scope<'a, C> {
     pub client: C,
@@ -82,6 +92,8 @@ pub trait ResourceKind {
     const REPLACE_ORDER: ReplaceOrder = ReplaceOrder::DeleteFirst;
     /// Whether `managed_note` looks at scopes whose spec manages this kind.
     const NOTES_MANAGED: bool = false;
+    /// Set for regional kinds whose names are global in the account (IAM roles, S3 buckets).
+    const GLOBAL_NAME: Option<GlobalName> = None;
 
     /// The AWS client the kind's calls go through.
     type Client;

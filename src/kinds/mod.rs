@@ -13,6 +13,7 @@ pub mod metric_alarm;
 pub mod metric_filter;
 pub mod query_definition;
 pub mod s3_bucket;
+pub mod sns_topic;
 #[cfg(test)]
 pub mod test_kind;
 
@@ -24,7 +25,7 @@ use crate::model::{AccountTarget, Action, LiveResource, ResourceChange};
 
 /// Every registered kind (the engine iterates over them without naming one).
 pub const ALL: &[Kind] = Kind::ALL;
-pub use kind::{Named, Ownership, Placement, ReplaceOrder, ResourceKind, Scope};
+pub use kind::{GlobalName, Named, Ownership, Placement, ReplaceOrder, ResourceKind, Scope};
 
 /// Generates `Kind` and the engine's dispatch from `Variant => ImplType` lines.
 macro_rules! registry {
@@ -70,6 +71,11 @@ macro_rules! registry {
             /// Whether the plan looks at this kind where the spec does not manage it.
             pub fn notes_unmanaged(self) -> bool {
                 match self { $( $(#[$meta])* Kind::$variant => <$ty as ResourceKind>::NOTES_UNMANAGED, )* }
+            }
+
+            /// Set when names are global in the account although planned per region.
+            pub fn global_name(self) -> Option<GlobalName> {
+                match self { $( $(#[$meta])* Kind::$variant => <$ty as ResourceKind>::GLOBAL_NAME, )* }
             }
 
             /// Whether the plan looks around this kind's resources where the spec manages it.
@@ -179,6 +185,7 @@ registry! {
     Dashboard => dashboard::DashboardKind,
     QueryDefinition => query_definition::QueryDefinitionKind,
     MetricFilter => metric_filter::MetricFilterKind,
+    SnsTopic => sns_topic::SnsTopicKind,
     #[cfg(test)]
     TestThing => test_kind::TestKind<false>,
 }
@@ -321,4 +328,19 @@ pub fn align_policy(desired: &Value, live: &mut Value, pointer: &str) {
     if !want.is_null() && !have.is_null() && crate::policy::equivalent(want, have) {
         *have = want.clone();
     }
+}
+
+/// The view of a resource whose policy the tool shares with others (bucket, topic, bus
+/// policies): only the tags the spec names, and only the policy statements whose Sids the
+/// desired policy has, in the desired spelling where they mean the same.
+pub fn shared_policy_view(desired: &Value, live: &Value) -> Value {
+    let mut view = project_keys(desired, live, "tags");
+    if let Some(policy) = view.get_mut("policy") {
+        *policy = crate::policy::owned_policy(
+            Some(&*policy),
+            &crate::policy::owned_sids(&desired["policy"]),
+        );
+    }
+    align_policy(desired, &mut view, "/policy");
+    view
 }

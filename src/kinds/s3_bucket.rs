@@ -11,10 +11,10 @@ use aws_sdk_s3::types::{
 use aws_sdk_s3::Client;
 use serde_json::{json, Value};
 
-use super::{Named, Ownership, Placement, ResourceKind};
+use super::{GlobalName, Named, Ownership, Placement, ResourceKind};
 use crate::cloud::{classify, AccountSession, CloudError};
 use crate::model::{Kind, LiveResource, OWNER_TAG};
-use crate::policy;
+use crate::policy::{self, merge_owned};
 
 pub type Scope<'a> = super::Scope<'a, Client>;
 
@@ -27,6 +27,10 @@ impl ResourceKind for S3BucketKind {
     const KIND: Kind = Kind::S3Bucket;
     const NAME: &'static str = "s3_bucket";
     const RANK: u8 = 0;
+    const GLOBAL_NAME: Option<GlobalName> = Some(GlobalName {
+        what: "S3 bucket",
+        help: "bucket names are global and a bucket lives in one region: put `{region}` in the bucket name, e.g. `bedrock-logs-{account}-{region}`",
+    });
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Tagged;
     type Client = Client;
@@ -128,11 +132,7 @@ impl ResourceKind for S3BucketKind {
     }
 
     fn comparable(desired: &Value, live: &Value) -> Value {
-        let mut view = super::project_keys(desired, live, "tags");
-        if let Some(policy) = view.get_mut("policy") {
-            *policy = owned_policy(Some(&*policy), &owned_sids(&desired["policy"]));
-        }
-        super::align_policy(desired, &mut view, "/policy");
+        let mut view = super::shared_policy_view(desired, live);
         let stronger = view["encryption"]
             .as_str()
             .is_some_and(|e| STRONGER_THAN_SSE_S3.contains(&e));
@@ -275,57 +275,6 @@ impl ResourceKind for S3BucketKind {
             },
         }
     }
-}
-
-/// The Sids of the statements of a desired bucket policy (a document, or one statement): the
-/// statements the tool owns on the bucket.
-fn owned_sids(desired_policy: &Value) -> Vec<String> {
-    let statements = match desired_policy.get("Statement") {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(one) => vec![one],
-        None => vec![desired_policy],
-    };
-    let mut sids: Vec<String> = Vec::new();
-    for sid in statements
-        .into_iter()
-        .filter_map(|s| s.get("Sid").and_then(Value::as_str))
-    {
-        if !sids.iter().any(|known| known == sid) {
-            sids.push(sid.to_string());
-        }
-    }
-    sids
-}
-
-/// `current` (the live bucket policy) with the statements of each Sid `ours` has replaced by
-/// ours, every other statement kept; `None` when `ours` owns no statement (nothing to write).
-fn merge_owned(current: Option<&Value>, ours: &Value) -> Option<Value> {
-    let mut merged: Option<Value> = None;
-    for sid in owned_sids(ours) {
-        let statements = policy::statements_with_sid(ours, &sid);
-        let base = merged.as_ref().or(current);
-        merged = Some(policy::upsert_statements(base, &statements, &sid));
-    }
-    merged
-}
-
-/// The part of a bucket policy the tool owns (the statements with `sids`), as a document of
-/// its own.
-pub fn owned_policy(doc: Option<&Value>, sids: &[String]) -> Value {
-    let statements: Vec<Value> = doc
-        .filter(|d| !d.is_null())
-        .map(|d| {
-            sids.iter()
-                .flat_map(|sid| {
-                    policy::statements_with_sid(d, sid)["Statement"]
-                        .as_array()
-                        .cloned()
-                        .unwrap_or_default()
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    json!({ "Version": policy::POLICY_VERSION, "Statement": statements })
 }
 
 /// An error code that means "this part is not configured", not a failure.

@@ -118,17 +118,17 @@ pub fn expand(loaded: &LoadedSpec) -> Result<Desired, Vec<Diagnostic>> {
     }
 }
 
-/// IAM role and S3 bucket names are global (per account, per partition), but the tool plans
-/// them per region: the same name in two regions of one account would be one resource with two
-/// conflicting definitions (the role's trust names its region; a bucket lives in one region).
+/// Some names are global in an account (IAM roles, S3 buckets), but the tool plans them per
+/// region: the same name in two regions of one account would be one resource with two
+/// conflicting definitions (a role's trust names its region; a bucket lives in one region).
 fn global_name_conflicts(source: &SourceFile, resources: &[DesiredResource]) -> Vec<Diagnostic> {
     let mut first_region: BTreeMap<(&str, Kind, &str), &str> = BTreeMap::new();
     let mut reported = std::collections::BTreeSet::new();
     let mut problems = Vec::new();
     for r in resources {
-        if !matches!(r.addr.kind, Kind::IamRole | Kind::S3Bucket) {
+        let Some(global) = r.addr.kind.global_name() else {
             continue;
-        }
+        };
         let key = (r.addr.account.as_str(), r.addr.kind, r.addr.name.as_str());
         let Some(other) = first_region.get(&key).copied() else {
             first_region.insert(key, &r.addr.region);
@@ -138,20 +138,16 @@ fn global_name_conflicts(source: &SourceFile, resources: &[DesiredResource]) -> 
             continue;
         }
         let span = r.origin.map(|at| source.span_at(at.line, at.column));
-        let (what, help) = match r.addr.kind {
-            Kind::IamRole => ("IAM role", "role names are global in an account and the tool makes one role per region: put `{region}` in `role.name`, or leave the name out (the default is `warden-bedrock-logging-{region}`)"),
-            _ => ("S3 bucket", "bucket names are global and a bucket lives in one region: put `{region}` in the bucket name, e.g. `bedrock-logs-{account}-{region}`"),
-        };
         problems.push(
             Diagnostic::error(
                 source,
                 span.as_ref(),
                 format!(
-                    "{what} `{}` would be created in both {other} and {} of account `{}`",
-                    r.addr.name, r.addr.region, r.addr.account
+                    "{} `{}` would be created in both {other} and {} of account `{}`",
+                    global.what, r.addr.name, r.addr.region, r.addr.account
                 ),
             )
-            .help(help),
+            .help(global.help),
         );
     }
     problems

@@ -26,6 +26,7 @@
 mod bedrock;
 mod describe;
 mod normalize;
+mod owned;
 mod parse;
 mod statements;
 
@@ -35,5 +36,6 @@ pub use bedrock::{
 };
 pub use describe::describe_differences;
 pub use normalize::{equivalent, normalize, POLICY_VERSION};
+pub use owned::{merge_owned, owned_policy, owned_sids};
 pub use parse::{parse_document, PolicyError};
 pub use statements::{statements_with_sid, upsert_statements};

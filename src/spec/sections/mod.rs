@@ -10,6 +10,7 @@ pub mod invocation_logging;
 pub mod log_groups;
 mod merge;
 pub mod monitoring;
+pub mod notify;
 
 use std::collections::BTreeMap;
 

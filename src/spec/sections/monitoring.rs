@@ -13,6 +13,7 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::notify::{check_topic, declare_topic, topic_arn, Publisher, TopicSpec};
 use super::{effective, is_set, Expansion, Merge, Scope, Section};
 use crate::kinds::dashboard::{body_props, marker_widget};
 use crate::kinds::metric_alarm::marked_description;
@@ -50,6 +51,11 @@ const MAX_DESCRIPTION: usize = 1024;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Monitoring {
+    /// The SNS topic alarms notify (alarm and OK actions), created in every account and region
+    /// with a policy that lets only this account's CloudWatch alarms (and EventBridge rules,
+    /// where a section declares them) publish: `{name: bedrock-alerts, email: [oncall@example.com]}`.
+    #[serde(default)]
+    pub notify: Option<TopicSpec>,
     /// Model ids that get per-model alarms and anomaly bands, or `all`: then only the packs'
     /// all-models alarms (Metrics Insights queries that cover models added later) are made.
     #[serde(default)]
@@ -200,6 +206,7 @@ impl Merge for Monitoring {
     fn merged<'a>(base: Cow<'a, Self>, over: &'a Self) -> Cow<'a, Self> {
         let base = base.into_owned();
         Cow::Owned(Monitoring {
+            notify: over.notify.clone().or(base.notify),
             models: over.models.clone().or(base.models),
             alarm_packs: over.alarm_packs.clone().or(base.alarm_packs),
             anomaly_detection: over.anomaly_detection.clone().or(base.anomaly_detection),
@@ -329,6 +336,9 @@ impl Checker<'_> {
                 );
             }
         }
+        if let Some(topic) = &m.notify {
+            check_topic(spec, topic, &format!("{field}.notify"), self);
+        }
         let all_models = matches!(m.models.as_ref().map(|x| x.get()), Some(ModelList::All));
         if let Some(models) = &m.models {
             if let ModelList::Ids(ids) = models.get() {
@@ -457,6 +467,16 @@ impl Checker<'_> {
         }
         if let Some(group) = &m.log_group {
             self.placeholders(group, group, &format!("{field}.log_group"));
+        }
+        if field == "monitoring" && m.notify.is_none() {
+            if let Some(first) = m.alarm_packs.iter().flatten().next() {
+                self.warn(
+                    first.span(),
+                    format!("{field}.notify"),
+                    "the alarms have no `notify` topic: they change state without telling anyone".into(),
+                    Some("add `notify: {name: bedrock-alerts, email: [oncall@example.com]}` under `monitoring`".into()),
+                );
+            }
         }
         if field == "monitoring" && m.log_group.is_none() {
             let logging_group = spec
@@ -600,8 +620,15 @@ impl Section for MonitoringSection {
         let bindings = Bindings::new(&target.id, region, &log_group);
         let tags = scope.tags();
         let project = scope.project;
-        let topic: Vec<String> = Vec::new();
-        let topic_deps: Vec<ResourceAddr> = Vec::new();
+        let has_alarms = m.alarm_packs.as_ref().is_some_and(|p| !p.is_empty())
+            || m.anomaly_detection.as_ref().is_some_and(|a| !a.is_empty());
+        let (topic, topic_deps): (Vec<String>, Vec<ResourceAddr>) = match &m.notify {
+            Some(t) if has_alarms => {
+                let at = declare_topic(scope, out, t, Publisher::CloudWatchAlarms);
+                (vec![topic_arn(scope, &at.name)], vec![at])
+            }
+            _ => (Vec::new(), Vec::new()),
+        };
 
         // Alarms: packs, then anomaly bands.
         let mut alarm_names: BTreeSet<String> = BTreeSet::new();
