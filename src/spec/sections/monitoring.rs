@@ -339,7 +339,13 @@ impl Checker<'_> {
         if let Some(topic) = &m.notify {
             check_topic(spec, topic, &format!("{field}.notify"), self);
         }
-        let all_models = matches!(m.models.as_ref().map(|x| x.get()), Some(ModelList::All));
+        // In an override, models not given there come from the baseline.
+        let models_given = m
+            .models
+            .as_ref()
+            .or(spec.monitoring.as_ref().and_then(|b| b.models.as_ref()));
+        let all_models = matches!(models_given.map(|x| x.get()), Some(ModelList::All));
+        let no_models = models_given.is_none();
         if let Some(models) = &m.models {
             if let ModelList::Ids(ids) = models.get() {
                 self.duplicates(
@@ -394,7 +400,7 @@ impl Checker<'_> {
                         .render(&sample, &["m".to_string()], &BTreeMap::new())
                         .map(|(defs, _)| defs.iter().any(|d| d.model_id.is_some()))
                         .unwrap_or(false);
-                    if per_model && (all_models || m.models.is_none()) {
+                    if per_model && (all_models || no_models) {
                         self.warn(
                             p.span(),
                             pfield.clone(),
@@ -425,7 +431,7 @@ impl Checker<'_> {
                     ),
                     Some(format!("{hint}metrics: {}", BAND_METRICS.join(", "))),
                 );
-            } else if all_models || m.models.is_none() {
+            } else if all_models || no_models {
                 self.error(
                     metric.span(),
                     afield,
