@@ -270,8 +270,8 @@ fn join(items: &[&String]) -> String {
 fn show(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => "absent".into(),
-        Some(Value::String(s)) if s.len() > 80 => {
-            format!("\"{}…\"", &s[..s.floor_char_boundary(77)])
+        Some(Value::String(s)) if s.chars().count() > 80 => {
+            format!("\"{}…\"", s.chars().take(77).collect::<String>())
         }
         Some(other) => other.to_string(),
     }
