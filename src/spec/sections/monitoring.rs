@@ -895,3 +895,165 @@ pub fn band_alarm(metric: &str, model: &str, region: &str) -> AlarmDefinition {
         treat_missing_data: "notBreaching".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::expand::expand;
+    use crate::spec::{load_source, EnvMode};
+
+    const HEAD: &str = "version: 1\nproject: p\naccounts:\n  - name: ops\n    id: \"123456789012\"\n    regions: [us-east-1, eu-west-1]\n";
+
+    fn errors(path: &str, text: &str) -> Vec<Diagnostic> {
+        match load_source(SourceFile::new(path, text), EnvMode::Lenient) {
+            Ok(loaded) => loaded.warnings,
+            Err(e) => e.diagnostics,
+        }
+    }
+
+    #[test]
+    fn an_unknown_pack_is_located_on_its_spec_line_with_a_suggestion() {
+        let text = format!("{HEAD}monitoring:\n  log_group: /g\n  alarm_packs: [bedrock-runtim]\n  queries: [latest-invocation]\n");
+        let found = errors("t.yaml", &text);
+        let shown: Vec<String> = found
+            .iter()
+            .map(|d| format!("{} {} {:?}", d.position(), d.message, d.help))
+            .collect();
+        assert!(
+            shown.iter().any(
+                |s| s.starts_with("t.yaml:9:17 unknown alarm pack `bedrock-runtim`")
+                    && s.contains("did you mean `bedrock-runtime`?")
+            ),
+            "{shown:#?}"
+        );
+        assert!(
+            shown
+                .iter()
+                .any(|s| s.starts_with("t.yaml:10:13 unknown saved query `latest-invocation`")),
+            "{shown:#?}"
+        );
+    }
+
+    #[test]
+    fn a_bad_user_template_is_located_in_its_own_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("dashboards")).unwrap();
+        std::fs::write(
+            dir.path().join("dashboards/mine.json"),
+            "{\n  \"widgets\": [\n    {\"type\": \"text\", \"width\": 6, \"height\": 2,\n     \"properties\": {\"markdown\": \"{acount}\"}}\n  ]\n}\n",
+        )
+        .unwrap();
+        let spec = dir.path().join("spec.yaml");
+        let text =
+            format!("{HEAD}templates_dir: .\nmonitoring:\n  log_group: /g\n  dashboards: [mine]\n");
+        let found = errors(spec.to_str().unwrap(), &text);
+        let d = found.iter().find(|d| d.is_error()).expect("an error");
+        assert!(d.file.ends_with("dashboards/mine.json"), "{d:?}");
+        assert_eq!(d.location.map(|l| l.line), Some(4), "{d:?}");
+        assert!(
+            d.message.contains("unknown placeholder `{acount}`"),
+            "{d:?}"
+        );
+        assert!(
+            d.help
+                .as_deref()
+                .unwrap()
+                .contains("monitoring.dashboards[0]"),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn anomaly_bands_need_listed_models() {
+        let text = format!("{HEAD}monitoring:\n  models: all\n  anomaly_detection: [InputTokenCount, InputTokens]\n");
+        let found = errors("t.yaml", &text);
+        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("anomaly bands are per model")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("`InputTokens` is not an AWS/Bedrock metric")),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn override_without_models_uses_the_baseline_models_and_is_not_warned() {
+        let text = "version: 1\naccounts:\n  - name: ops\n    id: \"123456789012\"\n    regions: [us-east-1]\n    overrides:\n      - monitoring: {alarm_packs: [bedrock-runtime]}\nmonitoring:\n  notify: {name: alerts}\n  log_group: /g\n  models: [m.one-v1:0]\n  alarm_packs: [governance-health]\n";
+        let found = errors("t.yaml", text);
+        assert!(found.is_empty(), "{found:#?}");
+    }
+
+    #[test]
+    fn expansion_makes_alarms_after_their_topic_composites_after_members_and_one_dashboard_per_account(
+    ) {
+        let text = format!("{HEAD}monitoring:\n  notify: {{name: alerts}}\n  log_group: /g\n  models: [m.one-v1:0, m.two-v1:0]\n  alarm_packs: [governance-health, {{name: bedrock-runtime, thresholds: {{InvocationThrottles: 7}}}}]\n  anomaly_detection: [Invocations]\n  dashboards: [bedrock-overview]\n  queries: [latest-invocations]\n  token_metrics_by_caller: true\n");
+        let loaded = load_source(SourceFile::new("t.yaml", &text), EnvMode::Lenient)
+            .unwrap_or_else(|e| panic!("{:?}", e.diagnostics));
+        let rs = expand(&loaded)
+            .unwrap_or_else(|e| panic!("{e:?}"))
+            .resources;
+        let count = |kind: Kind, region: &str| {
+            rs.iter()
+                .filter(|r| r.addr.kind == kind && r.addr.region == region)
+                .count()
+        };
+        for region in ["us-east-1", "eu-west-1"] {
+            // governance 2 + runtime 4 per model × 2 + 1 + bands 1 × 2.
+            assert_eq!(count(Kind::MetricAlarm, region), 2 + 9 + 2);
+            assert_eq!(count(Kind::CompositeAlarm, region), 1);
+            assert_eq!(count(Kind::QueryDefinition, region), 1);
+            assert_eq!(count(Kind::MetricFilter, region), 2);
+            assert_eq!(count(Kind::SnsTopic, region), 1);
+        }
+        assert_eq!(count(Kind::Dashboard, "us-east-1"), 1);
+        assert_eq!(count(Kind::Dashboard, "eu-west-1"), 0);
+        let throttles = rs
+            .iter()
+            .find(|r| r.addr.name == "bedrock-m.one-v1:0-throttles")
+            .unwrap();
+        assert_eq!(throttles.props["alarm"]["Threshold"], 7);
+        assert_eq!(throttles.depends_on[0].kind, Kind::SnsTopic);
+        assert_eq!(
+            throttles.props["alarm"]["AlarmActions"][0],
+            "arn:aws:sns:us-east-1:123456789012:alerts"
+        );
+        let composite = rs
+            .iter()
+            .find(|r| r.addr.kind == Kind::CompositeAlarm)
+            .unwrap();
+        let deps: Vec<&str> = composite
+            .depends_on
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        assert_eq!(
+            deps,
+            [
+                "bedrock-governance-cloudwatch-delivery-failure",
+                "bedrock-governance-s3-delivery-failure",
+                "alerts"
+            ]
+        );
+        let dash = rs.iter().find(|r| r.addr.kind == Kind::Dashboard).unwrap();
+        let labels: Vec<&str> = dash.props["widget_order"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert!(
+            labels.contains(&"Invocations by model (eu-west-1)"),
+            "{labels:?}"
+        );
+        assert!(labels
+            .last()
+            .unwrap()
+            .starts_with("Managed by bedrock-warden (project `p`)"));
+    }
+}
