@@ -490,10 +490,15 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
         d["reason"], "widget `Daily tokens (eu-west-1)` was deleted",
         "{d:#}"
     );
-    assert!(d["fields"].as_array().unwrap().iter().all(|f| f["path"]
-        .as_str()
+    // One field for the widget, not its JSON leaf by leaf.
+    let paths: Vec<&str> = d["fields"]
+        .as_array()
         .unwrap()
-        .starts_with("widgets.Daily tokens (eu-west-1).")));
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["widgets.Daily tokens (eu-west-1)"]);
+    assert_eq!(d["fields"][0]["before"], Value::Null);
 
     cloud
         .warden(&["apply", "-f", spec, "--auto-approve"])

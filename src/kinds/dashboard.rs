@@ -74,16 +74,18 @@ impl ResourceKind for DashboardKind {
         let want = &desired["widgets"];
         if let Some(widgets) = view.get_mut("widgets").and_then(Value::as_object_mut) {
             for (label, widget) in widgets.iter_mut() {
-                let Some(w) = want.get(label).and_then(Value::as_object) else {
+                let Some(w) = want.get(label).map(parse_widget) else {
                     continue;
                 };
-                if let Some(obj) = widget.as_object_mut() {
+                let mut have = parse_widget(widget);
+                if let (Some(obj), Some(w)) = (have.as_object_mut(), w.as_object()) {
                     for pos in ["x", "y"] {
                         if !w.contains_key(pos) {
                             obj.remove(pos);
                         }
                     }
                 }
+                *widget = widget_text(&have);
             }
         }
         let order = |v: &Value, other: &Value| -> Vec<String> {
@@ -160,7 +162,8 @@ pub fn marker_owner(body: &Value) -> Option<String> {
 }
 
 /// The compared form of a body: top-level settings, widgets keyed by their label (title,
-/// markdown's first line, or `type widget #n`; repeated labels numbered), and their order.
+/// markdown's first line, or `type widget #n`; repeated labels numbered) as pretty canonical
+/// JSON text (one plan field per widget), and their order.
 pub fn body_props(body: &Value) -> Value {
     let body = canonical(body);
     let mut settings = Map::new();
@@ -179,10 +182,23 @@ pub fn body_props(body: &Value) -> Value {
             label = format!("{base} #{n}");
             n += 1;
         }
-        widgets.insert(label.clone(), w.clone());
+        widgets.insert(label.clone(), widget_text(w));
         order.push(Value::String(label));
     }
     json!({ "settings": settings, "widgets": widgets, "widget_order": order })
+}
+
+/// A widget as compared and shown: canonical JSON, pretty-printed, so a changed widget shows
+/// as a short unified diff of its lines.
+fn widget_text(widget: &Value) -> Value {
+    Value::String(serde_json::to_string_pretty(&canonical(widget)).unwrap_or_default())
+}
+
+/// A widget back from its compared text.
+fn parse_widget(text: &Value) -> Value {
+    text.as_str()
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or(Value::Null)
 }
 
 /// The body to put, from the compared form.
@@ -192,7 +208,7 @@ pub fn body_of(props: &Value) -> Value {
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|l| props["widgets"].get(l.as_str()?).cloned())
+        .filter_map(|l| props["widgets"].get(l.as_str()?).map(parse_widget))
         .collect();
     body.insert("widgets".into(), Value::Array(widgets));
     Value::Object(body)
@@ -220,7 +236,12 @@ pub fn dashboard_differences(before: &Value, after: &Value) -> Vec<String> {
             (None, Some(_)) => said.push(format!("widget `{label}` was deleted")),
             (Some(x), Some(y)) if x != y => {
                 let mut fields = Vec::new();
-                pointers(y, x, String::new(), &mut fields);
+                pointers(
+                    &parse_widget(y),
+                    &parse_widget(x),
+                    String::new(),
+                    &mut fields,
+                );
                 said.push(format!("widget `{label}` changed ({})", fields.join(", ")));
             }
             _ => {}

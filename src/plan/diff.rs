@@ -76,7 +76,8 @@ pub fn diff_scope(
                         region: Some(want.addr.region.clone()),
                         address: Some(want.addr.clone()),
                         message: format!(
-                            "managed by another warden project `{other}` (tag warden:managed-by); remove it from one of the two specs"
+                            "managed by another warden project `{other}` ({}); remove it from one of the two specs",
+                            owner_mark(want.kind())
                         ),
                     }),
                 }
@@ -115,6 +116,14 @@ pub fn diff_scope(
         }
     }
     (changes, errors)
+}
+
+/// Where a kind records its owner, for messages.
+fn owner_mark(kind: Kind) -> &'static str {
+    match kind.ownership() {
+        kinds::Ownership::Marked => "its ownership mark",
+        _ => "tag warden:managed-by",
+    }
 }
 
 fn join_reasons(first: Option<String>, second: Option<String>) -> Option<String> {
