@@ -517,6 +517,52 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
     );
     assert!(titles(&dashboard(&cw, "bedrock-overview").await)
         .contains(&"Daily tokens (eu-west-1)".to_string()));
+
+    // Pruning: what leaves the spec and carries this project's mark is deleted; an alarm made
+    // by hand (no mark, no tag) is never touched.
+    cw.put_metric_alarm()
+        .alarm_name("hand-made")
+        .namespace("AWS/Bedrock")
+        .metric_name("Invocations")
+        .statistic(Statistic::Sum)
+        .period(300)
+        .evaluation_periods(1)
+        .threshold(1.0)
+        .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+        .send()
+        .await
+        .expect("an alarm of somebody else");
+    let smaller = SPEC
+        .replace(
+            "  anomaly_detection: [InputTokenCount, OutputTokenCount, Invocations]\n",
+            "",
+        )
+        .replace("prompt-patterns, ", "");
+    let smaller_path = cloud.write("smaller.yaml", &smaller);
+    let smaller_spec = path_str(&smaller_path);
+    let pruned = cloud
+        .warden(&["plan", "-f", smaller_spec, "--prune", "--format", "json"])
+        .expect_code(0)
+        .json();
+    let mut deleted: Vec<String> = pruned["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] == "delete")
+        .map(|c| c["address"].as_str().unwrap().to_string())
+        .collect();
+    deleted.sort();
+    assert_eq!(deleted.len(), 4 * (6 + 1), "{deleted:#?}");
+    assert!(deleted
+        .iter()
+        .all(|a| a.ends_with("-anomaly")
+            || a.ends_with("query_definition/warden/obs/prompt-patterns")));
+    cloud
+        .warden(&["apply", "-f", smaller_spec, "--prune", "--auto-approve"])
+        .expect_code(0);
+    let left = alarms(&cw).await;
+    assert_eq!(left.len(), 24 - 6 + 1, "{left:#?}");
+    assert!(left.iter().any(|a| a.alarm_name() == Some("hand-made")));
 }
 
 /// `value` pretty-printed with every object's keys in reverse order (as another serializer
