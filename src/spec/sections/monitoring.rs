@@ -603,13 +603,25 @@ impl Section for MonitoringSection {
     }
 
     fn expand(&self, scope: &Scope, out: &mut Expansion) {
-        let Some(m) = monitoring_at(scope, scope.region) else {
+        let set_anywhere = scope.spec().monitoring.is_some()
+            || scope
+                .account
+                .overrides
+                .iter()
+                .any(|o| o.monitoring.is_some());
+        if !set_anywhere {
             return;
-        };
+        }
         let source = &scope.loaded.source;
         let dir = templates_dir(scope.spec(), &source.path);
         let Ok(catalog) = Catalog::load(dir.as_deref()) else {
             return; // reported by the checks
+        };
+        if scope.target.regions.first().map(String::as_str) == Some(scope.region) {
+            expand_dashboards(scope, out, &catalog);
+        }
+        let Some(m) = monitoring_at(scope, scope.region) else {
+            return;
         };
         let region = scope.region;
         let target = scope.target;
@@ -779,45 +791,54 @@ impl Section for MonitoringSection {
                 });
             }
         }
+    }
+}
 
-        // Dashboards: once per account, in its home region, one row per governed region.
-        if target.regions.first().map(String::as_str) == Some(region) {
-            let regions: Vec<Bindings> = target
-                .regions
-                .iter()
-                .filter_map(|r| {
-                    let here = monitoring_at(scope, r)?;
-                    Some(Bindings::new(
-                        &target.id,
-                        r,
-                        &log_group_at(scope, &here, r).unwrap_or_default(),
-                    ))
-                })
-                .collect();
-            for name in Monitoring::names(&m.dashboards) {
-                let Ok(template) = catalog.dashboard(name) else {
-                    continue;
-                };
-                let body = match template.render(&regions) {
-                    Ok(text) => serde_json::from_str::<Value>(&text).unwrap_or(Value::Null),
-                    Err(e) => {
-                        out.problems
-                            .push(template_diagnostic(source, &e, "monitoring.dashboards"));
-                        continue;
-                    }
-                };
-                let mut body = body;
-                if let Some(widgets) = body["widgets"].as_array_mut() {
-                    widgets.push(marker_widget(project));
-                }
-                out.resources.push(DesiredResource {
-                    addr: addr(Kind::Dashboard, name),
-                    props: body_props(&body),
-                    depends_on: Vec::new(),
-                    origin: SourceFile::location(&name.span()),
-                });
+/// The account's dashboards, in its home region (its first region, the address's region), one
+/// row per governed region; the list of dashboards is that of the first region with monitoring,
+/// so an account whose first region skips monitoring still gets them.
+fn expand_dashboards(scope: &Scope, out: &mut Expansion, catalog: &Catalog) {
+    let target = scope.target;
+    let source = &scope.loaded.source;
+    let governed: Vec<(&str, Cow<Monitoring>)> = target
+        .regions
+        .iter()
+        .filter_map(|r| Some((r.as_str(), monitoring_at(scope, r)?)))
+        .collect();
+    let Some((_, first)) = governed.first() else {
+        return;
+    };
+    let regions: Vec<Bindings> = governed
+        .iter()
+        .map(|(r, m)| {
+            Bindings::new(
+                &target.id,
+                r,
+                &log_group_at(scope, m, r).unwrap_or_default(),
+            )
+        })
+        .collect();
+    for name in Monitoring::names(&first.dashboards) {
+        let Ok(template) = catalog.dashboard(name) else {
+            continue;
+        };
+        let mut body = match template.render(&regions) {
+            Ok(text) => serde_json::from_str::<Value>(&text).unwrap_or(Value::Null),
+            Err(e) => {
+                out.problems
+                    .push(template_diagnostic(source, &e, "monitoring.dashboards"));
+                continue;
             }
+        };
+        if let Some(widgets) = body["widgets"].as_array_mut() {
+            widgets.push(marker_widget(scope.project));
         }
+        out.resources.push(DesiredResource {
+            addr: ResourceAddr::new(&target.name, scope.region, Kind::Dashboard, name),
+            props: body_props(&body),
+            depends_on: Vec::new(),
+            origin: SourceFile::location(&name.span()),
+        });
     }
 }
 
@@ -1055,5 +1076,29 @@ mod tests {
             .last()
             .unwrap()
             .starts_with("Managed by bedrock-warden (project `p`)"));
+    }
+
+    #[test]
+    fn an_account_whose_first_region_skips_monitoring_still_gets_its_dashboard() {
+        let text = "version: 1\naccounts:\n  - name: ops\n    id: \"123456789012\"\n    regions: [us-east-1, eu-west-1]\n    overrides:\n      - regions: [us-east-1]\n        monitoring: {skip: true}\nmonitoring:\n  log_group: /g\n  dashboards: [bedrock-overview]\n";
+        let loaded = load_source(SourceFile::new("t.yaml", text), EnvMode::Lenient)
+            .unwrap_or_else(|e| panic!("{:?}", e.diagnostics));
+        let rs = expand(&loaded)
+            .unwrap_or_else(|e| panic!("{e:?}"))
+            .resources;
+        let dash: Vec<&DesiredResource> = rs
+            .iter()
+            .filter(|r| r.addr.kind == Kind::Dashboard)
+            .collect();
+        assert_eq!(dash.len(), 1, "{rs:?}");
+        assert_eq!(
+            dash[0].addr.region, "us-east-1",
+            "the account's home region"
+        );
+        let labels = dash[0].props["widget_order"].to_string();
+        assert!(
+            labels.contains("(eu-west-1)") && !labels.contains("(us-east-1)"),
+            "{labels}"
+        );
     }
 }
