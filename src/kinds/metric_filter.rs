@@ -82,6 +82,16 @@ impl ResourceKind for MetricFilterKind {
         live.clone()
     }
 
+    fn plan_note(after: &Value) -> Option<String> {
+        let dims = after["metric"]["dimensions"].as_object()?;
+        (!dims.is_empty()).then(|| {
+            format!(
+                "metric filters with dimensions ({}) publish one custom metric per distinct combination of values, each billed per metric-month; see https://aws.amazon.com/cloudwatch/pricing/",
+                dims.keys().cloned().collect::<Vec<_>>().join(", ")
+            )
+        })
+    }
+
     fn forces_replacement(path: &str) -> bool {
         path == "log_group"
     }

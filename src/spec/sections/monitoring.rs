@@ -667,6 +667,14 @@ impl Section for MonitoringSection {
                 );
                 return;
             }
+            if def.alarm_name.chars().count() > 255 {
+                out.problems.push(
+                    Diagnostic::error(source, None, format!("alarm name `{}` is longer than 255 characters", def.alarm_name))
+                        .field("monitoring")
+                        .help("shorten the alarm's `name` in its template (model ids are part of per-model names)"),
+                );
+                return;
+            }
             let mut def = def.clone();
             def.alarm_description = marked_description(&def.alarm_description, project);
             if def.alarm_description.len() > MAX_DESCRIPTION {
