@@ -104,12 +104,37 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
     let spec_path = cloud.write("monitoring.yaml", SPEC);
     let spec = path_str(&spec_path);
 
+    // An alarm of the spec's name made by hand (no mark, no tag) is adopted, shown first.
+    let cw = cloudwatch(&cloud, DIRECT_ACCOUNT, "us-east-1").await;
+    cw.put_metric_alarm()
+        .alarm_name("bedrock-invocations-spike")
+        .namespace("AWS/Bedrock")
+        .metric_name("Invocations")
+        .statistic(Statistic::Sum)
+        .period(60)
+        .evaluation_periods(1)
+        .threshold(100.0)
+        .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+        .send()
+        .await
+        .expect("a hand-made alarm");
+    let first = cloud
+        .warden(&["plan", "-f", spec, "--format", "json"])
+        .expect_code(0)
+        .json();
+    let spike_change = first["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "ops/us-east-1/metric_alarm/bedrock-invocations-spike")
+        .expect("the spike alarm");
+    assert_eq!(spike_change["action"], "adopt", "{spike_change:#}");
+
     cloud
         .warden(&["apply", "-f", spec, "--auto-approve"])
         .expect_code(0);
 
     // ops/us-east-1: every alarm of the four packs and the bands, as the templates say.
-    let cw = cloudwatch(&cloud, DIRECT_ACCOUNT, "us-east-1").await;
     let all = alarms(&cw).await;
     let names: BTreeSet<&str> = all.iter().filter_map(|a| a.alarm_name()).collect();
     let mut expected: BTreeSet<String> = BTreeSet::new();
@@ -563,6 +588,55 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
     let left = alarms(&cw).await;
     assert_eq!(left.len(), 24 - 6 + 1, "{left:#?}");
     assert!(left.iter().any(|a| a.alarm_name() == Some("hand-made")));
+    // The adopted alarm carries the mark and the ownership tag.
+    let spike = alarm(&left, "bedrock-invocations-spike");
+    assert!(spike.alarm_description().unwrap().ends_with(MARKER));
+    let tags = cw
+        .list_tags_for_resource()
+        .resource_arn(spike.alarm_arn().unwrap())
+        .send()
+        .await
+        .expect("tags");
+    assert!(tags
+        .tags()
+        .iter()
+        .any(|t| t.key() == Some("warden:managed-by") && t.value() == Some("obs")));
+
+    // Another project's mark on an alarm the spec names: an error for that address, never
+    // taken over (the alarm keeps its settings).
+    cw.put_metric_alarm()
+        .alarm_name("bedrock-invocations-spike")
+        .alarm_description("theirs\n\n[warden:managed-by=other]")
+        .namespace("AWS/Bedrock")
+        .metric_name("Invocations")
+        .statistic(Statistic::Sum)
+        .period(60)
+        .evaluation_periods(1)
+        .threshold(7.0)
+        .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+        .send()
+        .await
+        .expect("another project's alarm");
+    let run = cloud.warden(&[
+        "apply",
+        "-f",
+        smaller_spec,
+        "--auto-approve",
+        "--format",
+        "json",
+    ]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("managed by another warden project `other` (its ownership mark)"),
+        "{}",
+        run.stdout
+    );
+    let theirs = alarms(&cw).await;
+    assert_eq!(
+        alarm(&theirs, "bedrock-invocations-spike").threshold(),
+        Some(7.0)
+    );
 }
 
 /// `value` pretty-printed with every object's keys in reverse order (as another serializer
