@@ -66,7 +66,10 @@ pub fn diff_scope(
                     }
                     None => {
                         let reason = join_reasons(
-                            Some("exists but was not created by warden: apply tags it as managed by this project and brings it to the spec".into()),
+                            Some(format!("exists but was not created by warden: apply {} it as managed by this project and brings it to the spec", match want.kind().ownership() {
+                                kinds::Ownership::Marked => "marks",
+                                _ => "tags",
+                            })),
                             kinds::warnings(want.kind(), &before, &want.props),
                         );
                         changes.push(change(Action::Adopt, Some(before), reason))
