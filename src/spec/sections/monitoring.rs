@@ -264,9 +264,6 @@ impl Monitoring {
         {
             return Some("token metrics".into());
         }
-        if self.alarm_packs.as_ref().is_some_and(|q| !q.is_empty()) {
-            return Some("alarm descriptions".into());
-        }
         None
     }
 }
@@ -498,7 +495,6 @@ impl Checker<'_> {
                     .chain(m.dashboards.iter().flatten())
                     .map(|s| s.span())
                     .chain(m.token_metrics_by_caller.iter().map(|t| t.span()))
-                    .chain(m.alarm_packs.iter().flatten().map(|p| p.span()))
                     .next();
                 if let Some(at) = at {
                     self.error(
@@ -635,7 +631,13 @@ impl Section for MonitoringSection {
                 Vec::new()
             }
         };
-        let bindings = Bindings::new(&target.id, region, &log_group);
+        // Alarm descriptions may name the group; without one they say what it is.
+        let described_group = if log_group.is_empty() {
+            "the invocation log group"
+        } else {
+            log_group.as_str()
+        };
+        let bindings = Bindings::new(&target.id, region, described_group);
         let tags = scope.tags();
         let project = scope.project;
         let has_alarms = m.alarm_packs.as_ref().is_some_and(|p| !p.is_empty())
@@ -1084,6 +1086,39 @@ mod tests {
             .last()
             .unwrap()
             .starts_with("Managed by bedrock-warden (project `p`)"));
+    }
+
+    #[test]
+    fn alarm_packs_alone_need_no_log_group() {
+        let text = format!(
+            "{HEAD}monitoring:\n  notify: {{name: alerts}}\n  alarm_packs: [governance-health]\n"
+        );
+        let found = errors("t.yaml", &text);
+        assert!(found.is_empty(), "{found:#?}");
+        let loaded = load_source(SourceFile::new("t.yaml", &text), EnvMode::Lenient).unwrap();
+        let rs = expand(&loaded).unwrap().resources;
+        let cw = rs
+            .iter()
+            .find(|r| r.addr.name == "bedrock-governance-cloudwatch-delivery-failure")
+            .unwrap();
+        let description = cw.props["alarm"]["AlarmDescription"].as_str().unwrap();
+        assert!(
+            description.contains("logs to the invocation log group in"),
+            "{description}"
+        );
+    }
+
+    #[test]
+    fn queries_without_a_log_group_are_a_located_error() {
+        let text = format!("{HEAD}monitoring:\n  queries: [latest-invocations]\n");
+        let found = errors("t.yaml", &text);
+        let d = found.iter().find(|d| d.is_error()).expect("an error");
+        assert_eq!(d.position(), "t.yaml:8:13", "{d:?}");
+        assert!(
+            d.message
+                .contains("saved queries need the invocation log group"),
+            "{d:?}"
+        );
     }
 
     #[test]
