@@ -45,6 +45,23 @@ step "warden apply -f $SPEC --auto-approve"
 step "warden plan -f $SPEC --detailed-exitcode   (0 = the accounts match the spec)"
 expect_exit 0 "$WARDEN" plan -f "$SPEC" --detailed-exitcode -v
 
+step "Each account's dashboards (the console URL on AWS; here the local cloud holds them)"
+"$WARDEN" plan -f "$SPEC" --format json | "$(scripts/local-cloud.sh python)" -c '
+import json, sys
+from urllib.parse import quote
+plan = json.load(sys.stdin)
+ids = {a["name"]: a["id"] for a in plan["accounts"]}
+shown = 0
+for change in plan["changes"]:
+    account, region, kind, name = change["address"].split("/", 3)
+    if kind == "dashboard":
+        shown += 1
+        account_id = ids.get(account, "?")
+        print(f"{account} ({account_id}): https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#dashboards/dashboard/{quote(name)}")
+if not shown:
+    print("(this spec has no monitoring dashboards)")
+'
+
 step "Behind the tool's back: retention of /aws/bedrock/invocations set to 30 days with boto3"
 "$(scripts/local-cloud.sh python)" - <<'PY'
 import boto3

@@ -56,7 +56,7 @@ fn converges(spec: &str, resources: u64) {
 
 #[test]
 fn quickstart_converges() {
-    converges("examples/quickstart.yaml", 7);
+    converges("examples/quickstart.yaml", 27);
 }
 
 #[test]
@@ -66,7 +66,7 @@ fn event_forwarding_converges() {
 
 #[test]
 fn multi_account_converges() {
-    converges("examples/multi-account.yaml", 47);
+    converges("examples/multi-account.yaml", 179);
 }
 
 #[test]
@@ -88,7 +88,7 @@ fn markdown_plan_is_a_pull_request_summary() {
         md.stdout
     );
     assert!(
-        md.stdout.contains("| 6 | 0 | 1 | 0 | 0 | 0 |"),
+        md.stdout.contains("| 26 | 0 | 1 | 0 | 0 | 0 |"),
         "{}",
         md.stdout
     );
@@ -222,7 +222,7 @@ fn help_teaches_the_commands_and_parallelism_changes_only_speed() {
     };
     let (one_at_a_time, calls_one) = actions("1");
     let (all_at_once, calls_all) = actions("16");
-    assert_eq!(one_at_a_time.len(), 47);
+    assert_eq!(one_at_a_time.len(), 179);
     assert_eq!(one_at_a_time, all_at_once);
     assert_eq!(
         calls_one, calls_all,

@@ -257,6 +257,17 @@ impl AccountSession {
         aws_sdk_sqs::Client::from_conf(conf)
     }
 
+    /// CloudWatch (alarms, dashboards): Smithy RPC v2 CBOR in the latest SDK.
+    pub fn cloudwatch(&self, region: &str) -> aws_sdk_cloudwatch::Client {
+        let conf = aws_sdk_cloudwatch::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .retry_partition(partition("cloudwatch", &self.account_id))
+            .interceptor(self.counter.clone())
+            .interceptor(endpoint::NameEndpoint)
+            .build();
+        aws_sdk_cloudwatch::Client::from_conf(conf)
+    }
+
     /// SNS: notification topics for alarms and EventBridge rules.
     pub fn sns(&self, region: &str) -> aws_sdk_sns::Client {
         let conf = aws_sdk_sns::config::Builder::from(&self.config)

@@ -3,6 +3,8 @@
 
 pub mod account_data_protection;
 pub mod cloudtrail_trail;
+pub mod composite_alarm;
+pub mod dashboard;
 pub mod event_api_destination;
 pub mod event_bus;
 pub mod event_connection;
@@ -11,6 +13,9 @@ pub mod iam_role;
 pub mod invocation_logging;
 pub mod kind;
 pub mod log_group;
+pub mod metric_alarm;
+pub mod metric_filter;
+pub mod query_definition;
 pub mod s3_bucket;
 pub mod sns_topic;
 pub mod sqs_queue;
@@ -195,6 +200,11 @@ registry! {
     SqsQueue => sqs_queue::SqsQueueKind,
     EventRule => event_rule::EventRuleKind,
     EventBus => event_bus::EventBusKind,
+    MetricAlarm => metric_alarm::MetricAlarmKind,
+    CompositeAlarm => composite_alarm::CompositeAlarmKind,
+    Dashboard => dashboard::DashboardKind,
+    QueryDefinition => query_definition::QueryDefinitionKind,
+    MetricFilter => metric_filter::MetricFilterKind,
     SnsTopic => sns_topic::SnsTopicKind,
     #[cfg(test)]
     TestThing => test_kind::TestKind<false>,

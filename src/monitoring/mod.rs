@@ -18,7 +18,7 @@ mod queries;
 mod tests;
 
 pub use alarms::{
-    AlarmDefinition, AlarmPack, AlarmScope, CompositeDefinition, MetricQuery, Threshold,
+    AlarmDefinition, AlarmPack, AlarmScope, CompositeDefinition, MetricQuery, MetricStat, Threshold,
 };
 pub use catalog::{Catalog, CatalogError, Origin, TemplateKind, BUILTIN};
 pub use dashboards::{check_dashboard_body, DashboardTemplate};

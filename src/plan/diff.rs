@@ -66,7 +66,10 @@ pub fn diff_scope(
                     }
                     None => {
                         let reason = join_reasons(
-                            Some("exists but was not created by warden: apply tags it as managed by this project and brings it to the spec".into()),
+                            Some(format!("exists but was not created by warden: apply {} it as managed by this project and brings it to the spec", match want.kind().ownership() {
+                                kinds::Ownership::Marked => "marks",
+                                _ => "tags",
+                            })),
                             kinds::warnings(want.kind(), &before, &want.props),
                         );
                         changes.push(change(Action::Adopt, Some(before), reason))
@@ -76,7 +79,8 @@ pub fn diff_scope(
                         region: Some(want.addr.region.clone()),
                         address: Some(want.addr.clone()),
                         message: format!(
-                            "managed by another warden project `{other}` (tag warden:managed-by); remove it from one of the two specs"
+                            "managed by another warden project `{other}` ({}); remove it from one of the two specs",
+                            owner_mark(want.kind())
                         ),
                     }),
                 }
@@ -115,6 +119,14 @@ pub fn diff_scope(
         }
     }
     (changes, errors)
+}
+
+/// Where a kind records its owner, for messages.
+fn owner_mark(kind: Kind) -> &'static str {
+    match kind.ownership() {
+        kinds::Ownership::Marked => "its ownership mark",
+        _ => "tag warden:managed-by",
+    }
 }
 
 fn join_reasons(first: Option<String>, second: Option<String>) -> Option<String> {

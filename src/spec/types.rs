@@ -47,6 +47,13 @@ pub struct Spec {
     /// EventBridge rules written out: name, pattern, targets (an SNS topic or Dynatrace).
     #[serde(default)]
     pub event_rules: Vec<super::sections::event_rules::EventRuleSpec>,
+    /// Alarms, anomaly bands, dashboards, saved queries and token metrics from templates.
+    #[serde(default)]
+    pub monitoring: Option<super::sections::monitoring::Monitoring>,
+    /// A directory (relative to this file) of your own templates: `alarms/*.yaml`,
+    /// `dashboards/*.json`, `queries/*.yaml`; a file named like a built-in one replaces it.
+    #[serde(default)]
+    pub templates_dir: Option<Sp<String>>,
 }
 
 /// Settings applied everywhere.
@@ -114,4 +121,7 @@ pub struct Override {
     /// Rules merged by name onto the baseline's (a rule given replaces it; `skip: true` removes it).
     #[serde(default)]
     pub event_rules: Vec<super::sections::event_rules::EventRuleSpec>,
+    /// Monitoring fields that replace the baseline's here (`skip: true`: none).
+    #[serde(default)]
+    pub monitoring: Option<super::sections::monitoring::Monitoring>,
 }

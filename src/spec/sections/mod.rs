@@ -11,6 +11,7 @@ pub mod event_rules;
 pub mod invocation_logging;
 pub mod log_groups;
 mod merge;
+pub mod monitoring;
 pub mod notify;
 
 use std::collections::BTreeMap;
@@ -34,6 +35,7 @@ pub const SECTIONS: &[&dyn Section] = &[
     &cloudtrail::CloudTrailSection,
     &event_forwarding::EventForwardingSection,
     &event_rules::EventRulesSection,
+    &monitoring::MonitoringSection,
 ];
 
 /// A spec section: checked offline, merged with overrides, expanded per account and region.
