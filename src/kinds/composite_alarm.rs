@@ -18,6 +18,7 @@ impl ResourceKind for CompositeAlarmKind {
     const KIND: Kind = Kind::CompositeAlarm;
     const NAME: &'static str = "composite_alarm";
     const RANK: u8 = 8;
+    const CONTROL: &'static str = "alarms";
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Marked;
     const DISCOVERS: bool = true;

@@ -26,6 +26,7 @@ impl ResourceKind for DashboardKind {
     const KIND: Kind = Kind::Dashboard;
     const NAME: &'static str = "dashboard";
     const RANK: u8 = 9;
+    const CONTROL: &'static str = "dashboards";
     const PLACEMENT: Placement = Placement::Account;
     const OWNERSHIP: Ownership = Ownership::Marked;
     type Client = Client;

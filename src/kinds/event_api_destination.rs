@@ -76,6 +76,7 @@ impl ResourceKind for EventApiDestinationKind {
     const KIND: Kind = Kind::EventApiDestination;
     const NAME: &'static str = "event_api_destination";
     const RANK: u8 = 2;
+    const CONTROL: &'static str = "event forwarding";
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Marked;
     type Client = Client;

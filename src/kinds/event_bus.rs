@@ -74,6 +74,7 @@ impl ResourceKind for EventBusKind {
     const KIND: Kind = Kind::EventBus;
     const NAME: &'static str = "event_bus";
     const RANK: u8 = 0;
+    const CONTROL: &'static str = "event forwarding";
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Tagged;
     type Client = Client;

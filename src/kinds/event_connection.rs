@@ -177,6 +177,7 @@ impl ResourceKind for EventConnectionKind {
     const KIND: Kind = Kind::EventConnection;
     const NAME: &'static str = "event_connection";
     const RANK: u8 = 1;
+    const CONTROL: &'static str = "event forwarding";
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Marked;
     const NOTES_MANAGED: bool = true;

@@ -359,6 +359,7 @@ impl ResourceKind for EventRuleKind {
     const KIND: Kind = Kind::EventRule;
     const NAME: &'static str = "event_rule";
     const RANK: u8 = 6;
+    const CONTROL: &'static str = "event rules";
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Tagged;
     const DISCOVERS: bool = true;

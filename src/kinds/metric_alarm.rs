@@ -37,6 +37,7 @@ impl ResourceKind for MetricAlarmKind {
     const KIND: Kind = Kind::MetricAlarm;
     const NAME: &'static str = "metric_alarm";
     const RANK: u8 = 7;
+    const CONTROL: &'static str = "alarms";
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Marked;
     const DISCOVERS: bool = true;

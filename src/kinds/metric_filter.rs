@@ -32,6 +32,7 @@ impl ResourceKind for MetricFilterKind {
     const KIND: Kind = Kind::MetricFilter;
     const NAME: &'static str = "metric_filter";
     const RANK: u8 = 6;
+    const CONTROL: &'static str = "token metrics";
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Marked;
     type Client = Client;

@@ -33,6 +33,7 @@ impl ResourceKind for QueryDefinitionKind {
     const KIND: Kind = Kind::QueryDefinition;
     const NAME: &'static str = "query_definition";
     const RANK: u8 = 6;
+    const CONTROL: &'static str = "saved queries";
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Marked;
     const DISCOVERS: bool = true;

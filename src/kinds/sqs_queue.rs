@@ -61,6 +61,7 @@ impl ResourceKind for SqsQueueKind {
     const KIND: Kind = Kind::SqsQueue;
     const NAME: &'static str = "sqs_queue";
     const RANK: u8 = 0;
+    const CONTROL: &'static str = "event forwarding";
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Tagged;
     type Client = Client;
