@@ -63,9 +63,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Spec file.
+    /// Spec file (default: `warden.yaml` in the working directory).
     #[arg(short = 'f', long = "file", value_name = "SPEC")]
-    pub file: String,
+    pub file: Option<String>,
     /// Output format (json lists every finding with file, line, column and field).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -101,9 +101,9 @@ fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// Spec file.
+    /// Spec file (default: `warden.yaml` in the working directory).
     #[arg(short = 'f', long = "file", value_name = "SPEC")]
-    pub file: String,
+    pub file: Option<String>,
     /// Save the plan (JSON) for `warden apply PLAN`.
     #[arg(long, value_name = "PLAN")]
     pub out: Option<PathBuf>,
@@ -123,7 +123,8 @@ pub struct PlanArgs {
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    /// Spec file: plan now and apply.
+    /// Spec file: plan now and apply (default, without PLAN: `warden.yaml` in the working
+    /// directory).
     #[arg(
         short = 'f',
         long = "file",
@@ -161,9 +162,9 @@ pub enum ApplyFormat {
 
 #[derive(Debug, Args)]
 pub struct DriftArgs {
-    /// Spec file.
+    /// Spec file (default: `warden.yaml` in the working directory).
     #[arg(short = 'f', long = "file", value_name = "SPEC")]
-    pub file: String,
+    pub file: Option<String>,
     /// Also report resources this project manages that are no longer in the spec.
     #[arg(long)]
     pub prune: bool,

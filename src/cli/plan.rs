@@ -1,6 +1,6 @@
 //! `warden plan`: read live state, show the differences, optionally save the plan.
 
-use super::common::{cloud_context, load_for_aws_with_source, print_stdout, progress};
+use super::common::{cloud_context, load_for_aws_with_source, print_stdout, progress, spec_path};
 use super::{PlanArgs, ScopeArgs};
 use crate::error::{Outcome, WardenError};
 use crate::plan::build::{build_plan, PlanOptions};
@@ -10,7 +10,8 @@ use crate::render::{self, Mode};
 use crate::spec::SourceFile;
 
 pub async fn run(args: &PlanArgs, verbose: bool) -> Result<Outcome, WardenError> {
-    let (plan, source) = plan_with_source(&args.file, &args.scope, args.prune).await?;
+    let file = spec_path(args.file.as_deref())?;
+    let (plan, source) = plan_with_source(&file, &args.scope, args.prune).await?;
     if let Some(path) = &args.out {
         saved::save(&plan, &source.text, path)?;
         eprintln!(

@@ -135,6 +135,20 @@ impl LocalCloud {
         Run::from(child.wait_with_output().expect("wait for script"))
     }
 
+    /// Runs `warden` against this cloud in `dir` (e.g. to find its `warden.yaml`), without a
+    /// terminal.
+    pub fn warden_in(&self, dir: &Path, args: &[&str]) -> Run {
+        let output = self
+            .command(env!("CARGO_BIN_EXE_warden"))
+            .current_dir(dir)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run warden");
+        Run::from(output)
+    }
+
     pub fn warden_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let output = self
             .command(env!("CARGO_BIN_EXE_warden"))
