@@ -3,6 +3,7 @@
 mod apply;
 mod common;
 mod drift;
+pub mod init;
 mod plan;
 mod schema;
 mod validate;
@@ -59,6 +60,30 @@ pub enum Command {
     Drift(DriftArgs),
     /// Print the JSON Schema of the spec (for editors and yaml-language-server).
     Schema,
+    /// Write a commented starter spec (warden.yaml) for the account your credentials belong to.
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the spec.
+    #[arg(long, value_name = "PATH", default_value = "warden.yaml")]
+    pub out: Option<PathBuf>,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+    /// Ask nothing (CI, scripts): the flags and their defaults decide.
+    #[arg(long)]
+    pub non_interactive: bool,
+    /// Project name: the ownership scope of what warden creates.
+    #[arg(long, default_value = "bedrock-governance")]
+    pub project: String,
+    /// The account's name in addresses and `--account`.
+    #[arg(long, default_value = "sandbox")]
+    pub account_name: String,
+    /// Region to govern; repeatable (default: the AWS configuration's region, else us-east-1).
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -196,5 +221,6 @@ pub async fn run(cli: Cli) -> Result<Outcome, WardenError> {
         Command::Apply(args) => apply::run(&args, cli.verbose).await,
         Command::Drift(args) => drift::run(&args, cli.verbose).await,
         Command::Schema => schema::run(),
+        Command::Init(args) => init::run(&args).await,
     }
 }
