@@ -164,3 +164,160 @@ fn init_writes_a_starter_spec_that_plans_applies_and_replans_empty() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destroy_deletes_only_what_the_project_owns_and_keeps_buckets_with_objects() {
+    let cloud = LocalCloud::start();
+    let dir = cloud.workdir.path();
+    let account = common::DIRECT_ACCOUNT;
+    cloud
+        .warden_in(dir, &["init", "--non-interactive", "--project", "sandbox"])
+        .expect_code(0);
+    cloud
+        .warden_in(dir, &["apply", "--auto-approve"])
+        .expect_code(0);
+    // Somebody else's log group in the same account and region, and a log in the bucket.
+    let logs = cloud.logs(account, "us-east-1").await;
+    logs.create_log_group()
+        .log_group_name("/team/other")
+        .send()
+        .await
+        .unwrap();
+    let s3 = cloud.s3(account, "us-east-1").await;
+    let bucket = format!("bedrock-logs-{account}-us-east-1");
+    s3.put_object()
+        .bucket(&bucket)
+        .key("invocations/log.json.gz")
+        .body(b"{}".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+
+    // Not on a terminal and no --auto-approve: refused, nothing deleted.
+    let run = cloud.warden_in(dir, &["destroy"]).expect_code(1);
+    assert!(run.stderr.contains("--auto-approve"), "{}", run.stderr);
+    assert!(
+        common::group_state(&logs, account, "us-east-1", "/aws/bedrock/invocations")
+            .await
+            .is_some()
+    );
+
+    // The bucket with an object is reported and kept (exit 3); the rest goes, in reverse order.
+    let run = cloud
+        .warden_in(dir, &["destroy", "--auto-approve"])
+        .expect_code(3);
+    assert!(
+        run.stdout.contains(&format!(
+            "s3_bucket/{bucket} holds 1 object: not emptied and not deleted (pass --force-delete-bucket-contents"
+        )),
+        "{}",
+        run.stdout
+    );
+    let position = |needle: &str| {
+        run.stdout
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} not in:\n{}", run.stdout))
+    };
+    assert!(
+        position("invocation_logging/default") < position("log_group//aws/bedrock/invocations")
+    );
+    assert!(position("cloudtrail_trail/bedrock-audit") < position("s3_bucket/bedrock-audit-"));
+    for group in [
+        "/aws/bedrock/invocations",
+        "/aws/bedrock/data-protection-findings",
+    ] {
+        assert!(
+            common::group_state(&logs, account, "us-east-1", group)
+                .await
+                .is_none(),
+            "{group}"
+        );
+    }
+    assert!(
+        common::group_state(&logs, account, "us-east-1", "/team/other")
+            .await
+            .is_some()
+    );
+    let config = cloud
+        .bedrock(account, "us-east-1")
+        .await
+        .get_model_invocation_logging_configuration()
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        config
+            .logging_config()
+            .is_none_or(|c| c.cloud_watch_config().is_none() && c.s3_config().is_none()),
+        "{config:?}"
+    );
+    let iam = cloud.iam(account).await;
+    let roles = iam.list_roles().send().await.unwrap();
+    assert!(
+        roles
+            .roles()
+            .iter()
+            .all(|r| !r.role_name().starts_with("warden-")),
+        "{:?}",
+        roles
+            .roles()
+            .iter()
+            .map(|r| r.role_name())
+            .collect::<Vec<_>>()
+    );
+    let trails = aws_sdk_cloudtrail::Client::new(&cloud.sdk(account, "us-east-1").await)
+        .describe_trails()
+        .send()
+        .await
+        .unwrap();
+    assert!(trails.trail_list().is_empty(), "{trails:?}\n{}", run.stdout);
+    let buckets: Vec<String> = s3
+        .list_buckets()
+        .send()
+        .await
+        .unwrap()
+        .buckets()
+        .iter()
+        .filter_map(|b| b.name().map(str::to_string))
+        .collect();
+    assert_eq!(buckets, vec![bucket.clone()]);
+
+    // Told to, it empties the bucket and deletes it.
+    let run = cloud
+        .warden_in(
+            dir,
+            &[
+                "destroy",
+                "--auto-approve",
+                "--force-delete-bucket-contents",
+            ],
+        )
+        .expect_code(0);
+    assert!(run.stdout.contains("emptied first"), "{}", run.stdout);
+    assert!(s3.list_buckets().send().await.unwrap().buckets().is_empty());
+    // Nothing of the project is left: a plan creates everything again, and /team/other stays.
+    cloud
+        .warden_in(dir, &["destroy", "--auto-approve"])
+        .expect_code(0);
+    let plan = cloud
+        .warden_in(dir, &["plan", "--format", "json"])
+        .expect_code(0)
+        .json();
+    assert!(
+        plan["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["action"] == "create"
+                || c["address"]
+                    .as_str()
+                    .unwrap()
+                    .contains("invocation_logging")),
+        "{plan:#}"
+    );
+    assert!(
+        common::group_state(&logs, account, "us-east-1", "/team/other")
+            .await
+            .is_some()
+    );
+}

@@ -2,6 +2,7 @@
 
 mod apply;
 mod common;
+mod destroy;
 mod drift;
 pub mod init;
 mod plan;
@@ -62,6 +63,30 @@ pub enum Command {
     Schema,
     /// Write a commented starter spec (warden.yaml) for the account your credentials belong to.
     Init(InitArgs),
+    /// Delete everything the spec's project owns in the selected accounts and regions.
+    Destroy(DestroyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Spec file (default: `warden.yaml` in the working directory).
+    #[arg(short = 'f', long = "file", value_name = "SPEC")]
+    pub file: Option<String>,
+    /// Do not ask for confirmation (required when not on a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Empty buckets that still hold objects, then delete them (otherwise they are reported
+    /// and kept).
+    #[arg(long)]
+    pub force_delete_bucket_contents: bool,
+    /// How long to wait for an apply of this project to release an account and region.
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = humantime::parse_duration)]
+    pub lease_wait: std::time::Duration,
+    /// Output format: `text`, or `json` (one document `{plan, report}` on stdout).
+    #[arg(long, value_enum, default_value_t = ApplyFormat::Text)]
+    pub format: ApplyFormat,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -222,5 +247,6 @@ pub async fn run(cli: Cli) -> Result<Outcome, WardenError> {
         Command::Drift(args) => drift::run(&args, cli.verbose).await,
         Command::Schema => schema::run(),
         Command::Init(args) => init::run(&args).await,
+        Command::Destroy(args) => destroy::run(&args, cli.verbose).await,
     }
 }
