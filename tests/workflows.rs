@@ -321,3 +321,77 @@ async fn destroy_deletes_only_what_the_project_owns_and_keeps_buckets_with_objec
             .is_some()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sarif_drift_results_point_at_the_spec_line_that_declares_the_resource() {
+    let cloud = LocalCloud::start();
+    let spec = cloud.write("warden.yaml", SMALL_SPEC);
+    let spec = common::path_str(&spec);
+    cloud
+        .warden(&["apply", "-f", spec, "--auto-approve"])
+        .expect_code(0);
+    let clean = cloud
+        .warden(&["drift", "-f", spec, "--format", "sarif"])
+        .expect_code(0)
+        .json();
+    assert_eq!(clean["version"], "2.1.0");
+    assert_eq!(clean["runs"][0]["results"], serde_json::json!([]));
+    // Changed behind warden's back: one result, a warning, at the line of `/wf/one`.
+    cloud
+        .logs(common::DIRECT_ACCOUNT, "us-east-1")
+        .await
+        .put_retention_policy()
+        .log_group_name("/wf/one")
+        .retention_in_days(7)
+        .send()
+        .await
+        .unwrap();
+    let log = cloud
+        .warden(&["drift", "-f", spec, "--format", "sarif"])
+        .expect_code(2)
+        .json();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{log:#}");
+    let (line, column) = SMALL_SPEC
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| l.find("/wf/one").map(|c| (i + 1, c + 1)))
+        .unwrap();
+    let location = &results[0]["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], spec);
+    assert_eq!(
+        location["region"],
+        serde_json::json!({"startLine": line, "startColumn": column})
+    );
+    assert_eq!(results[0]["ruleId"], "drifted");
+    assert_eq!(results[0]["level"], "warning");
+    assert!(
+        results[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("retention_days: 7 → 30"),
+        "{log:#}"
+    );
+    // plan speaks of changes (notes), with the same location.
+    let plan = cloud
+        .warden(&[
+            "plan",
+            "-f",
+            spec,
+            "--format",
+            "sarif",
+            "--detailed-exitcode",
+        ])
+        .expect_code(2)
+        .json();
+    assert_eq!(plan["runs"][0]["results"][0]["ruleId"], "update");
+    assert_eq!(
+        plan["runs"][0]["results"][0]["locations"],
+        results[0]["locations"]
+    );
+    // validate has no SARIF: said so, not silently text.
+    let run = cloud
+        .warden(&["validate", "-f", spec, "--format", "sarif"])
+        .expect_code(1);
+    assert!(run.stderr.contains("no SARIF"), "{}", run.stderr);
+}

@@ -6,12 +6,15 @@ use crate::error::{Outcome, WardenError};
 use crate::plan::build::{build_plan, PlanOptions};
 use crate::plan::read::Reader;
 use crate::plan::{saved, Plan};
-use crate::render::{self, Mode};
-use crate::spec::SourceFile;
+use std::collections::HashMap;
+
+use crate::model::ResourceAddr;
+use crate::render::{self, Format, Mode};
+use crate::spec::{Location, SourceFile};
 
 pub async fn run(args: &PlanArgs, verbose: bool) -> Result<Outcome, WardenError> {
     let file = spec_path(args.file.as_deref())?;
-    let (plan, source) = plan_with_source(&file, &args.scope, args.prune).await?;
+    let (plan, source, origins) = plan_with_source(&file, &args.scope, args.prune).await?;
     if let Some(path) = &args.out {
         saved::save(&plan, &source.text, path)?;
         eprintln!(
@@ -20,19 +23,31 @@ pub async fn run(args: &PlanArgs, verbose: bool) -> Result<Outcome, WardenError>
             path.display()
         );
     }
-    print_stdout(&render::plan(&plan, args.format, Mode::Plan, verbose))?;
+    print_stdout(&shown(&plan, args.format, Mode::Plan, verbose, &origins))?;
     outcome(&plan, args.detailed_exitcode)
 }
 
-/// Loads the spec, reads every scope it names (progress on a terminal) and builds the plan.
+/// Where each desired resource is declared in the spec (for SARIF results).
+pub type Origins = HashMap<ResourceAddr, Location>;
+
+/// The plan in the chosen format; SARIF results are located with `origins`.
+pub fn shown(plan: &Plan, format: Format, mode: Mode, verbose: bool, origins: &Origins) -> String {
+    match format {
+        Format::Sarif => render::sarif::plan(plan, mode, origins),
+        other => render::plan(plan, other, mode, verbose),
+    }
+}
+
+/// Loads the spec, reads every scope it names (progress on a terminal) and builds the plan,
+/// with where each resource is declared.
 pub async fn plan_from_spec(
     file: &str,
     scope: &ScopeArgs,
     prune: bool,
-) -> Result<Plan, WardenError> {
+) -> Result<(Plan, Origins), WardenError> {
     plan_with_source(file, scope, prune)
         .await
-        .map(|(plan, _)| plan)
+        .map(|(plan, _, origins)| (plan, origins))
 }
 
 /// The same, with the spec text as read (`${env:…}` unresolved), which `--out` saves.
@@ -40,7 +55,7 @@ async fn plan_with_source(
     file: &str,
     scope: &ScopeArgs,
     prune: bool,
-) -> Result<(Plan, SourceFile), WardenError> {
+) -> Result<(Plan, SourceFile, Origins), WardenError> {
     let (desired, source) = load_for_aws_with_source(file, scope)?;
     let ctx = cloud_context(scope).await;
     let bars = progress(desired.accounts.len(), "reading");
@@ -55,7 +70,16 @@ async fn plan_with_source(
         prune,
         spec_file: file.to_string(),
     };
-    Ok((build_plan(&reader, &desired, &options).await, source))
+    let origins: Origins = desired
+        .resources
+        .iter()
+        .filter_map(|r| r.origin.clone().map(|o| (r.addr.clone(), o)))
+        .collect();
+    Ok((
+        build_plan(&reader, &desired, &options).await,
+        source,
+        origins,
+    ))
 }
 
 /// Exit semantics shared by plan and drift: an error when no account and region could be

@@ -9,6 +9,12 @@ use crate::render::Format;
 use crate::spec::{self, EnvMode};
 
 pub fn run(args: &ValidateArgs) -> Result<Outcome, WardenError> {
+    if args.format == Format::Sarif {
+        return Err(crate::error::WardenError::usage(
+            "validate has no SARIF output (plan and drift have)",
+            Some("use --format json for machine-readable findings"),
+        ));
+    }
     let file = spec_path(args.file.as_deref())?;
     let loaded = spec::load(&file, EnvMode::Lenient);
     let shown = spec::shown_path(&file);

@@ -4,6 +4,7 @@
 pub mod apply_report;
 pub mod markdown;
 pub mod progress;
+pub mod sarif;
 pub mod style;
 pub mod text;
 pub mod value;
@@ -16,6 +17,8 @@ pub enum Format {
     Text,
     Json,
     Markdown,
+    /// SARIF 2.1.0 (plan and drift): results located at the spec lines, for code scanning.
+    Sarif,
 }
 
 /// Plan or drift wording.
@@ -31,6 +34,9 @@ pub fn plan(plan: &Plan, format: Format, mode: Mode, verbose: bool) -> String {
         Format::Text => text::plan(plan, mode, verbose),
         Format::Json => json(plan),
         Format::Markdown => markdown::plan(plan, mode),
+        // Without the spec's positions every result points at line 1; `plan` and `drift`
+        // call `sarif::plan` with them.
+        Format::Sarif => sarif::plan(plan, mode, &Default::default()),
     }
 }
 
