@@ -73,7 +73,7 @@ async fn plan_with_source(
     let origins: Origins = desired
         .resources
         .iter()
-        .filter_map(|r| r.origin.clone().map(|o| (r.addr.clone(), o)))
+        .filter_map(|r| r.origin.map(|o| (r.addr.clone(), o)))
         .collect();
     Ok((
         build_plan(&reader, &desired, &options).await,
