@@ -5,6 +5,7 @@ mod common;
 mod destroy;
 mod drift;
 pub mod init;
+mod permissions;
 mod plan;
 mod schema;
 mod validate;
@@ -65,6 +66,34 @@ pub enum Command {
     Init(InitArgs),
     /// Delete everything the spec's project owns in the selected accounts and regions.
     Destroy(DestroyArgs),
+    /// Print the least-privilege IAM policy for running warden on a spec (offline), or with
+    /// --onboarding the role a governed account deploys.
+    Permissions(PermissionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PermissionsArgs {
+    /// Spec file (default: `warden.yaml` in the working directory).
+    #[arg(short = 'f', long = "file", value_name = "SPEC")]
+    pub file: Option<String>,
+    /// Only what plan and drift need (no writes).
+    #[arg(long)]
+    pub read_only: bool,
+    /// Print the role a governed account deploys (CloudFormation, StackSets-ready): trusted by
+    /// the operations account with the external id, carrying the policy. Narrow the account
+    /// with --account (default: the first reached by a role).
+    #[arg(long)]
+    pub onboarding: bool,
+    /// With --onboarding: plain JSON (role name, trust policy, inline policy) instead of
+    /// CloudFormation.
+    #[arg(long, requires = "onboarding")]
+    pub plain: bool,
+    /// With --onboarding: the account that runs warden (default: the spec's account without
+    /// role_arn).
+    #[arg(long, value_name = "ID", requires = "onboarding")]
+    pub operations_account: Option<String>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -248,5 +277,6 @@ pub async fn run(cli: Cli) -> Result<Outcome, WardenError> {
         Command::Schema => schema::run(),
         Command::Init(args) => init::run(&args).await,
         Command::Destroy(args) => destroy::run(&args, cli.verbose).await,
+        Command::Permissions(args) => permissions::run(&args),
     }
 }
