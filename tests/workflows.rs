@@ -395,3 +395,170 @@ async fn sarif_drift_results_point_at_the_spec_line_that_declares_the_resource()
         .expect_code(1);
     assert!(run.stderr.contains("no SARIF"), "{}", run.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_of_a_console_setup_plans_only_adopt() {
+    let cloud = LocalCloud::start();
+    let dir = cloud.workdir.path();
+    let account = common::DIRECT_ACCOUNT;
+    // What someone clicked together in the console.
+    let logs = cloud.logs(account, "us-east-1").await;
+    for group in [
+        "/aws/bedrock/invocations",
+        "/aws/bedrock/findings",
+        "/other/app",
+    ] {
+        logs.create_log_group()
+            .log_group_name(group)
+            .send()
+            .await
+            .unwrap();
+    }
+    logs.put_retention_policy()
+        .log_group_name("/aws/bedrock/invocations")
+        .retention_in_days(90)
+        .send()
+        .await
+        .unwrap();
+    let ids = r#"["arn:aws:dataprotection::aws:data-identifier/EmailAddress","arn:aws:dataprotection::aws:data-identifier/AwsSecretKey"]"#;
+    let document = format!(
+        r#"{{"Name":"console-policy","Version":"2021-06-01","Statement":[
+            {{"Sid":"audit","DataIdentifier":{ids},"Operation":{{"Audit":{{"FindingsDestination":{{"CloudWatchLogs":{{"LogGroup":"/aws/bedrock/findings"}}}}}}}}}},
+            {{"Sid":"redact","DataIdentifier":{ids},"Operation":{{"Deidentify":{{"MaskConfig":{{}}}}}}}}]}}"#
+    );
+    logs.put_data_protection_policy()
+        .log_group_identifier("/aws/bedrock/invocations")
+        .policy_document(&document)
+        .send()
+        .await
+        .unwrap();
+    let account_document = document.replace("console-policy", "account-policy");
+    logs.put_account_policy()
+        .policy_name("account-policy")
+        .policy_type(aws_sdk_cloudwatchlogs::types::PolicyType::DataProtectionPolicy)
+        .policy_document(&account_document)
+        .send()
+        .await
+        .unwrap();
+    let iam = cloud.iam(account).await;
+    iam.create_role()
+        .role_name("console-bedrock-logging")
+        .assume_role_policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"bedrock.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    let s3 = cloud.s3(account, "us-east-1").await;
+    s3.create_bucket()
+        .bucket("console-bedrock-logs")
+        .send()
+        .await
+        .unwrap();
+    use aws_sdk_bedrock::types::{CloudWatchConfig, LoggingConfig, S3Config};
+    cloud
+        .bedrock(account, "us-east-1")
+        .await
+        .put_model_invocation_logging_configuration()
+        .logging_config(
+            LoggingConfig::builder()
+                .cloud_watch_config(
+                    CloudWatchConfig::builder()
+                        .log_group_name("/aws/bedrock/invocations")
+                        .role_arn(format!(
+                            "arn:aws:iam::{account}:role/console-bedrock-logging"
+                        ))
+                        .build()
+                        .unwrap(),
+                )
+                .s3_config(
+                    S3Config::builder()
+                        .bucket_name("console-bedrock-logs")
+                        .key_prefix("bedrock")
+                        .build()
+                        .unwrap(),
+                )
+                .text_data_delivery_enabled(true)
+                .image_data_delivery_enabled(false)
+                .embedding_data_delivery_enabled(true)
+                .video_data_delivery_enabled(false)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let run = cloud
+        .warden_in(
+            dir,
+            &["import", "--region", "us-east-1", "--project", "adopted"],
+        )
+        .expect_code(0);
+    assert!(
+        run.stdout
+            .contains("2 log group(s), invocation logging, the account data-protection policy"),
+        "{}",
+        run.stdout
+    );
+    let text = std::fs::read_to_string(dir.join("warden.yaml")).unwrap();
+    assert!(
+        !text.contains("/other/app") && text.contains("retention_days: 90"),
+        "{text}"
+    );
+    // Planning it right after: only adopt (the ownership tag), nothing to update.
+    let plan = cloud
+        .warden_in(dir, &["plan", "--format", "json"])
+        .expect_code(0)
+        .json();
+    assert!(plan["errors"].as_array().unwrap().is_empty(), "{plan:#}");
+    let pending: Vec<(String, String)> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] != "no-op")
+        .map(|c| {
+            (
+                c["action"].as_str().unwrap().to_string(),
+                c["address"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pending,
+        [
+            (
+                "adopt".to_string(),
+                "main/us-east-1/log_group//aws/bedrock/findings".to_string()
+            ),
+            (
+                "adopt".to_string(),
+                "main/us-east-1/log_group//aws/bedrock/invocations".to_string()
+            ),
+        ],
+        "{text}\n{plan:#}"
+    );
+    for change in plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] == "adopt")
+    {
+        let fields: Vec<&str> = change["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["tags.warden:managed-by"], "{change:#}");
+    }
+    cloud
+        .warden_in(dir, &["apply", "--auto-approve"])
+        .expect_code(0);
+    cloud
+        .warden_in(dir, &["plan", "--detailed-exitcode"])
+        .expect_code(0);
+    // Never overwrites without --force.
+    cloud
+        .warden_in(dir, &["import", "--region", "us-east-1"])
+        .expect_code(1);
+}

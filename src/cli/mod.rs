@@ -4,6 +4,7 @@ mod apply;
 mod common;
 mod destroy;
 mod drift;
+pub mod import;
 pub mod init;
 mod permissions;
 mod plan;
@@ -69,6 +70,34 @@ pub enum Command {
     /// Print the least-privilege IAM policy for running warden on a spec (offline), or with
     /// --onboarding the role a governed account deploys.
     Permissions(PermissionsArgs),
+    /// Write a spec describing what is live in your account and region (to adopt it).
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The account to read: must be the one your credentials belong to (a check).
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// The region to read (default: the AWS configuration's region).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Where to write the spec.
+    #[arg(long, value_name = "PATH", default_value = "warden.yaml")]
+    pub out: Option<PathBuf>,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+    /// Project name for the spec (the ownership tag adoption adds).
+    #[arg(long, default_value = "bedrock-governance")]
+    pub project: String,
+    /// The account's name in the spec.
+    #[arg(long, default_value = "main")]
+    pub account_name: String,
+    /// Log groups to import: those whose names start with this; repeatable. Groups the live
+    /// logging configuration or data-protection policies name are imported too.
+    #[arg(long = "log-group-prefix", value_name = "PREFIX", default_values_t = ["/aws/bedrock".to_string()])]
+    pub log_group_prefixes: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -278,5 +307,6 @@ pub async fn run(cli: Cli) -> Result<Outcome, WardenError> {
         Command::Init(args) => init::run(&args).await,
         Command::Destroy(args) => destroy::run(&args, cli.verbose).await,
         Command::Permissions(args) => permissions::run(&args),
+        Command::Import(args) => import::run(&args).await,
     }
 }
