@@ -394,6 +394,18 @@ async fn sarif_drift_results_point_at_the_spec_line_that_declares_the_resource()
         .warden(&["validate", "-f", spec, "--format", "sarif"])
         .expect_code(1);
     assert!(run.stderr.contains("no SARIF"), "{}", run.stderr);
+    // JUnit for GitLab and Jenkins: the drifted group is a failing test case.
+    let run = cloud
+        .warden(&["drift", "-f", spec, "--format", "junit"])
+        .expect_code(2);
+    assert!(
+        run.stdout
+            .contains(r#"<testsuites name="warden drift" tests="1" failures="1" errors="0">"#)
+            && run.stdout.contains(r#"<failure type="drifted""#)
+            && run.stdout.contains("retention_days: 7 -&gt; 30"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

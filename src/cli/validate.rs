@@ -9,9 +9,9 @@ use crate::render::Format;
 use crate::spec::{self, EnvMode};
 
 pub fn run(args: &ValidateArgs) -> Result<Outcome, WardenError> {
-    if args.format == Format::Sarif {
+    if matches!(args.format, Format::Sarif | Format::Junit) {
         return Err(crate::error::WardenError::usage(
-            "validate has no SARIF output (plan and drift have)",
+            "validate has no SARIF or JUnit output (plan and drift have)",
             Some("use --format json for machine-readable findings"),
         ));
     }

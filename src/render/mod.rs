@@ -2,6 +2,7 @@
 //! pull requests (Markdown). They decide nothing; they only show.
 
 pub mod apply_report;
+pub mod junit;
 pub mod markdown;
 pub mod progress;
 pub mod sarif;
@@ -19,6 +20,9 @@ pub enum Format {
     Markdown,
     /// SARIF 2.1.0 (plan and drift): results located at the spec lines, for code scanning.
     Sarif,
+    /// JUnit XML (plan and drift): a failing test case per drifted resource, for GitLab and
+    /// Jenkins test reports.
+    Junit,
 }
 
 /// Plan or drift wording.
@@ -37,6 +41,7 @@ pub fn plan(plan: &Plan, format: Format, mode: Mode, verbose: bool) -> String {
         // Without the spec's positions every result points at line 1; `plan` and `drift`
         // call `sarif::plan` with them.
         Format::Sarif => sarif::plan(plan, mode, &Default::default()),
+        Format::Junit => junit::plan(plan, mode),
     }
 }
 
