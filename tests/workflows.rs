@@ -202,6 +202,22 @@ async fn destroy_deletes_only_what_the_project_owns_and_keeps_buckets_with_objec
             .is_some()
     );
 
+    // On a terminal it asks; anything but `yes` cancels and deletes nothing.
+    let spec = dir.join("warden.yaml");
+    let run =
+        cloud.warden_on_terminal_typing(&["destroy", "-f", common::path_str(&spec)], &[], "no\n");
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Destroy these") && run.stdout.contains("cancelled"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        common::group_state(&logs, account, "us-east-1", "/aws/bedrock/invocations")
+            .await
+            .is_some()
+    );
+
     // The bucket with an object is reported and kept (exit 3); the rest goes, in reverse order.
     let run = cloud
         .warden_in(dir, &["destroy", "--auto-approve"])
