@@ -172,3 +172,41 @@ fn the_command_checker_refuses_a_flag_warden_does_not_have() {
         ["warden", "plan", "-f", "$WARDEN_SPEC", "--out", "plan.json"]
     );
 }
+
+/// Completions and the man page are generated from the CLI definition: every command is in
+/// them, and bash can load the script.
+#[test]
+fn completions_and_man_page_name_every_command() {
+    let warden = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_warden"))
+            .args(args)
+            .output()
+            .expect("run warden");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let bash = warden(&["completions", "bash"]);
+    let zsh = warden(&["completions", "zsh"]);
+    let man = warden(&["man"]);
+    assert!(man.contains(".TH warden 1"), "{man}");
+    let command = <bedrock_warden::cli::Cli as clap::CommandFactory>::command();
+    for sub in command.get_subcommands().map(|s| s.get_name()) {
+        assert!(
+            bash.contains(sub) && zsh.contains(sub),
+            "`{sub}` missing from completions"
+        );
+        assert!(man.contains(sub), "`{sub}` missing from the man page");
+    }
+    let checked = std::process::Command::new("bash")
+        .args(["-n", "-c", &bash])
+        .status()
+        .expect("bash");
+    assert!(
+        checked.success(),
+        "the bash completion script does not parse"
+    );
+}

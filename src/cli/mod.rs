@@ -72,6 +72,13 @@ pub enum Command {
     Permissions(PermissionsArgs),
     /// Write a spec describing what is live in your account and region (to adopt it).
     Import(ImportArgs),
+    /// Print a shell completion script (e.g. `warden completions bash > /etc/bash_completion.d/warden`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `warden man > warden.1 && man ./warden.1`.
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -308,5 +315,18 @@ pub async fn run(cli: Cli) -> Result<Outcome, WardenError> {
         Command::Destroy(args) => destroy::run(&args, cli.verbose).await,
         Command::Permissions(args) => permissions::run(&args),
         Command::Import(args) => import::run(&args).await,
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut command, "warden", &mut out);
+            common::print_stdout(&String::from_utf8_lossy(&out))?;
+            Ok(Outcome::Clean)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out)?;
+            common::print_stdout(&String::from_utf8_lossy(&out))?;
+            Ok(Outcome::Clean)
+        }
     }
 }
