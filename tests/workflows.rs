@@ -312,9 +312,15 @@ async fn destroy_deletes_only_what_the_project_owns_and_keeps_buckets_with_objec
     assert!(run.stdout.contains("emptied first"), "{}", run.stdout);
     assert!(s3.list_buckets().send().await.unwrap().buckets().is_empty());
     // Nothing of the project is left: a plan creates everything again, and /team/other stays.
-    cloud
+    let run = cloud
         .warden_in(dir, &["destroy", "--auto-approve"])
         .expect_code(0);
+    assert!(
+        run.stdout
+            .contains("Nothing to destroy: project `sandbox` owns nothing else"),
+        "{}",
+        run.stdout
+    );
     let plan = cloud
         .warden_in(dir, &["plan", "--format", "json"])
         .expect_code(0)

@@ -107,7 +107,21 @@ async fn destroy(
     plan.summary = Plan::summarize(&plan.changes, plan.errors.len());
     plan.api_calls = reader.api_calls();
 
-    let shown = render::plan(&plan, Format::Text, Mode::Plan, false);
+    let shown = if plan.has_changes() || !plan.errors.is_empty() {
+        render::plan(&plan, Format::Text, Mode::Plan, false)
+    } else {
+        // "No changes … match the spec" would read oddly here.
+        let mut text: String = plan
+            .notes
+            .iter()
+            .map(|n| format!("note: {}/{}: {}\n", n.account, n.region, n.message))
+            .collect();
+        text.push_str(&format!(
+            "Nothing to destroy: project `{}` owns nothing else in the selected accounts and regions.\n",
+            plan.project
+        ));
+        text
+    };
     match args.format {
         ApplyFormat::Text => print_stdout(&shown)?,
         ApplyFormat::Json if !args.auto_approve && plan.has_changes() => {
