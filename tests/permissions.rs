@@ -262,4 +262,63 @@ async fn the_onboarding_role_lets_the_operations_account_plan_the_customer() {
         sids(&role["Policies"][0]["PolicyDocument"]),
         sids(&plain["inline_policy_document"])
     );
+
+    // Deployed as a CloudFormation stack (the local cloud's CloudFormation, driven with boto3
+    // from the harness's Python) instead of by hand: the operations account plans again.
+    iam.delete_role_policy()
+        .role_name("bedrock-warden")
+        .policy_name("bedrock-warden")
+        .send()
+        .await
+        .unwrap();
+    iam.delete_role()
+        .role_name("bedrock-warden")
+        .send()
+        .await
+        .unwrap();
+    let template_file = cloud.write("customer-role.cfn.json", &template.to_string());
+    let deployed = std::process::Command::new(common::python())
+        .arg("-c")
+        .arg(DEPLOY_STACK)
+        .args([
+            &cloud.endpoint,
+            CUSTOMER,
+            common::path_str(&template_file),
+            "stack-ext-id",
+        ])
+        .output()
+        .expect("run python");
+    assert!(
+        deployed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&deployed.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&deployed.stdout).trim(),
+        format!("CREATE_COMPLETE arn:aws:iam::{CUSTOMER}:role/bedrock-warden")
+    );
+    cloud
+        .warden_with_env_in(
+            dir,
+            &["plan", "--account", "customer"],
+            &[("CUSTOMER_EXTERNAL_ID", "stack-ext-id")],
+        )
+        .expect_code(0);
 }
+
+/// Creates the stack in an account of the local cloud (arguments: endpoint, account id,
+/// template file, external id) and prints the stack status and the role ARN output.
+const DEPLOY_STACK: &str = r#"
+import sys, boto3
+endpoint, account, template, external_id = sys.argv[1:5]
+kw = dict(endpoint_url=endpoint, region_name="us-east-1")
+creds = boto3.client("sts", aws_access_key_id="testing", aws_secret_access_key="testing", **kw).assume_role(
+    RoleArn=f"arn:aws:iam::{account}:role/test-admin", RoleSessionName="customer-admin")["Credentials"]
+cf = boto3.client("cloudformation", aws_access_key_id=creds["AccessKeyId"],
+    aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"], **kw)
+cf.create_stack(StackName="bedrock-warden", TemplateBody=open(template).read(),
+    Parameters=[{"ParameterKey": "ExternalId", "ParameterValue": external_id}],
+    Capabilities=["CAPABILITY_NAMED_IAM"])
+stack = cf.describe_stacks(StackName="bedrock-warden")["Stacks"][0]
+print(stack["StackStatus"], stack["Outputs"][0]["OutputValue"])
+"#;
