@@ -277,6 +277,19 @@ async fn the_onboarding_role_lets_the_operations_account_plan_the_customer() {
         .await
         .unwrap();
     let template_file = cloud.write("customer-role.cfn.json", &template.to_string());
+    // cfn-lint (installed with the local cloud) checks it against CloudFormation's own specs.
+    let lint = std::process::Command::new(common::python())
+        .arg("-c")
+        .arg("import sys; from cfnlint.runner import main; sys.argv = ['cfn-lint', sys.argv[1]]; main()")
+        .arg(&template_file)
+        .output()
+        .expect("run cfn-lint");
+    assert!(
+        lint.status.success(),
+        "cfn-lint: {}{}",
+        String::from_utf8_lossy(&lint.stdout),
+        String::from_utf8_lossy(&lint.stderr)
+    );
     let deployed = std::process::Command::new(common::python())
         .arg("-c")
         .arg(DEPLOY_STACK)
