@@ -98,10 +98,30 @@ async fn the_printed_policy_allows_every_operation_the_integration_tests_record(
     ])
     .expect_code(0);
 
+    // The caller's policy (its own account, and assuming the customer's role) and the
+    // customer role's (onboarding): together they must allow everything warden called.
     let full = run(&["permissions"]).expect_code(0).json();
     let read_only = run(&["permissions", "--read-only"]).expect_code(0).json();
-    let allowed = bedrock_warden::permissions::allowed_actions(&full);
-    let allowed_read = bedrock_warden::permissions::allowed_actions(&read_only);
+    let role = |extra: &[&str]| {
+        let mut args = vec![
+            "permissions",
+            "--onboarding",
+            "--plain",
+            "--account",
+            "customer",
+        ];
+        args.extend(extra);
+        run(&args).expect_code(0).json()["inline_policy_document"].clone()
+    };
+    let (role_full, role_read) = (role(&[]), role(&["--read-only"]));
+    let allowed: BTreeSet<String> = [&full, &role_full]
+        .iter()
+        .flat_map(|p| bedrock_warden::permissions::allowed_actions(p))
+        .collect();
+    let allowed_read: BTreeSet<String> = [&read_only, &role_read]
+        .iter()
+        .flat_map(|p| bedrock_warden::permissions::allowed_actions(p))
+        .collect();
     let calls = recorded();
     for command in ["apply", "plan", "drift", "destroy"] {
         assert!(
@@ -156,15 +176,26 @@ async fn the_printed_policy_allows_every_operation_the_integration_tests_record(
             "--read-only allows {action}"
         );
     }
-    // Narrowed to the spec's names where IAM allows it.
+    // Narrowed to the spec's names where IAM allows it: the caller's own account and the
+    // customer's role to assume; the customer's resources only in the customer's role.
     let text = full.to_string();
-    assert!(text.contains(&format!(
-        "arn:aws:iam::{CUSTOMER}:role/warden-bedrock-logging-us-east-1"
-    )));
+    assert!(text.contains("arn:aws:iam::123456789012:role/warden-bedrock-logging-us-east-1"));
     assert!(text.contains("arn:aws:logs:us-east-1:123456789012:log-group:/aws/bedrock/invocations"));
     assert!(
         text.contains(&format!("arn:aws:iam::{CUSTOMER}:role/bedrock-warden")),
         "AssumeRole"
+    );
+    assert!(
+        !text.contains(&format!("arn:aws:iam::{CUSTOMER}:role/warden-")),
+        "{text}"
+    );
+    let role_text = role_full.to_string();
+    assert!(role_text.contains(&format!(
+        "arn:aws:iam::{CUSTOMER}:role/warden-bedrock-logging-us-east-1"
+    )));
+    assert!(
+        !role_text.contains("123456789012") && !role_text.contains("sts:AssumeRole"),
+        "{role_text}"
     );
 }
 

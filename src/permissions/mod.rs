@@ -12,10 +12,18 @@ use crate::model::Desired;
 use crate::source::regions;
 use table::{Access, Grant};
 
-/// The policy document for running warden on `desired`: its reads (`plan`, `drift`) and,
-/// unless `read_only`, its writes (`apply`, `destroy`). Resource ARNs name the spec's
-/// accounts, regions and resources where IAM allows it.
-pub fn policy(desired: &Desired, read_only: bool) -> Value {
+/// The policy document for the identity that runs warden on `desired`: its reads (`plan`,
+/// `drift`) and, unless `read_only`, its writes (`apply`, `destroy`) in the accounts it reaches
+/// directly (no `role_arn`), and `sts:AssumeRole` on the other accounts' roles (whose own
+/// policy is the onboarding one). Resource ARNs name the spec's accounts, regions and
+/// resources where IAM allows it.
+pub fn policy(all: &Desired, read_only: bool) -> Value {
+    let mut direct = all.clone();
+    direct.accounts.retain(|a| a.role_arn.is_none());
+    direct
+        .resources
+        .retain(|r| direct.accounts.iter().any(|a| a.name == r.addr.account));
+    let desired = &direct;
     // (label, kind, grant): the label names the statement, the kind fills `{name}`.
     let mut grants: Vec<(String, Option<&str>, &Grant)> = table::ENGINE
         .iter()
@@ -86,7 +94,7 @@ pub fn policy(desired: &Desired, read_only: bool) -> Value {
         out.push(statement);
     }
     // The caller assumes the governed accounts' roles.
-    let roles: BTreeSet<&str> = desired
+    let roles: BTreeSet<&str> = all
         .accounts
         .iter()
         .filter_map(|a| a.role_arn.as_deref())
