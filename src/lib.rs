@@ -12,6 +12,7 @@ pub mod events;
 pub mod kinds;
 pub mod model;
 pub mod monitoring;
+pub mod permissions;
 pub mod plan;
 pub mod policy;
 pub mod progress;

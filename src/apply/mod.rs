@@ -94,6 +94,9 @@ pub fn phases<'a>(
     for change in changes {
         let phase = match (change.address.kind.placement(), change.action) {
             (Placement::Regional, _) => 1,
+            // One that depends on regional resources of its scope (a trail on its bucket) is
+            // deleted with them, before them (warden destroy).
+            (Placement::Account, Action::Delete) if !change.depends_on.is_empty() => 1,
             (Placement::Account, Action::Delete) => 2,
             // One that needs regional resources of its scope (a trail needs its bucket) is
             // applied with them, after what it depends on.
@@ -443,6 +446,10 @@ async fn verify(
         let now = live.iter().find(|l| l.addr == change.address);
         let remaining = match (&change.after, now) {
             (None, None) => Vec::new(),
+            // A deleted singleton reads back as "not set".
+            (None, Some(l)) if kinds::off(change.address.kind).as_ref() == Some(&l.props) => {
+                Vec::new()
+            }
             (None, Some(l)) => field_changes(&l.props, &Value::Null),
             (Some(after), None) => field_changes(&Value::Null, after),
             (Some(after), Some(l)) => field_changes(

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::common::{
     cloud_context, confirm, desired_from_source, filter_plan, load_for_aws, print_stdout, progress,
+    spec_path,
 };
 use super::plan::outcome;
 use super::{ApplyArgs, ApplyFormat, ScopeArgs};
@@ -27,7 +28,11 @@ pub async fn run(args: &ApplyArgs, verbose: bool) -> Result<Outcome, WardenError
         ));
     }
     let ctx = cloud_context(&args.scope).await;
-    match (&args.file, &args.plan) {
+    let file = match (&args.file, &args.plan) {
+        (None, None) => Some(spec_path(None)?),
+        (file, _) => file.clone(),
+    };
+    match (&file, &args.plan) {
         (Some(file), None) => {
             let desired = load_for_aws(file, &args.scope)?;
             refuse_unchecked_tokens(&desired)?;

@@ -198,3 +198,24 @@ pub fn confirm(question: &str) -> Result<bool, WardenError> {
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(answer.trim() == "yes")
 }
+
+/// The spec file used when `-f` is not given: `warden.yaml` in the working directory.
+pub const DEFAULT_SPEC: &str = "warden.yaml";
+
+/// The spec path a command works on: the `-f` value, or `warden.yaml` in the working directory
+/// when that exists; otherwise an error naming the path looked for and `-f`.
+pub fn spec_path(file: Option<&str>) -> Result<String, WardenError> {
+    if let Some(file) = file {
+        return Ok(file.to_string());
+    }
+    if std::path::Path::new(DEFAULT_SPEC).is_file() {
+        return Ok(DEFAULT_SPEC.to_string());
+    }
+    let cwd = std::env::current_dir()
+        .map(|d| d.join(DEFAULT_SPEC).display().to_string())
+        .unwrap_or_else(|_| DEFAULT_SPEC.to_string());
+    Err(WardenError::usage(
+        format!("no spec given and there is no {cwd}"),
+        Some("pass the spec with -f SPEC (e.g. `-f examples/quickstart.yaml`), or write a starter one here with `warden init`"),
+    ))
+}

@@ -2,7 +2,11 @@
 
 mod apply;
 mod common;
+mod destroy;
 mod drift;
+pub mod import;
+pub mod init;
+mod permissions;
 mod plan;
 mod report;
 mod schema;
@@ -63,13 +67,124 @@ pub enum Command {
     /// Governance report: accounts × regions × controls, in sync / drifted / missing / error
     /// (exit codes as `drift`).
     Report(ReportArgs),
+    /// Write a commented starter spec (warden.yaml) for the account your credentials belong to.
+    Init(InitArgs),
+    /// Delete everything the spec's project owns in the selected accounts and regions.
+    Destroy(DestroyArgs),
+    /// Print the least-privilege IAM policy for running warden on a spec (offline), or with
+    /// --onboarding the role a governed account deploys.
+    Permissions(PermissionsArgs),
+    /// Write a spec describing what is live in your account and region (to adopt it).
+    Import(ImportArgs),
+    /// Print a shell completion script (e.g. `warden completions bash > /etc/bash_completion.d/warden`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `warden man > warden.1 && man ./warden.1`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The account to read: must be the one your credentials belong to (a check).
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// The region to read (default: the AWS configuration's region).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Where to write the spec.
+    #[arg(long, value_name = "PATH", default_value = "warden.yaml")]
+    pub out: Option<PathBuf>,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+    /// Project name for the spec (the ownership tag adoption adds).
+    #[arg(long, default_value = "bedrock-governance")]
+    pub project: String,
+    /// The account's name in the spec.
+    #[arg(long, default_value = "main")]
+    pub account_name: String,
+    /// Log groups to import: those whose names start with this; repeatable. Groups the live
+    /// logging configuration or data-protection policies name are imported too.
+    #[arg(long = "log-group-prefix", value_name = "PREFIX", default_values_t = ["/aws/bedrock".to_string()])]
+    pub log_group_prefixes: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PermissionsArgs {
+    /// Spec file (default: `warden.yaml` in the working directory).
+    #[arg(short = 'f', long = "file", value_name = "SPEC")]
+    pub file: Option<String>,
+    /// Only what plan and drift need (no writes).
+    #[arg(long)]
+    pub read_only: bool,
+    /// Print the role a governed account deploys (CloudFormation, StackSets-ready): trusted by
+    /// the operations account with the external id, carrying the policy. Narrow the account
+    /// with --account (default: the first reached by a role).
+    #[arg(long)]
+    pub onboarding: bool,
+    /// With --onboarding: plain JSON (role name, trust policy, inline policy) instead of
+    /// CloudFormation.
+    #[arg(long, requires = "onboarding")]
+    pub plain: bool,
+    /// With --onboarding: the account that runs warden (default: the spec's account without
+    /// role_arn).
+    #[arg(long, value_name = "ID", requires = "onboarding")]
+    pub operations_account: Option<String>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Spec file (default: `warden.yaml` in the working directory).
+    #[arg(short = 'f', long = "file", value_name = "SPEC")]
+    pub file: Option<String>,
+    /// Do not ask for confirmation (required when not on a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Empty buckets that still hold objects, then delete them (otherwise they are reported
+    /// and kept).
+    #[arg(long)]
+    pub force_delete_bucket_contents: bool,
+    /// How long to wait for an apply of this project to release an account and region.
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = humantime::parse_duration)]
+    pub lease_wait: std::time::Duration,
+    /// Output format: `text`, or `json` (one document `{plan, report}` on stdout).
+    #[arg(long, value_enum, default_value_t = ApplyFormat::Text)]
+    pub format: ApplyFormat,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the spec.
+    #[arg(long, value_name = "PATH", default_value = "warden.yaml")]
+    pub out: Option<PathBuf>,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+    /// Ask nothing (CI, scripts): the flags and their defaults decide.
+    #[arg(long)]
+    pub non_interactive: bool,
+    /// Project name: the ownership scope of what warden creates.
+    #[arg(long, default_value = "bedrock-governance")]
+    pub project: String,
+    /// The account's name in addresses and `--account`.
+    #[arg(long, default_value = "sandbox")]
+    pub account_name: String,
+    /// Region to govern; repeatable (default: the AWS configuration's region, else us-east-1).
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Spec file.
+    /// Spec file (default: `warden.yaml` in the working directory).
     #[arg(short = 'f', long = "file", value_name = "SPEC")]
-    pub file: String,
+    pub file: Option<String>,
     /// Output format (json lists every finding with file, line, column and field).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -105,9 +220,9 @@ fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// Spec file.
+    /// Spec file (default: `warden.yaml` in the working directory).
     #[arg(short = 'f', long = "file", value_name = "SPEC")]
-    pub file: String,
+    pub file: Option<String>,
     /// Save the plan (JSON) for `warden apply PLAN`.
     #[arg(long, value_name = "PLAN")]
     pub out: Option<PathBuf>,
@@ -130,7 +245,8 @@ pub struct PlanArgs {
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    /// Spec file: plan now and apply.
+    /// Spec file: plan now and apply (default, without PLAN: `warden.yaml` in the working
+    /// directory).
     #[arg(
         short = 'f',
         long = "file",
@@ -168,9 +284,9 @@ pub enum ApplyFormat {
 
 #[derive(Debug, Args)]
 pub struct DriftArgs {
-    /// Spec file.
+    /// Spec file (default: `warden.yaml` in the working directory).
     #[arg(short = 'f', long = "file", value_name = "SPEC")]
-    pub file: String,
+    pub file: Option<String>,
     /// Also report resources this project manages that are no longer in the spec.
     #[arg(long)]
     pub prune: bool,
@@ -187,9 +303,9 @@ pub struct DriftArgs {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Spec file.
+    /// Spec file (default: `warden.yaml` in the working directory).
     #[arg(short = 'f', long = "file", value_name = "SPEC")]
-    pub file: String,
+    pub file: Option<String>,
     /// html: one self-contained file to publish; markdown: for $GITHUB_STEP_SUMMARY.
     #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
     pub format: ReportFormat,
@@ -225,5 +341,22 @@ pub async fn run(cli: Cli) -> Result<Outcome, WardenError> {
         Command::Drift(args) => drift::run(&args, cli.verbose).await,
         Command::Schema => schema::run(),
         Command::Report(args) => report::run(&args).await,
+        Command::Init(args) => init::run(&args).await,
+        Command::Destroy(args) => destroy::run(&args, cli.verbose).await,
+        Command::Permissions(args) => permissions::run(&args),
+        Command::Import(args) => import::run(&args).await,
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut command, "warden", &mut out);
+            common::print_stdout(&String::from_utf8_lossy(&out))?;
+            Ok(Outcome::Clean)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out)?;
+            common::print_stdout(&String::from_utf8_lossy(&out))?;
+            Ok(Outcome::Clean)
+        }
     }
 }

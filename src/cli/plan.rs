@@ -1,16 +1,20 @@
 //! `warden plan`: read live state, show the differences, optionally save the plan.
 
-use super::common::{cloud_context, load_for_aws_with_source, print_stdout, progress};
+use super::common::{cloud_context, load_for_aws_with_source, print_stdout, progress, spec_path};
 use super::{PlanArgs, ScopeArgs};
 use crate::error::{Outcome, WardenError};
 use crate::plan::build::{build_plan, PlanOptions};
 use crate::plan::read::Reader;
 use crate::plan::{saved, Plan};
-use crate::render::{self, Mode};
-use crate::spec::SourceFile;
+use std::collections::HashMap;
+
+use crate::model::ResourceAddr;
+use crate::render::{self, Format, Mode};
+use crate::spec::{Location, SourceFile};
 
 pub async fn run(args: &PlanArgs, verbose: bool) -> Result<Outcome, WardenError> {
-    let (plan, source) = plan_with_source(&args.file, &args.scope, args.prune).await?;
+    let file = spec_path(args.file.as_deref())?;
+    let (plan, source, origins) = plan_with_source(&file, &args.scope, args.prune).await?;
     if let Some(path) = &args.out {
         saved::save(&plan, &source.text, path)?;
         eprintln!(
@@ -23,19 +27,37 @@ pub async fn run(args: &PlanArgs, verbose: bool) -> Result<Outcome, WardenError>
         verbose,
         summary_only: args.summary,
     };
-    print_stdout(&render::plan_view(&plan, args.format, Mode::Plan, view))?;
+    print_stdout(&shown(&plan, args.format, Mode::Plan, view, &origins))?;
     outcome(&plan, args.detailed_exitcode)
 }
 
-/// Loads the spec, reads every scope it names (progress on a terminal) and builds the plan.
+/// Where each desired resource is declared in the spec (for SARIF results).
+pub type Origins = HashMap<ResourceAddr, Location>;
+
+/// The plan in the chosen format; SARIF results are located with `origins`.
+pub fn shown(
+    plan: &Plan,
+    format: Format,
+    mode: Mode,
+    view: render::View,
+    origins: &Origins,
+) -> String {
+    match format {
+        Format::Sarif => render::sarif::plan(plan, mode, origins),
+        other => render::plan_view(plan, other, mode, view),
+    }
+}
+
+/// Loads the spec, reads every scope it names (progress on a terminal) and builds the plan,
+/// with where each resource is declared.
 pub async fn plan_from_spec(
     file: &str,
     scope: &ScopeArgs,
     prune: bool,
-) -> Result<Plan, WardenError> {
+) -> Result<(Plan, Origins), WardenError> {
     plan_with_source(file, scope, prune)
         .await
-        .map(|(plan, _)| plan)
+        .map(|(plan, _, origins)| (plan, origins))
 }
 
 /// The same, with the spec text as read (`${env:…}` unresolved), which `--out` saves.
@@ -43,7 +65,7 @@ async fn plan_with_source(
     file: &str,
     scope: &ScopeArgs,
     prune: bool,
-) -> Result<(Plan, SourceFile), WardenError> {
+) -> Result<(Plan, SourceFile, Origins), WardenError> {
     let (desired, source) = load_for_aws_with_source(file, scope)?;
     let ctx = cloud_context(scope).await;
     let bars = progress(desired.accounts.len(), "reading");
@@ -58,7 +80,16 @@ async fn plan_with_source(
         prune,
         spec_file: file.to_string(),
     };
-    Ok((build_plan(&reader, &desired, &options).await, source))
+    let origins: Origins = desired
+        .resources
+        .iter()
+        .filter_map(|r| r.origin.map(|o| (r.addr.clone(), o)))
+        .collect();
+    Ok((
+        build_plan(&reader, &desired, &options).await,
+        source,
+        origins,
+    ))
 }
 
 /// Exit semantics shared by plan and drift: an error when no account and region could be

@@ -2,15 +2,22 @@
 
 use serde_json::json;
 
-use super::common::{expand, print_stdout, render_diagnostics, stderr_color};
+use super::common::{expand, print_stdout, render_diagnostics, spec_path, stderr_color};
 use super::ValidateArgs;
 use crate::error::{Outcome, WardenError};
 use crate::render::Format;
 use crate::spec::{self, EnvMode};
 
 pub fn run(args: &ValidateArgs) -> Result<Outcome, WardenError> {
-    let loaded = spec::load(&args.file, EnvMode::Lenient);
-    let shown = spec::shown_path(&args.file);
+    if matches!(args.format, Format::Sarif | Format::Junit) {
+        return Err(crate::error::WardenError::usage(
+            "validate has no SARIF or JUnit output (plan and drift have)",
+            Some("use --format json for machine-readable findings"),
+        ));
+    }
+    let file = spec_path(args.file.as_deref())?;
+    let loaded = spec::load(&file, EnvMode::Lenient);
+    let shown = spec::shown_path(&file);
     let result = loaded.and_then(|l| {
         let desired = expand(&l);
         desired.map(|d| (l, d)).map_err(|e| match e {

@@ -102,6 +102,9 @@ impl Intercept for ApiCounter {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         self.bump(cfg, |c| c.calls += 1);
+        if let Some(metadata) = cfg.load::<Metadata>() {
+            call_log::record(&iam_prefix(metadata.service()), metadata.name());
+        }
         Ok(())
     }
 
@@ -113,5 +116,56 @@ impl Intercept for ApiCounter {
     ) -> Result<(), BoxError> {
         self.bump(cfg, |c| c.attempts += 1);
         Ok(())
+    }
+}
+
+/// `WARDEN_API_CALL_LOG=FILE`: every distinct operation a run calls is appended to FILE as
+/// `<command>\t<service>:<Operation>` (the command is warden's subcommand). The permissions
+/// test checks these records, made by every integration test, against `warden permissions`;
+/// it also tells an operator exactly which operations a run needs.
+mod call_log {
+    use std::collections::HashSet;
+    use std::io::Write;
+    use std::sync::{Mutex, OnceLock};
+
+    struct Log {
+        file: std::fs::File,
+        command: String,
+        seen: HashSet<(String, String)>,
+    }
+
+    static LOG: OnceLock<Option<Mutex<Log>>> = OnceLock::new();
+
+    fn open() -> Option<Mutex<Log>> {
+        let path = std::env::var_os("WARDEN_API_CALL_LOG")?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .ok()?;
+        let command = std::env::args()
+            .skip(1)
+            .find(|a| !a.starts_with('-'))
+            .unwrap_or_default();
+        Some(Mutex::new(Log {
+            file,
+            command,
+            seen: HashSet::new(),
+        }))
+    }
+
+    pub fn record(service: &str, operation: &str) {
+        let Some(log) = LOG.get_or_init(open) else {
+            return;
+        };
+        let Ok(mut log) = log.lock() else { return };
+        if log
+            .seen
+            .insert((service.to_string(), operation.to_string()))
+        {
+            let line = format!("{}\t{service}:{operation}\n", log.command);
+            // One write per line, in append mode: lines of concurrent runs do not interleave.
+            let _ = log.file.write_all(line.as_bytes());
+        }
     }
 }

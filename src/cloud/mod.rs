@@ -295,3 +295,24 @@ impl AccountSession {
         aws_sdk_s3::Client::from_conf(conf)
     }
 }
+
+impl CloudContext {
+    /// The caller's account id (`sts:GetCallerIdentity`) and the region of the AWS
+    /// configuration chain (`AWS_REGION`, the profile), if one is set: what `warden init`
+    /// writes a starter spec for.
+    pub async fn caller(&self) -> Result<(String, Option<String>), CloudError> {
+        let region = self.base.region().map(|r| r.to_string());
+        let out = self
+            .sts(
+                &self.base,
+                "caller",
+                region.as_deref().unwrap_or("us-east-1"),
+            )
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| classify("sts:GetCallerIdentity", e))?;
+        let account = out.account().unwrap_or_default().to_string();
+        Ok((account, region))
+    }
+}

@@ -71,7 +71,11 @@ impl ResourceKind for AccountDataProtectionKind {
         apply(scope, before, after).await
     }
 
-    /// Never planned (a singleton is not pruned): kept for completeness, removes the policy.
+    fn off() -> Option<Value> {
+        Some(json!({ "policy": null }))
+    }
+
+    /// Removes the policy (planned by `warden destroy` only: a singleton is never pruned).
     async fn delete(scope: &Scope<'_>, _name: &str, before: &Value) -> Result<(), CloudError> {
         let Some(name) = before["policy"]["name"].as_str() else {
             return Ok(());

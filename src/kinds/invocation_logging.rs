@@ -121,7 +121,11 @@ impl ResourceKind for InvocationLoggingKind {
         apply(scope, after).await
     }
 
-    /// Never planned (a singleton is not pruned): kept for completeness, turns logging off.
+    fn off() -> Option<Value> {
+        Some(json!({ "enabled": false }))
+    }
+
+    /// Turns logging off (planned by `warden destroy` only: a singleton is never pruned).
     async fn delete(scope: &Scope<'_>, _name: &str, _before: &Value) -> Result<(), CloudError> {
         apply(scope, &json!({ "enabled": false })).await
     }

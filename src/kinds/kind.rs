@@ -165,6 +165,32 @@ pub trait ResourceKind {
         None
     }
 
+    /// For a `Singleton`: the live value that means it is not set (what a read returns after
+    /// `delete`). `warden destroy` deletes a singleton only when it reads otherwise, and a
+    /// delete that reads back as this is verified. Every singleton must give one (a test checks).
+    fn off() -> Option<Value> {
+        None
+    }
+
+    /// What deleting the resource would destroy besides the resource itself (a bucket's
+    /// objects), in words, or `None` when it holds nothing. `warden destroy` does not delete
+    /// such a resource unless told to (`--force-delete-bucket-contents`).
+    async fn contents(
+        _scope: &Scope<'_, Self::Client>,
+        _name: &str,
+    ) -> Result<Option<String>, CloudError> {
+        Ok(None)
+    }
+
+    /// Deletes what `contents` reports, so that `delete` can succeed (destroy with
+    /// `--force-delete-bucket-contents`, after re-reading the owner).
+    async fn delete_contents(
+        _scope: &Scope<'_, Self::Client>,
+        _name: &str,
+    ) -> Result<(), CloudError> {
+        Ok(())
+    }
+
     async fn create(
         scope: &Scope<'_, Self::Client>,
         name: &str,

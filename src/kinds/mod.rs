@@ -176,6 +176,41 @@ macro_rules! registry {
             match kind { $( $(#[$meta])* Kind::$variant => <$ty>::plan_note(after), )* }
         }
 
+        /// For a singleton kind, the live value that means it is not set.
+        pub fn off(kind: Kind) -> Option<Value> {
+            match kind { $( $(#[$meta])* Kind::$variant => <$ty>::off(), )* }
+        }
+
+        /// What deleting the named resource would destroy besides itself (e.g. objects).
+        pub async fn contents(
+            kind: Kind,
+            session: &AccountSession,
+            account_name: &str,
+            region: &str,
+            name: &str,
+        ) -> Result<Option<String>, CloudError> {
+            match kind {
+                $( $(#[$meta])* Kind::$variant => {
+                    <$ty>::contents(&scope_of::<$ty>(session, account_name, region), name).await
+                } )*
+            }
+        }
+
+        /// Deletes what `contents` reports.
+        pub async fn delete_contents(
+            kind: Kind,
+            session: &AccountSession,
+            account_name: &str,
+            region: &str,
+            name: &str,
+        ) -> Result<(), CloudError> {
+            match kind {
+                $( $(#[$meta])* Kind::$variant => {
+                    <$ty>::delete_contents(&scope_of::<$ty>(session, account_name, region), name).await
+                } )*
+            }
+        }
+
         /// Carries out one planned change.
         pub async fn execute(session: &AccountSession, change: &ResourceChange) -> Result<(), CloudError> {
             let (account, region) = (&change.address.account, &change.address.region);

@@ -276,6 +276,85 @@ impl ResourceKind for S3BucketKind {
         Ok(())
     }
 
+    /// The bucket's objects (every version and delete marker, which also block `DeleteBucket`),
+    /// counted up to one page.
+    async fn contents(scope: &Scope<'_>, name: &str) -> Result<Option<String>, CloudError> {
+        let out = scope
+            .client
+            .list_object_versions()
+            .bucket(name)
+            .max_keys(1000)
+            .send()
+            .await
+            .map_err(|e| classify("s3:ListObjectVersions", e))?;
+        let count = out.versions().len() + out.delete_markers().len();
+        Ok(match (count, out.is_truncated() == Some(true)) {
+            (0, _) => None,
+            (n, true) => Some(format!("holds more than {n} objects")),
+            (1, false) => Some("holds 1 object".to_string()),
+            (n, false) => Some(format!("holds {n} objects")),
+        })
+    }
+
+    /// Deletes every object version and delete marker, a page (≤ 1,000) per `DeleteObjects`.
+    async fn delete_contents(scope: &Scope<'_>, name: &str) -> Result<(), CloudError> {
+        use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+        loop {
+            let out = scope
+                .client
+                .list_object_versions()
+                .bucket(name)
+                .max_keys(1000)
+                .send()
+                .await
+                .map_err(|e| classify("s3:ListObjectVersions", e))?;
+            let ids = out
+                .versions()
+                .iter()
+                .map(|v| (v.key(), v.version_id()))
+                .chain(
+                    out.delete_markers()
+                        .iter()
+                        .map(|m| (m.key(), m.version_id())),
+                )
+                .filter_map(|(key, version)| {
+                    ObjectIdentifier::builder()
+                        .key(key?)
+                        .set_version_id(version.filter(|v| *v != "null").map(str::to_string))
+                        .build()
+                        .ok()
+                })
+                .collect::<Vec<_>>();
+            if ids.is_empty() {
+                return Ok(());
+            }
+            let delete = Delete::builder()
+                .set_objects(Some(ids))
+                .quiet(true)
+                .build()
+                .map_err(|e| CloudError::unexpected("s3:DeleteObjects", e.to_string()))?;
+            let result = scope
+                .client
+                .delete_objects()
+                .bucket(name)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(|e| classify("s3:DeleteObjects", e))?;
+            if let Some(failed) = result.errors().first() {
+                return Err(CloudError::unexpected(
+                    "s3:DeleteObjects",
+                    format!(
+                        "{} of the objects could not be deleted, e.g. {}: {}",
+                        result.errors().len(),
+                        failed.key().unwrap_or("?"),
+                        failed.message().unwrap_or("no message")
+                    ),
+                ));
+            }
+        }
+    }
+
     async fn delete(scope: &Scope<'_>, name: &str, _before: &Value) -> Result<(), CloudError> {
         match scope.client.delete_bucket().bucket(name).send().await {
             Ok(_) => Ok(()),

@@ -3,9 +3,11 @@
 
 pub mod apply_report;
 pub mod group;
+pub mod junit;
 pub mod markdown;
 pub mod progress;
 pub mod report;
+pub mod sarif;
 pub mod style;
 #[cfg(test)]
 mod tests;
@@ -20,6 +22,11 @@ pub enum Format {
     Text,
     Json,
     Markdown,
+    /// SARIF 2.1.0 (plan and drift): results located at the spec lines, for code scanning.
+    Sarif,
+    /// JUnit XML (plan and drift): a failing test case per drifted resource, for GitLab and
+    /// Jenkins test reports.
+    Junit,
 }
 
 /// Plan or drift wording.
@@ -54,6 +61,10 @@ pub fn plan_view(plan: &Plan, format: Format, mode: Mode, view: View) -> String 
         Format::Text => text::plan_view(plan, mode, view),
         Format::Json => json(plan),
         Format::Markdown => markdown::plan_view(plan, mode, view),
+        // Without the spec's positions every result points at line 1; `plan` and `drift`
+        // call `sarif::plan` with them.
+        Format::Sarif => sarif::plan(plan, mode, &Default::default()),
+        Format::Junit => junit::plan(plan, mode),
     }
 }
 

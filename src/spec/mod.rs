@@ -77,6 +77,17 @@ pub fn load_source(source: SourceFile, mode: EnvMode) -> Result<LoadedSpec, Spec
     })
 }
 
+/// Top-level spec fields that are not sections (the header and settings every section uses):
+/// every other top-level field is a section, which `init` and `import` must each know.
+pub const NON_SECTION_FIELDS: &[&str] = &[
+    "version",
+    "project",
+    "defaults",
+    "accounts",
+    "accounts_from",
+    "templates_dir",
+];
+
 /// The JSON Schema of spec version 1, for editors (yaml-language-server) and CI linting.
 pub fn json_schema() -> serde_json::Value {
     let schema = schemars::schema_for!(Spec);

@@ -91,7 +91,8 @@ impl LocalCloud {
             .env("AWS_REGION", "us-east-1")
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_CONFIG_FILE", "/nonexistent")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent");
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+            .env("WARDEN_API_CALL_LOG", api_call_log());
         command
     }
 
@@ -133,6 +134,26 @@ impl LocalCloud {
             let _ = stdin.write_all(typed.as_bytes());
         }
         Run::from(child.wait_with_output().expect("wait for script"))
+    }
+
+    /// Runs `warden` against this cloud in `dir` (e.g. to find its `warden.yaml`), without a
+    /// terminal.
+    pub fn warden_in(&self, dir: &Path, args: &[&str]) -> Run {
+        self.warden_with_env_in(dir, args, &[])
+    }
+
+    /// The same with extra environment.
+    pub fn warden_with_env_in(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let output = self
+            .command(env!("CARGO_BIN_EXE_warden"))
+            .current_dir(dir)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run warden");
+        Run::from(output)
     }
 
     pub fn warden_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
@@ -306,4 +327,31 @@ pub fn api_operation(report: &serde_json::Value, operation: &str) -> serde_json:
 
 pub fn path_str(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
+}
+
+/// Where this test binary's warden runs record the operations they call (one file per test
+/// binary, emptied when the binary's first test starts), for the permissions test.
+pub fn api_call_log() -> PathBuf {
+    static LOG: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        let dir = api_call_log_dir();
+        std::fs::create_dir_all(&dir).expect("create the API call log directory");
+        let binary = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "tests".into());
+        // `workflows-98ed8cde68983bf0` -> `workflows`: one file per test file, across rebuilds.
+        let name = binary
+            .rsplit_once('-')
+            .map_or(binary.as_str(), |(n, _)| n)
+            .to_string();
+        let path = dir.join(format!("{name}.log"));
+        std::fs::write(&path, "").expect("empty the API call log");
+        path
+    })
+    .clone()
+}
+
+pub fn api_call_log_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("warden-api-calls")
 }

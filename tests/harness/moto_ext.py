@@ -1035,6 +1035,9 @@ def _install_faults() -> None:
 #   ``MaximumNumberOfTrailsExceededException``; moto had no limit.
 # * DescribeTrails ignored ``trailNameList``: now names (this Region's trails) and
 #   ARNs (any Region of the account) filter as documented.
+# * DeleteTrail by ARN (as AWS documents it: name or ARN) silently deleted nothing,
+#   and an unknown trail was no error: now the ARN is resolved like GetTrail's, and
+#   an unknown name or ARN is ``TrailNotFoundException``.
 # * PutEventSelectors validated nothing: now ``InvalidEventSelectorsException``
 #   per ``validate_advanced_event_selectors`` / ``validate_event_selectors``, and
 #   ``InvalidParameterCombinationException`` for both kinds (or neither) at once.
@@ -1497,6 +1500,11 @@ def _install_cloudtrail() -> None:
         trail = self.cloudtrail_backend.get_trail(params.get("TrailName") or "")
         return json.dumps(selectors_response(trail))
 
+    def delete_trail(self: CloudTrailBackend, name: str) -> None:
+        trail = self.get_trail(name)  # by name or ARN; TrailNotFoundException otherwise
+        del self.trails[trail.trail_name]
+
+    CloudTrailBackend.delete_trail = delete_trail  # type: ignore[method-assign]
     CloudTrailBackend.create_trail = create_trail  # type: ignore[method-assign]
     CloudTrailBackend.update_trail = update_trail  # type: ignore[method-assign]
     Trail.description = description  # type: ignore[method-assign]

@@ -714,6 +714,15 @@ def test_cloudtrail_create_trail_with_an_existing_name_fails(srv: Server) -> Non
     ct.delete_trail(Name="dup")
 
 
+def test_cloudtrail_delete_trail_by_arn(srv: Server) -> None:
+    trail_bucket(srv, "ct-del", trail="del")
+    ct = srv.client("cloudtrail")
+    arn = ct.create_trail(Name="del", S3BucketName="ct-del")["TrailARN"]
+    ct.delete_trail(Name=arn)
+    assert not [t for t in ct.describe_trails()["trailList"] if t["Name"] == "del"]
+    expect_error("TrailNotFoundException", ct.delete_trail, Name=arn)
+
+
 def test_cloudtrail_create_trail_checks_the_bucket_policy(srv: Server) -> None:
     s3, ct = srv.client("s3"), srv.client("cloudtrail")
     s3.create_bucket(Bucket="ct-nopolicy")
