@@ -45,9 +45,40 @@ fn every_section_spec(cloud: &LocalCloud) -> String {
                 "    id: \"123456789012\"\n  - name: customer\n    id: \"{CUSTOMER}\"\n    role_arn: arn:aws:iam::{CUSTOMER}:role/bedrock-warden\n    external_id: ${{env:CUSTOMER_EXTERNAL_ID}}\n"
             ),
         );
+    let text = uncomment_block(&text, "event_forwarding:");
+    let text = uncomment_block(&text, "event_rules:");
+    // Forwarding through the operations account: the bus kind too.
+    let text = text.replace(
+        "    dead_letter: {}\n",
+        "    dead_letter: {}\n    via: sandbox\n",
+    );
+    let text = text.replace(
+        "  # token_metrics_by_caller: true",
+        "  token_metrics_by_caller: true",
+    );
     assert!(text.contains("\naccount_data_protection:") && text.contains("name: customer"));
+    assert!(text.contains("\nevent_forwarding:") && text.contains("\nevent_rules:"));
     std::fs::write(dir.join("warden.yaml"), &text).unwrap();
     text
+}
+
+/// The starter's commented-out `# <key>` block, turned on (its lines lose their `# `).
+fn uncomment_block(text: &str, key: &str) -> String {
+    let mut out = Vec::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if line == format!("# {key}") {
+            inside = true;
+        } else if !line.starts_with("# ") {
+            inside = false;
+        }
+        out.push(if inside {
+            line[2..].to_string()
+        } else {
+            line.to_string()
+        });
+    }
+    out.join("\n") + "\n"
 }
 
 /// (command, IAM actions) of every operation recorded in the call logs.
@@ -73,7 +104,10 @@ async fn the_printed_policy_allows_every_operation_the_integration_tests_record(
     let cloud = LocalCloud::start();
     let dir = cloud.workdir.path();
     every_section_spec(&cloud);
-    let env = [("CUSTOMER_EXTERNAL_ID", "ext-1")];
+    let env = [
+        ("CUSTOMER_EXTERNAL_ID", "ext-1"),
+        ("DT_BIZEVENTS_TOKEN", "dt0c01.PERMISSIONSTEST"),
+    ];
     // The workload: every command that talks to AWS, over every kind.
     let run = |args: &[&str]| {
         let mut all: Vec<&str> = args.to_vec();
