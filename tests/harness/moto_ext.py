@@ -694,6 +694,21 @@ def response_delete_account_policy(self: LogsResponse) -> str:
     return "{}"
 
 
+def log_groups_for_tagging(self: LogsBackend) -> Any:
+    """The log groups as the Resource Groups Tagging API lists them: resource type
+    ``logs:log-group`` (moto says ``logs:loggroup``, so a ``ResourceTypeFilters`` of
+    ``logs:log-group``, as AWS documents it, found nothing) and the ARN without ``:*``."""
+    from moto.core.resource_tagging import TaggedResource
+
+    for group in list(self.groups.values()):
+        arn = group.arn[:-2] if group.arn.endswith(":*") else group.arn
+        yield TaggedResource(
+            arn=arn,
+            tags=self.tagger.get_tag_dict_for_resource(group.arn),
+            resource_type="logs:log-group",
+        )
+
+
 def _install_logs() -> None:
     LogGroup.to_describe_dict = _log_group_to_describe_dict  # type: ignore[method-assign]
     LogGroup.data_protection_policy = None  # class defaults: existing groups too
@@ -709,6 +724,7 @@ def _install_logs() -> None:
     LogsBackend.put_account_policy = put_account_policy
     LogsBackend.describe_account_policies = describe_account_policies
     LogsBackend.delete_account_policy = delete_account_policy
+    LogsBackend.iter_tagged_resources = log_groups_for_tagging  # type: ignore[method-assign]
 
     # LogsResponse method name == snake_case of the operation name.
     LogsResponse.associate_kms_key = response_associate_kms_key
