@@ -86,6 +86,7 @@ fn iam_prefix(service: &str) -> String {
         "CloudWatch" => "cloudwatch".to_string(),
         "CloudTrail" => "cloudtrail".to_string(),
         "EventBridge" => "events".to_string(),
+        "Resource Groups Tagging API" => "tagging".to_string(),
         other => other.to_ascii_lowercase().replace(' ', "-"),
     }
 }

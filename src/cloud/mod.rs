@@ -5,6 +5,7 @@ pub mod counter;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod tagging;
 
 use std::time::Duration;
 
@@ -222,6 +223,17 @@ impl AccountSession {
             .interceptor(endpoint::NameEndpoint)
             .build();
         aws_sdk_iam::Client::from_conf(conf)
+    }
+
+    /// The Resource Groups Tagging API (ownership tags in bulk, see `tagging`).
+    pub fn tagging(&self, region: &str) -> aws_sdk_resourcegroupstagging::Client {
+        let conf = aws_sdk_resourcegroupstagging::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .retry_partition(partition("tagging", &self.account_id))
+            .interceptor(self.counter.clone())
+            .interceptor(endpoint::NameEndpoint)
+            .build();
+        aws_sdk_resourcegroupstagging::Client::from_conf(conf)
     }
 
     /// CloudTrail; a multi-region trail is read and written in its home region.

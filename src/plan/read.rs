@@ -196,6 +196,9 @@ impl<'a> Reader<'a> {
                             &self.project,
                             discover_owner,
                             self.is_home(&key.0, &key.1),
+                            // Plan reads take ownership tags in bulk; re-reads that verify
+                            // (quiet ones) read each resource, as the Tagging API may lag.
+                            report,
                         )
                         .await
                         .map_err(|e| (false, e)),

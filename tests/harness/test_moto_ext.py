@@ -1392,6 +1392,15 @@ def test_tagging_api_lists_log_groups(srv: Server) -> None:
     arn = f"arn:aws:logs:{REGION}:123456789012:log-group:/tagged/"
     want = {f"{arn}{i}": {"warden:managed-by": "p", "team": str(i)} for i in range(3)}
     assert {k: v for k, v in found.items() if k.startswith(arn)} == want, found
+    # ResourcesPerPage alone: a page is that many resources, whatever their tag count.
+    for i in range(3, 60):
+        logs.create_log_group(logGroupName=f"/tagged/{i}", tags={"warden:managed-by": "p", "a": "1", "b": "2"})
+    page = tagging.get_resources(
+        TagFilters=[{"Key": "warden:managed-by"}], ResourceTypeFilters=["logs:log-group"], ResourcesPerPage=100
+    )
+    assert len(page["ResourceTagMappingList"]) == 60 and not page.get("PaginationToken"), page.get("PaginationToken")
+    for i in range(3, 60):
+        logs.delete_log_group(logGroupName=f"/tagged/{i}")
     for name in ["/tagged/0", "/tagged/1", "/tagged/2", "/tagged/untagged", "/tagged/other-key"]:
         logs.delete_log_group(logGroupName=name)
 

@@ -1,0 +1,127 @@
+//! Scale: ownership read in bulk (Tagging API) instead of one tag read per resource, and runs
+//! under AWS-like quotas that finish without throttled retries (issue 16).
+
+mod common;
+
+use common::{api_operation, path_str, LocalCloud};
+
+const DIRECT_ACCOUNT: &str = "123456789012";
+
+fn calls(report: &serde_json::Value, operation: &str) -> u64 {
+    report["api_calls"]["operations"]
+        .as_array()
+        .expect("api_calls.operations")
+        .iter()
+        .filter(|o| o["operation"] == operation)
+        .map(|o| o["calls"].as_u64().unwrap())
+        .sum()
+}
+
+fn spec_of(groups: std::ops::Range<usize>) -> String {
+    let mut spec = String::from(
+        "version: 1\nproject: scale\naccounts:\n  - name: ops\n    id: \"123456789012\"\n    regions: [us-east-1]\nlog_groups:\n",
+    );
+    for i in groups {
+        spec.push_str(&format!(
+            "  - name: /scale/group-{i:03}\n    retention_days: 30\n    tags: {{index: \"{i}\"}}\n"
+        ));
+    }
+    spec
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ownership_is_read_one_call_per_hundred_groups_not_one_per_group() {
+    let cloud = LocalCloud::start();
+    let logs = cloud.logs(DIRECT_ACCOUNT, "us-east-1").await;
+    // Made by hand: one the spec names (adopted, its tags read directly), one it does not, and
+    // one that another project owns.
+    for (name, owner) in [
+        ("/scale/group-000", None),
+        ("/team/hand-made", None),
+        ("/scale/group-001", Some("someone-else")),
+    ] {
+        logs.create_log_group()
+            .log_group_name(name)
+            .set_tags(owner.map(|o| [("warden:managed-by".to_string(), o.to_string())].into()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let spec = cloud.write("spec.yaml", &spec_of(0..120));
+    let spec = path_str(&spec);
+    let first = cloud
+        .warden(&["plan", "-f", spec, "--format", "json"])
+        .expect_code(3)
+        .json();
+    assert_eq!(first["summary"]["create"], 118, "{}", first["summary"]);
+    assert_eq!(first["summary"]["adopt"], 1, "{}", first["summary"]);
+    assert_eq!(
+        first["errors"][0]["address"],
+        "ops/us-east-1/log_group//scale/group-001"
+    );
+    // The adopted group (not in the index: no ownership tag) is read directly; the other
+    // project's is in the index.
+    assert_eq!(calls(&first, "ListTagsForResource"), 1, "{first:#}");
+    assert_eq!(calls(&first, "GetResources"), 1);
+
+    cloud
+        .warden(&["apply", "-f", spec, "--auto-approve", "--format", "json"])
+        .expect_code(3);
+    let steady = cloud
+        .warden(&["plan", "-f", spec, "--format", "json"])
+        .expect_code(3)
+        .json();
+    assert_eq!(steady["summary"]["no_op"], 119, "{}", steady["summary"]);
+    // 120 groups: 3 DescribeLogGroups (50 each), 2 tagging pages (100 each), no tag read
+    // per group.
+    assert_eq!(calls(&steady, "ListTagsForResource"), 0, "{steady:#}");
+    assert_eq!(api_operation(&steady, "GetResources")["calls"], 2);
+    assert_eq!(api_operation(&steady, "DescribeLogGroups")["calls"], 3);
+
+    // Pruning: the owned group that left the spec is found in the index and deleted; the
+    // hand-made and the other project's groups are never candidates (no tag read for them).
+    let smaller = cloud.write("smaller.yaml", &spec_of(0..119));
+    let pruning = cloud
+        .warden(&[
+            "plan",
+            "-f",
+            path_str(&smaller),
+            "--prune",
+            "--format",
+            "json",
+        ])
+        .expect_code(3)
+        .json();
+    let deletes: Vec<&str> = pruning["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] == "delete")
+        .map(|c| c["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(deletes, ["ops/us-east-1/log_group//scale/group-119"]);
+    assert_eq!(calls(&pruning, "ListTagsForResource"), 0, "{pruning:#}");
+    cloud
+        .warden(&[
+            "apply",
+            "-f",
+            path_str(&smaller),
+            "--prune",
+            "--auto-approve",
+        ])
+        .expect_code(3);
+    let gone = logs
+        .describe_log_groups()
+        .log_group_name_prefix("/scale/group-119")
+        .send()
+        .await
+        .unwrap();
+    assert!(gone.log_groups().is_empty());
+    let kept = logs
+        .describe_log_groups()
+        .log_group_name_prefix("/team/hand-made")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.log_groups().len(), 1);
+}
