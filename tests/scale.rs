@@ -125,3 +125,100 @@ async fn ownership_is_read_one_call_per_hundred_groups_not_one_per_group() {
         .unwrap();
     assert_eq!(kept.log_groups().len(), 1);
 }
+
+/// The harness's counts of throttled and answered calls (`GET /moto-api/warden/pace`).
+fn pace_counts(cloud: &LocalCloud) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let address = cloud.endpoint.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).expect("connect to the local cloud");
+    write!(
+        stream,
+        "GET /moto-api/warden/pace HTTP/1.0\r\nHost: {address}\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let body = answer.split_once("\r\n\r\n").expect("an HTTP answer").1;
+    serde_json::from_str(body).expect("JSON counts")
+}
+
+fn retries(report: &serde_json::Value) -> u64 {
+    let calls = &report["api_calls"];
+    calls["total_attempts"].as_u64().unwrap() - calls["total_calls"].as_u64().unwrap()
+}
+
+fn organization(accounts: usize, groups: usize) -> String {
+    let mut spec = String::from(
+        "version: 1\nproject: paced\ndefaults:\n  regions: [us-east-1, eu-west-1]\naccounts:\n",
+    );
+    for i in 0..accounts {
+        let id = format!("{:012}", 100_000_000_000u64 + i as u64);
+        spec.push_str(&format!(
+            "  - name: acct-{i}\n    id: \"{id}\"\n    role_arn: arn:aws:iam::{id}:role/warden\n"
+        ));
+    }
+    spec.push_str("log_groups:\n");
+    for g in 0..groups {
+        spec.push_str(&format!(
+            "  - name: /paced/group-{g:02}\n    retention_days: 30\n"
+        ));
+    }
+    spec
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn under_aws_quotas_a_plan_and_an_apply_of_many_accounts_finish_without_throttled_retries()
+{
+    let cloud = LocalCloud::start_with_env(&[("WARDEN_MOTO_QUOTAS", "aws")]);
+    let spec = cloud.write("org.yaml", &organization(10, 30));
+    let spec = path_str(&spec);
+    let parallelism = ["--parallelism", "20"];
+    let plan = cloud
+        .warden(&[&["plan", "-f", spec, "--format", "json"][..], &parallelism].concat())
+        .expect_code(0)
+        .json();
+    assert_eq!(plan["summary"]["create"], 600);
+    assert_eq!(retries(&plan), 0, "{:#}", plan["api_calls"]);
+    let applied = cloud
+        .warden(
+            &[
+                &["apply", "-f", spec, "--auto-approve", "--format", "json"][..],
+                &parallelism,
+            ]
+            .concat(),
+        )
+        .expect_code(0)
+        .json();
+    let statuses: std::collections::BTreeSet<&str> = applied["report"]["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["applied"].into());
+    assert_eq!(
+        retries(&applied["report"]),
+        0,
+        "{:#}",
+        applied["report"]["api_calls"]
+    );
+    let steady = cloud
+        .warden(
+            &[
+                &["plan", "-f", spec, "--format", "json", "--detailed-exitcode"][..],
+                &parallelism,
+            ]
+            .concat(),
+        )
+        .expect_code(0)
+        .json();
+    assert_eq!(steady["summary"]["no_op"], 600);
+    assert_eq!(retries(&steady), 0);
+    // What AWS (the harness) saw: quotas enforced, nothing refused.
+    let counts = pace_counts(&cloud);
+    assert!(
+        counts["answered"]["logs:PutRetentionPolicy"].as_u64() >= Some(600),
+        "{counts}"
+    );
+    assert_eq!(counts["throttled"], serde_json::json!({}), "{counts}");
+}

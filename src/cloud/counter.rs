@@ -80,7 +80,7 @@ impl ApiCounter {
 }
 
 /// The service as IAM action prefixes spell it (`logs`, `sts`), which users know from policies.
-fn iam_prefix(service: &str) -> String {
+pub(crate) fn iam_prefix(service: &str) -> String {
     match service {
         "CloudWatch Logs" => "logs".to_string(),
         "CloudWatch" => "cloudwatch".to_string(),

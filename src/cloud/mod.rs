@@ -5,6 +5,7 @@ pub mod counter;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod pace;
 pub mod tagging;
 
 use std::time::Duration;
@@ -49,6 +50,7 @@ pub struct CloudContext {
     base: SdkConfig,
     counter: ApiCounter,
     deadline: Deadline,
+    pacer: pace::Pacer,
 }
 
 impl CloudContext {
@@ -68,11 +70,23 @@ impl CloudContext {
             .timeout_config(timeouts)
             .load()
             .await;
+        // Every request waits for its slot below the operation's quota (see `pace`).
+        let paced = match base.http_client() {
+            Some(inner) => pace::PacedHttpClient::new(inner),
+            None => pace::PacedHttpClient::around_default(),
+        };
+        let base = base.to_builder().http_client(paced).build();
         CloudContext {
             base,
             counter,
             deadline: Deadline::none(),
+            pacer: pace::Pacer::default(),
         }
+    }
+
+    /// The run's per-(account, region, operation) pacing (quotas raised by the spec go here).
+    pub fn pacer(&self) -> &pace::Pacer {
+        &self.pacer
     }
 
     /// The same context with the run's time limit, which every read and change respects.
@@ -94,6 +108,7 @@ impl CloudContext {
             .region(Region::new(region.to_string()))
             .retry_partition(partition("sts", account_id))
             .interceptor(self.counter.clone())
+            .interceptor(self.pacer.tag(account_id, region))
             .interceptor(endpoint::NameEndpoint)
             .build();
         aws_sdk_sts::Client::from_conf(conf)
@@ -165,6 +180,7 @@ impl CloudContext {
             account_id: account.id.clone(),
             config,
             counter: self.counter.clone(),
+            pacer: self.pacer.clone(),
         })
     }
 }
@@ -191,6 +207,7 @@ pub struct AccountSession {
     pub account_id: String,
     config: SdkConfig,
     counter: ApiCounter,
+    pacer: pace::Pacer,
 }
 
 impl AccountSession {
@@ -199,6 +216,7 @@ impl AccountSession {
             .region(Region::new(region.to_string()))
             .retry_partition(partition("logs", &self.account_id))
             .interceptor(self.counter.clone())
+            .interceptor(self.pacer.tag(&self.account_id, region))
             .interceptor(endpoint::NameEndpoint)
             .build();
         aws_sdk_cloudwatchlogs::Client::from_conf(conf)
@@ -209,6 +227,7 @@ impl AccountSession {
             .region(Region::new(region.to_string()))
             .retry_partition(partition("bedrock", &self.account_id))
             .interceptor(self.counter.clone())
+            .interceptor(self.pacer.tag(&self.account_id, region))
             .interceptor(endpoint::NameEndpoint)
             .build();
         aws_sdk_bedrock::Client::from_conf(conf)
@@ -220,6 +239,8 @@ impl AccountSession {
             .region(Region::new(region.to_string()))
             .retry_partition(partition("iam", &self.account_id))
             .interceptor(self.counter.clone())
+            // IAM's quotas are per account, not per region.
+            .interceptor(self.pacer.tag(&self.account_id, "global"))
             .interceptor(endpoint::NameEndpoint)
             .build();
         aws_sdk_iam::Client::from_conf(conf)
@@ -231,6 +252,7 @@ impl AccountSession {
             .region(Region::new(region.to_string()))
             .retry_partition(partition("tagging", &self.account_id))
             .interceptor(self.counter.clone())
+            .interceptor(self.pacer.tag(&self.account_id, region))
             .interceptor(endpoint::NameEndpoint)
             .build();
         aws_sdk_resourcegroupstagging::Client::from_conf(conf)
@@ -242,6 +264,7 @@ impl AccountSession {
             .region(Region::new(region.to_string()))
             .retry_partition(partition("cloudtrail", &self.account_id))
             .interceptor(self.counter.clone())
+            .interceptor(self.pacer.tag(&self.account_id, region))
             .interceptor(endpoint::NameEndpoint)
             .build();
         aws_sdk_cloudtrail::Client::from_conf(conf)
@@ -257,6 +280,7 @@ impl AccountSession {
             .region(Region::new(region.to_string()))
             .retry_partition(partition("s3", &self.account_id))
             .interceptor(self.counter.clone())
+            .interceptor(self.pacer.tag(&self.account_id, region))
             .interceptor(endpoint::NameEndpoint)
             .force_path_style(custom_endpoint)
             .build();

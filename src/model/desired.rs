@@ -46,6 +46,8 @@ pub struct Desired {
     pub project: String,
     pub accounts: Vec<AccountTarget>,
     pub resources: Vec<DesiredResource>,
+    /// Raised quotas (`defaults.quotas`): requests per second by `service:Operation`.
+    pub quotas: std::collections::BTreeMap<String, f64>,
 }
 
 impl Desired {

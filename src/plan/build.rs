@@ -18,6 +18,8 @@ pub struct PlanOptions {
 
 /// Reads live state for every scope of `desired` and computes the plan.
 pub async fn build_plan(reader: &Reader<'_>, desired: &Desired, options: &PlanOptions) -> Plan {
+    // Quotas the spec says were raised pace this run's calls (the apply that follows too).
+    reader.pacer().raise(&desired.quotas);
     let scopes: Vec<ScopeKey> = desired
         .scopes()
         .into_iter()

@@ -63,6 +63,11 @@ impl<'a> Reader<'a> {
         self.ctx.counter().report()
     }
 
+    /// The run's pacing below each operation's quota.
+    pub fn pacer(&self) -> &crate::cloud::pace::Pacer {
+        self.ctx.pacer()
+    }
+
     /// The run's time limit.
     pub fn deadline(&self) -> &crate::deadline::Deadline {
         self.ctx.deadline()

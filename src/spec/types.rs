@@ -53,6 +53,11 @@ pub struct Defaults {
     /// Tags put on every resource the tool manages.
     #[serde(default)]
     pub tags: BTreeMap<String, Sp<String>>,
+    /// Requests per second AWS allows per account and region for an operation whose quota was
+    /// raised for these accounts, e.g. `logs:ListTagsForResource: 20`. warden paces its calls
+    /// below each operation's quota; operations not named keep the documented figure.
+    #[serde(default)]
+    pub quotas: BTreeMap<String, Sp<f64>>,
 }
 
 /// One AWS account.
