@@ -167,8 +167,7 @@ fn organization(accounts: usize, groups: usize) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn under_aws_quotas_a_plan_and_an_apply_of_many_accounts_finish_without_throttled_retries()
-{
+async fn under_aws_quotas_a_plan_and_an_apply_of_many_accounts_finish_without_throttled_retries() {
     let cloud = LocalCloud::start_with_env(&[("WARDEN_MOTO_QUOTAS", "aws")]);
     let spec = cloud.write("org.yaml", &organization(10, 30));
     let spec = path_str(&spec);
@@ -205,7 +204,14 @@ async fn under_aws_quotas_a_plan_and_an_apply_of_many_accounts_finish_without_th
     let steady = cloud
         .warden(
             &[
-                &["plan", "-f", spec, "--format", "json", "--detailed-exitcode"][..],
+                &[
+                    "plan",
+                    "-f",
+                    spec,
+                    "--format",
+                    "json",
+                    "--detailed-exitcode",
+                ][..],
                 &parallelism,
             ]
             .concat(),

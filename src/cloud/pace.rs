@@ -293,7 +293,10 @@ mod tests {
             ("111111111111", "eu-west-1", "logs:ListTagsForResource"),
             ("111111111111", "us-east-1", "logs:DescribeLogGroups"),
         ] {
-            assert_eq!(pacer.reserve(other.0, other.1, other.2, now), Duration::ZERO);
+            assert_eq!(
+                pacer.reserve(other.0, other.1, other.2, now),
+                Duration::ZERO
+            );
         }
         // Operations not in the table are not paced.
         for _ in 0..100 {

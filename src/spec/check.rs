@@ -72,8 +72,14 @@ impl Checker<'_> {
                 self.error(
                     rate.span(),
                     field,
-                    format!("a quota of {} requests per second paces nothing", rate.get()),
-                    Some("give the raised quota AWS granted, in requests per second (e.g. 20)".into()),
+                    format!(
+                        "a quota of {} requests per second paces nothing",
+                        rate.get()
+                    ),
+                    Some(
+                        "give the raised quota AWS granted, in requests per second (e.g. 20)"
+                            .into(),
+                    ),
                 );
             }
         }
