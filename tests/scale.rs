@@ -228,3 +228,93 @@ async fn under_aws_quotas_a_plan_and_an_apply_of_many_accounts_finish_without_th
     );
     assert_eq!(counts["throttled"], serde_json::json!({}), "{counts}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shards_split_the_accounts_disjointly_and_a_shards_saved_plan_applies_to_it_alone() {
+    let cloud = LocalCloud::start();
+    let spec = cloud.write("org.yaml", &organization(6, 1));
+    let spec = path_str(&spec);
+    let mut seen: Vec<String> = Vec::new();
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let plan = cloud
+            .warden(&["plan", "-f", spec, "--shard", &shard, "--format", "json"])
+            .expect_code(0)
+            .json();
+        let accounts: Vec<String> = plan["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap().to_string())
+            .collect();
+        // Every change belongs to the shard's accounts.
+        for change in plan["changes"].as_array().unwrap() {
+            assert!(accounts.contains(
+                &change["address"]
+                    .as_str()
+                    .unwrap()
+                    .split('/')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            ));
+        }
+        seen.extend(accounts);
+    }
+    seen.sort();
+    let all: Vec<String> = (0..6).map(|i| format!("acct-{i}")).collect();
+    assert_eq!(seen, all, "each account in exactly one shard");
+
+    // A saved plan of shard 1 applies there and nowhere else.
+    let out = cloud.workdir.path().join("plan-1.json");
+    cloud
+        .warden(&[
+            "plan",
+            "-f",
+            spec,
+            "--shard",
+            "1/3",
+            "--out",
+            path_str(&out),
+        ])
+        .expect_code(0);
+    let applied = cloud
+        .warden(&[
+            "apply",
+            path_str(&out),
+            "--auto-approve",
+            "--format",
+            "json",
+        ])
+        .expect_code(0)
+        .json();
+    let in_shard: std::collections::BTreeSet<String> = applied["plan"]["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap().to_string())
+        .collect();
+    let full = cloud
+        .warden(&["plan", "-f", spec, "--format", "json"])
+        .expect_code(0)
+        .json();
+    for change in full["changes"].as_array().unwrap() {
+        let account = change["address"]
+            .as_str()
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap();
+        let want = if in_shard.contains(account) {
+            "no-op"
+        } else {
+            "create"
+        };
+        assert_eq!(change["action"], want, "{}", change["address"]);
+    }
+    assert!(cloud
+        .warden(&["plan", "-f", spec, "--shard", "4/3"])
+        .expect_code(1)
+        .stderr
+        .contains("K/N"));
+}

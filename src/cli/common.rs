@@ -159,7 +159,8 @@ fn check_filters(accounts: &[model::AccountTarget], scope: &ScopeArgs) -> Result
 }
 
 fn account_selected(name: &str, id: &str, scope: &ScopeArgs) -> bool {
-    scope.accounts.is_empty() || scope.accounts.iter().any(|w| w == name || w == id)
+    (scope.accounts.is_empty() || scope.accounts.iter().any(|w| w == name || w == id))
+        && scope.shard.is_none_or(|shard| shard.holds(id))
 }
 
 fn region_selected(region: &str, scope: &ScopeArgs) -> bool {

@@ -5,6 +5,7 @@ mod common;
 mod drift;
 mod plan;
 mod schema;
+pub mod shard;
 mod validate;
 
 use std::path::PathBuf;
@@ -80,6 +81,10 @@ pub struct ScopeArgs {
     /// Only this region; repeatable.
     #[arg(long = "region", value_name = "REGION")]
     pub regions: Vec<String>,
+    /// Only the accounts of part K of N (e.g. 2/4), for a CI matrix of N jobs; an account's
+    /// part depends on its id alone.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<shard::Shard>,
     /// How many account/region scopes to work on at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub parallelism: u16,
