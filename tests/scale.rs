@@ -318,3 +318,173 @@ async fn shards_split_the_accounts_disjointly_and_a_shards_saved_plan_applies_to
         .stderr
         .contains("K/N"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accounts_come_from_an_organizational_unit_and_a_new_one_makes_a_saved_plan_stale() {
+    use aws_sdk_organizations::types::OrganizationFeatureSet as FeatureSet;
+    let cloud = LocalCloud::start();
+    let org = aws_sdk_organizations::Client::new(&cloud.sdk(DIRECT_ACCOUNT, "us-east-1").await);
+    org.create_organization()
+        .feature_set(FeatureSet::All)
+        .send()
+        .await
+        .unwrap();
+    let root = org.list_roots().send().await.unwrap().roots()[0]
+        .id()
+        .unwrap()
+        .to_string();
+    let unit = |parent: String, name: &'static str| {
+        let org = org.clone();
+        async move {
+            org.create_organizational_unit()
+                .parent_id(parent)
+                .name(name)
+                .send()
+                .await
+                .unwrap()
+                .organizational_unit()
+                .unwrap()
+                .id()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let customers = unit(root.clone(), "customers").await;
+    let eu = unit(customers.clone(), "eu").await;
+    let account = |name: &'static str, parent: String| {
+        let (org, root) = (org.clone(), root.clone());
+        async move {
+            let status = org
+                .create_account()
+                .account_name(name)
+                .email(format!("{}@example.com", name.replace(' ', ".")))
+                .send()
+                .await
+                .unwrap();
+            let id = status
+                .create_account_status()
+                .unwrap()
+                .account_id()
+                .unwrap()
+                .to_string();
+            org.move_account()
+                .account_id(&id)
+                .source_parent_id(root)
+                .destination_parent_id(parent)
+                .send()
+                .await
+                .unwrap();
+            id
+        }
+    };
+    let a = account("Customer A", customers.clone()).await;
+    let b = account("Customer B", customers.clone()).await;
+    let c = account("Customer C", eu.clone()).await;
+    let excluded = account("Customer E", eu.clone()).await;
+    let _elsewhere = account("Sandbox", root.clone()).await;
+    let spec = format!(
+        r#"
+version: 1
+project: org
+defaults:
+  regions: [us-east-1]
+accounts:
+  - name: ops
+    id: "123456789012"
+  - name: cust-b                 # listed by hand: this entry, with its override, is account B
+    id: "{b}"
+    role_arn: arn:aws:iam::{b}:role/warden
+    overrides:
+      - log_groups:
+          - name: /org/audit
+            retention_days: 90
+accounts_from:
+  organization: {{ou: {customers}, recursive: true}}
+  role_name: warden
+  exclude: ["Customer E"]
+log_groups:
+  - name: /org/audit
+    retention_days: 30
+"#
+    );
+    let spec = cloud.write("org.yaml", &spec);
+    let saved = cloud.workdir.path().join("plan.json");
+    let plan = cloud
+        .warden(&[
+            "plan",
+            "-f",
+            path_str(&spec),
+            "--out",
+            path_str(&saved),
+            "--format",
+            "json",
+        ])
+        .expect_code(0)
+        .json();
+    let accounts: std::collections::BTreeMap<String, String> = plan["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["name"].as_str().unwrap().into(),
+                x["id"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let want: std::collections::BTreeMap<String, String> = [
+        ("ops", DIRECT_ACCOUNT),
+        ("cust-b", b.as_str()),
+        ("customer-a", a.as_str()),
+        ("customer-c", c.as_str()),
+    ]
+    .into_iter()
+    .map(|(n, i)| (n.to_string(), i.to_string()))
+    .collect();
+    assert_eq!(
+        accounts, want,
+        "{excluded} excluded, Sandbox outside the unit"
+    );
+    let discovered: Vec<&str> = plan["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["message"].as_str().unwrap().contains("discovered in"))
+        .map(|n| n["account"].as_str().unwrap())
+        .collect();
+    assert_eq!(discovered, ["customer-a", "customer-c"]);
+    let retention = |account: &str| {
+        plan["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|ch| ch["address"] == format!("{account}/us-east-1/log_group//org/audit"))
+            .map(|ch| ch["after"]["retention_days"].clone())
+    };
+    assert_eq!(retention("cust-b"), Some(serde_json::json!(90)));
+    assert_eq!(retention("customer-a"), Some(serde_json::json!(30)));
+
+    // A new account in the unit since the plan was saved: the saved plan is stale.
+    let d = account("Customer D", customers.clone()).await;
+    let refused = cloud
+        .warden(&["apply", path_str(&saved), "--auto-approve"])
+        .expect_code(1);
+    assert!(refused.stderr.contains("stale"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains(&format!("customer-d ({d})")),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        cloud
+            .logs(&a, "us-east-1")
+            .await
+            .describe_log_groups()
+            .send()
+            .await
+            .unwrap()
+            .log_groups()
+            .is_empty(),
+        "nothing applied"
+    );
+}

@@ -87,6 +87,7 @@ pub(crate) fn iam_prefix(service: &str) -> String {
         "CloudTrail" => "cloudtrail".to_string(),
         "EventBridge" => "events".to_string(),
         "Resource Groups Tagging API" => "tagging".to_string(),
+        "Organizations" => "organizations".to_string(),
         other => other.to_ascii_lowercase().replace(' ', "-"),
     }
 }

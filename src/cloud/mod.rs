@@ -5,6 +5,7 @@ pub mod counter;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod organization;
 pub mod pace;
 pub mod tagging;
 
@@ -101,6 +102,18 @@ impl CloudContext {
 
     pub fn deadline(&self) -> &Deadline {
         &self.deadline
+    }
+
+    /// AWS Organizations with the caller's credentials (a global service, read in us-east-1).
+    pub fn organizations(&self) -> aws_sdk_organizations::Client {
+        let conf = aws_sdk_organizations::config::Builder::from(&self.base)
+            .region(Region::new("us-east-1"))
+            .retry_partition(partition("organizations", "caller"))
+            .interceptor(self.counter.clone())
+            .interceptor(self.pacer.tag("caller", "global"))
+            .interceptor(endpoint::NameEndpoint)
+            .build();
+        aws_sdk_organizations::Client::from_conf(conf)
     }
 
     fn sts(&self, config: &SdkConfig, account_id: &str, region: &str) -> aws_sdk_sts::Client {

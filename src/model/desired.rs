@@ -48,6 +48,8 @@ pub struct Desired {
     pub resources: Vec<DesiredResource>,
     /// Raised quotas (`defaults.quotas`): requests per second by `service:Operation`.
     pub quotas: std::collections::BTreeMap<String, f64>,
+    /// Accounts added by `accounts_from` (names), and where they were found.
+    pub discovered: Vec<(String, String)>,
 }
 
 impl Desired {

@@ -118,6 +118,7 @@ pub fn expand(loaded: &LoadedSpec) -> Result<Desired, Vec<Diagnostic>> {
                 .iter()
                 .map(|(k, v)| (k.clone(), *v.get()))
                 .collect(),
+            discovered: Vec::new(),
         })
     } else {
         Err(problems)

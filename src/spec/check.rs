@@ -146,7 +146,8 @@ impl Checker<'_> {
         self.tags(&spec.defaults.tags, "defaults.tags");
         self.quotas(&spec.defaults.quotas);
 
-        if spec.accounts.is_empty() {
+        self.accounts_from(spec);
+        if spec.accounts.is_empty() && spec.accounts_from.is_none() {
             self.error(
                 spec.accounts.span(),
                 "accounts".into(),

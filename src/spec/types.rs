@@ -25,8 +25,12 @@ pub struct Spec {
     /// Settings applied to every account unless the account says otherwise.
     #[serde(default)]
     pub defaults: Defaults,
-    /// The AWS accounts this spec governs.
+    /// The AWS accounts this spec governs (may be empty with `accounts_from`).
     pub accounts: Sp<Vec<Account>>,
+    /// Accounts discovered with AWS Organizations when the spec is loaded (plan, apply,
+    /// drift), added to those listed in `accounts`; an account listed there by id is that one.
+    #[serde(default)]
+    pub accounts_from: Option<super::accounts_from::AccountsFrom>,
     /// Baseline CloudWatch log groups, created in every account and region.
     /// Accounts can change or skip them with `overrides`.
     #[serde(default)]
