@@ -235,6 +235,7 @@ async fn shards_split_the_accounts_disjointly_and_a_shards_saved_plan_applies_to
     let spec = cloud.write("org.yaml", &organization(6, 1));
     let spec = path_str(&spec);
     let mut seen: Vec<String> = Vec::new();
+    let mut shard_files = Vec::new();
     for k in 1..=3 {
         let shard = format!("{k}/3");
         let plan = cloud
@@ -260,10 +261,41 @@ async fn shards_split_the_accounts_disjointly_and_a_shards_saved_plan_applies_to
             ));
         }
         seen.extend(accounts);
+        shard_files.push(cloud.write(&format!("plan-{k}.json"), &plan.to_string()));
     }
     seen.sort();
     let all: Vec<String> = (0..6).map(|i| format!("acct-{i}")).collect();
     assert_eq!(seen, all, "each account in exactly one shard");
+
+    // The matrix's plans join into one report: one summary, the exit code of a single run.
+    let mut merge = vec!["report", "merge", "--format", "json"];
+    merge.extend(shard_files.iter().map(|f| path_str(f)));
+    let joined = cloud.warden(&merge).expect_code(2).json();
+    assert_eq!(joined["summary"]["create"], 12, "{}", joined["summary"]);
+    assert_eq!(joined["accounts"].as_array().unwrap().len(), 6);
+    let markdown = cloud
+        .warden(
+            &[
+                &["report", "merge", "--drift", "--format", "markdown"][..],
+                &merge[4..],
+            ]
+            .concat(),
+        )
+        .expect_code(2);
+    assert!(markdown.stdout.contains("| "), "{}", markdown.stdout);
+    let twice = cloud
+        .warden(&[
+            "report",
+            "merge",
+            path_str(&shard_files[0]),
+            path_str(&shard_files[0]),
+        ])
+        .expect_code(1);
+    assert!(
+        twice.stderr.contains("shards never share an account"),
+        "{}",
+        twice.stderr
+    );
 
     // A saved plan of shard 1 applies there and nowhere else.
     let out = cloud.workdir.path().join("plan-1.json");

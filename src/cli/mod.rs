@@ -4,6 +4,7 @@ mod apply;
 mod common;
 mod drift;
 mod plan;
+mod report;
 mod schema;
 pub mod shard;
 mod validate;
@@ -60,6 +61,8 @@ pub enum Command {
     Drift(DriftArgs),
     /// Print the JSON Schema of the spec (for editors and yaml-language-server).
     Schema,
+    /// Reports across runs: `report merge` joins the shards' plans of a CI matrix.
+    Report(report::ReportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -198,6 +201,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, WardenError> {
         Command::Validate(args) => validate::run(&args),
         Command::Plan(args) => plan::run(&args, cli.verbose).await,
         Command::Apply(args) => apply::run(&args, cli.verbose).await,
+        Command::Report(args) => report::run(&args, cli.verbose),
         Command::Drift(args) => drift::run(&args, cli.verbose).await,
         Command::Schema => schema::run(),
     }

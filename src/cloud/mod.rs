@@ -17,7 +17,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_cloudwatchlogs::config::retry::RetryPartition;
 
-pub use counter::{ApiCallReport, ApiCounter};
+pub use counter::{ApiCallReport, ApiCounter, OperationCalls};
 use credentials::AssumedRole;
 pub use error::{classify, CloudError};
 
