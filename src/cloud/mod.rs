@@ -121,7 +121,8 @@ impl CloudContext {
             .region(Region::new(region.to_string()))
             .retry_partition(partition("sts", account_id))
             .interceptor(self.counter.clone())
-            .interceptor(self.pacer.tag(account_id, region))
+            // STS counts these calls against the caller (whose credentials sign them).
+            .interceptor(self.pacer.tag("caller", region))
             .interceptor(endpoint::NameEndpoint)
             .build();
         aws_sdk_sts::Client::from_conf(conf)
