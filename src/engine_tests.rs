@@ -208,6 +208,7 @@ async fn a_replace_deletes_then_creates_unless_the_kind_says_create_first() {
         account_name: "ops",
         account_id: "123456789012",
         region: "us-east-1",
+        bulk_tags: None,
     };
     let delete_first = scope(CallLog::default());
     carry_out::<TestKind<false>>(&delete_first, &replace_change())

@@ -4,11 +4,11 @@
 use serde_json::json;
 
 use super::common::{
-    cloud_context, confirm, desired_from_source, filter_plan, load_for_aws, print_stdout, progress,
-    spec_path,
+    account_selected, cloud_context, confirm, filter_plan, load_for_aws, print_stdout, progress,
+    spec_path, unfiltered,
 };
 use super::plan::outcome;
-use super::{ApplyArgs, ApplyFormat, ScopeArgs};
+use super::{ApplyArgs, ApplyFormat};
 use crate::apply::lease;
 use crate::apply::{self as executor, ApplyReport};
 use crate::error::{Outcome, WardenError};
@@ -34,7 +34,7 @@ pub async fn run(args: &ApplyArgs, verbose: bool) -> Result<Outcome, WardenError
     };
     match (&file, &args.plan) {
         (Some(file), None) => {
-            let desired = load_for_aws(file, &args.scope)?;
+            let desired = load_for_aws(file, &args.scope, &ctx).await?;
             refuse_unchecked_tokens(&desired)?;
             let bars = progress(desired.accounts.len(), "reading");
             let reader = Reader::new(&ctx, &desired.accounts, &desired.project, args.scope.parallelism.into(), bars.as_ref());
@@ -78,8 +78,29 @@ async fn apply_saved(
         format!("{} (embedded spec from {})", path.display(), plan.spec_file),
         saved.spec_text,
     );
-    let mut desired = desired_from_source(source, &ScopeArgs::default())?;
+    let mut desired = unfiltered(source, ctx).await?;
     refuse_unchecked_tokens(&desired)?;
+    // An account the organization gained since planning (and that this run would cover) makes
+    // the plan stale: it was never reviewed for that account.
+    let planned: std::collections::HashSet<&str> =
+        plan.accounts.iter().map(|a| a.id.as_str()).collect();
+    let joined: Vec<String> = desired
+        .discovered
+        .iter()
+        .filter_map(|(name, source)| {
+            let account = desired.account(name)?;
+            (!planned.contains(account.id.as_str())
+                && account_selected(name, &account.id, &args.scope))
+            .then(|| format!("  account {name} ({}) is now in {source}", account.id))
+        })
+        .collect();
+    if !joined.is_empty() {
+        return Err(WardenError::StalePlan(format!(
+            "the saved plan is stale: AWS Organizations has {} account(s) the plan does not cover, so nothing was applied:\n{}\n  help: make a new plan (`warden plan -f SPEC --out PLAN`), with the same --shard if any",
+            joined.len(),
+            joined.join("\n")
+        )));
+    }
     // The plan's scope: its accounts and regions, as filtered at plan time and now.
     desired.accounts.retain_mut(|a| {
         let Some(kept) = plan.accounts.iter().find(|k| k.name == a.name) else {

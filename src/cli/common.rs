@@ -10,7 +10,7 @@ use crate::model::{self, Desired};
 use crate::plan::Plan;
 use crate::progress::{Progress, Silent};
 use crate::render::progress::Bars;
-use crate::spec::{self, Diagnostic, EnvMode, LoadedSpec, SourceFile};
+use crate::spec::{self, regions, Diagnostic, EnvMode, LoadedSpec, SourceFile};
 
 /// Whether diagnostics on stderr are colored: `--color always|never` decides; with `auto`,
 /// only on a terminal and without `NO_COLOR`.
@@ -57,14 +57,21 @@ pub fn expand(loaded: &LoadedSpec) -> Result<Desired, WardenError> {
 }
 
 /// Loads a spec for a command that talks to AWS: every `${env:…}` must resolve.
-pub fn load_for_aws(path: &str, scope: &ScopeArgs) -> Result<Desired, WardenError> {
-    load_for_aws_with_source(path, scope).map(|(desired, _)| desired)
+pub async fn load_for_aws(
+    path: &str,
+    scope: &ScopeArgs,
+    ctx: &CloudContext,
+) -> Result<Desired, WardenError> {
+    load_for_aws_with_source(path, scope, ctx)
+        .await
+        .map(|(desired, _)| desired)
 }
 
 /// The same, also returning the spec text as read (for a saved plan to carry).
-pub fn load_for_aws_with_source(
+pub async fn load_for_aws_with_source(
     path: &str,
     scope: &ScopeArgs,
+    ctx: &CloudContext,
 ) -> Result<(Desired, SourceFile), WardenError> {
     let source = spec::parse::read_source(path).map_err(|d| {
         WardenError::Spec(spec::SpecErrors {
@@ -72,22 +79,102 @@ pub fn load_for_aws_with_source(
             diagnostics: vec![d],
         })
     })?;
-    let desired = desired_from_source(source.clone(), scope)?;
+    let desired = filter_desired(unfiltered(source.clone(), ctx).await?, scope)?;
     Ok((desired, source))
 }
 
-/// Parses, checks (every offline check; `${env:…}` must resolve), expands and filters spec
-/// text already read: a spec file, or the spec embedded in a saved plan.
-pub fn desired_from_source(source: SourceFile, scope: &ScopeArgs) -> Result<Desired, WardenError> {
-    let loaded = spec::load_source(source, EnvMode::Strict).map_err(WardenError::Spec)?;
+/// Parses, checks (every offline check; `${env:…}` must resolve), adds the accounts AWS
+/// Organizations gives (`accounts_from`) and expands spec text already read: a spec file, or
+/// the spec embedded in a saved plan.
+pub async fn unfiltered(source: SourceFile, ctx: &CloudContext) -> Result<Desired, WardenError> {
+    let mut loaded = spec::load_source(source, EnvMode::Strict).map_err(WardenError::Spec)?;
     if !loaded.warnings.is_empty() {
         eprint!(
             "{}",
             render_diagnostics(&loaded.source, &loaded.warnings, stderr_color())
         );
     }
-    let desired = expand(&loaded)?;
-    filter_desired(desired, scope)
+    let discovered = discover_accounts(&mut loaded, ctx).await?;
+    let mut desired = expand(&loaded)?;
+    desired.discovered = discovered;
+    Ok(desired)
+}
+
+/// Adds the active accounts of `accounts_from`'s unit to the spec's accounts (those listed by
+/// hand win by id; `exclude` leaves some out by id or organization name), each reached through
+/// the role `role_name`. Returns their names with where they came from.
+async fn discover_accounts(
+    loaded: &mut LoadedSpec,
+    ctx: &CloudContext,
+) -> Result<Vec<(String, String)>, WardenError> {
+    use crate::cloud::organization::{active_accounts, address_name};
+    use crate::source::Sp;
+    let Some(from) = loaded.spec.accounts_from.clone() else {
+        return Ok(Vec::new());
+    };
+    let ou = from.organization.ou.get().clone();
+    let members = active_accounts(&ctx.organizations(), &ou, from.organization.recursive)
+        .await
+        .map_err(|e| {
+            WardenError::usage(
+                format!("accounts_from: the accounts of {ou} could not be listed: {e}"),
+                Some("the caller needs organizations:ListAccountsForParent (and ListChildren with `recursive`) in the management account or a delegated administrator"),
+            )
+        })?;
+    let span = from.role_name.span();
+    let mut taken: std::collections::HashSet<String> = loaded
+        .spec
+        .accounts
+        .iter()
+        .map(|a| a.name.get().clone())
+        .collect();
+    let mut added = Vec::new();
+    for member in members {
+        let excluded = from
+            .exclude
+            .iter()
+            .any(|x| x.get() == &member.id || x.get() == &member.name);
+        let listed = loaded
+            .spec
+            .accounts
+            .iter()
+            .any(|a| a.id.get() == &member.id);
+        if excluded || listed {
+            continue;
+        }
+        let mut name = address_name(&member);
+        if !taken.insert(name.clone()) {
+            name = format!("{name}-{}", member.id);
+            taken.insert(name.clone());
+        }
+        let partition = loaded
+            .spec
+            .defaults
+            .regions
+            .first()
+            .map(|r| regions::partition(r.get()))
+            .unwrap_or("aws");
+        let role_arn = format!(
+            "arn:{partition}:iam::{}:role/{}",
+            member.id,
+            from.role_name.get()
+        );
+        let account: spec::types::Account = spec::types::Account {
+            name: Sp::with_span(span, name.clone()),
+            id: Sp::with_span(span, member.id.clone()),
+            role_arn: Some(Sp::with_span(span, role_arn)),
+            external_id: from.external_id.clone(),
+            regions: None,
+            tags: Default::default(),
+            overrides: Vec::new(),
+        };
+        let list_span = loaded.spec.accounts.span();
+        let mut accounts = loaded.spec.accounts.get().clone();
+        accounts.push(account);
+        loaded.spec.accounts = Sp::with_span(list_span, accounts);
+        added.push((name, ou.clone()));
+    }
+    Ok(added)
 }
 
 /// Keeps only the accounts and regions the filters name; an unknown name is an error.
@@ -158,8 +245,9 @@ fn check_filters(accounts: &[model::AccountTarget], scope: &ScopeArgs) -> Result
     Ok(())
 }
 
-fn account_selected(name: &str, id: &str, scope: &ScopeArgs) -> bool {
-    scope.accounts.is_empty() || scope.accounts.iter().any(|w| w == name || w == id)
+pub fn account_selected(name: &str, id: &str, scope: &ScopeArgs) -> bool {
+    (scope.accounts.is_empty() || scope.accounts.iter().any(|w| w == name || w == id))
+        && scope.shard.is_none_or(|shard| shard.holds(id))
 }
 
 fn region_selected(region: &str, scope: &ScopeArgs) -> bool {

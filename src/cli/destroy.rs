@@ -27,8 +27,8 @@ pub async fn run(args: &DestroyArgs, verbose: bool) -> Result<Outcome, WardenErr
             Some("pass --auto-approve, or save the spec to a file"),
         ));
     }
-    let desired = load_for_aws(&file, &args.scope)?;
     let ctx = cloud_context(&args.scope).await;
+    let desired = load_for_aws(&file, &args.scope, &ctx).await?;
     let bars = progress(desired.accounts.len(), "reading");
     let reader = Reader::new(
         &ctx,
@@ -346,6 +346,8 @@ mod tests {
         };
         let desired = Desired {
             project: "p".into(),
+            quotas: Default::default(),
+            discovered: Vec::new(),
             accounts: vec![AccountTarget {
                 name: "a".into(),
                 id: "123456789012".into(),

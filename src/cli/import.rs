@@ -135,6 +135,7 @@ pub async fn run(args: &ImportArgs) -> Result<Outcome, WardenError> {
         &args.project,
         None,
         true,
+        false,
     )
     .await
     .map_err(failed)?;
@@ -183,6 +184,7 @@ pub async fn run(args: &ImportArgs) -> Result<Outcome, WardenError> {
                 &args.project,
                 None,
                 true,
+                false,
             )
             .await
             .map_err(failed)?,

@@ -9,7 +9,9 @@ pub mod init;
 mod permissions;
 mod plan;
 mod report;
+mod report_merge;
 mod schema;
+pub mod shard;
 mod validate;
 
 use std::path::PathBuf;
@@ -199,6 +201,10 @@ pub struct ScopeArgs {
     /// Only this region; repeatable.
     #[arg(long = "region", value_name = "REGION")]
     pub regions: Vec<String>,
+    /// Only the accounts of part K of N (e.g. 2/4), for a CI matrix of N jobs; an account's
+    /// part depends on its id alone.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<shard::Shard>,
     /// How many account/region scopes to work on at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub parallelism: u16,
@@ -302,7 +308,11 @@ pub struct DriftArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ReportArgs {
+    /// `merge`: join the shards' plans of a CI matrix instead.
+    #[command(subcommand)]
+    pub command: Option<ReportCommand>,
     /// Spec file (default: `warden.yaml` in the working directory).
     #[arg(short = 'f', long = "file", value_name = "SPEC")]
     pub file: Option<String>,
@@ -311,6 +321,14 @@ pub struct ReportArgs {
     pub format: ReportFormat,
     #[command(flatten)]
     pub scope: ScopeArgs,
+}
+
+/// Reports made from saved files rather than a fresh read.
+#[derive(Debug, clap::Subcommand)]
+pub enum ReportCommand {
+    /// Join the JSON plans (`plan --format json`, `plan --out`) or drift reports of several
+    /// shards into one: exit 0 nothing to change, 2 changes, 3 partial, 1 error.
+    Merge(report_merge::MergeArgs),
 }
 
 /// Output formats of `report`.
@@ -340,7 +358,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, WardenError> {
         Command::Apply(args) => apply::run(&args, cli.verbose).await,
         Command::Drift(args) => drift::run(&args, cli.verbose).await,
         Command::Schema => schema::run(),
-        Command::Report(args) => report::run(&args).await,
+        Command::Report(args) => report::run(&args, cli.verbose).await,
         Command::Init(args) => init::run(&args).await,
         Command::Destroy(args) => destroy::run(&args, cli.verbose).await,
         Command::Permissions(args) => permissions::run(&args),

@@ -66,8 +66,8 @@ async fn plan_with_source(
     scope: &ScopeArgs,
     prune: bool,
 ) -> Result<(Plan, SourceFile, Origins), WardenError> {
-    let (desired, source) = load_for_aws_with_source(file, scope)?;
     let ctx = cloud_context(scope).await;
+    let (desired, source) = load_for_aws_with_source(file, scope, &ctx).await?;
     let bars = progress(desired.accounts.len(), "reading");
     let reader = Reader::new(
         &ctx,

@@ -80,12 +80,14 @@ impl ApiCounter {
 }
 
 /// The service as IAM action prefixes spell it (`logs`, `sts`), which users know from policies.
-fn iam_prefix(service: &str) -> String {
+pub(crate) fn iam_prefix(service: &str) -> String {
     match service {
         "CloudWatch Logs" => "logs".to_string(),
         "CloudWatch" => "cloudwatch".to_string(),
         "CloudTrail" => "cloudtrail".to_string(),
         "EventBridge" => "events".to_string(),
+        "Resource Groups Tagging API" => "tagging".to_string(),
+        "Organizations" => "organizations".to_string(),
         other => other.to_ascii_lowercase().replace(' ', "-"),
     }
 }

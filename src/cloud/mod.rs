@@ -5,6 +5,9 @@ pub mod counter;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod organization;
+pub mod pace;
+pub mod tagging;
 
 use std::time::Duration;
 
@@ -14,7 +17,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_cloudwatchlogs::config::retry::RetryPartition;
 
-pub use counter::{ApiCallReport, ApiCounter};
+pub use counter::{ApiCallReport, ApiCounter, OperationCalls};
 use credentials::AssumedRole;
 pub use error::{classify, CloudError};
 
@@ -48,6 +51,7 @@ pub struct CloudContext {
     base: SdkConfig,
     counter: ApiCounter,
     deadline: Deadline,
+    pacer: pace::Pacer,
 }
 
 impl CloudContext {
@@ -67,11 +71,23 @@ impl CloudContext {
             .timeout_config(timeouts)
             .load()
             .await;
+        // Every request waits for its slot below the operation's quota (see `pace`).
+        let paced = match base.http_client() {
+            Some(inner) => pace::PacedHttpClient::new(inner),
+            None => pace::PacedHttpClient::around_default(),
+        };
+        let base = base.to_builder().http_client(paced).build();
         CloudContext {
             base,
             counter,
             deadline: Deadline::none(),
+            pacer: pace::Pacer::default(),
         }
+    }
+
+    /// The run's per-(account, region, operation) pacing (quotas raised by the spec go here).
+    pub fn pacer(&self) -> &pace::Pacer {
+        &self.pacer
     }
 
     /// The same context with the run's time limit, which every read and change respects.
@@ -88,11 +104,25 @@ impl CloudContext {
         &self.deadline
     }
 
+    /// AWS Organizations with the caller's credentials (a global service, read in us-east-1).
+    pub fn organizations(&self) -> aws_sdk_organizations::Client {
+        let conf = aws_sdk_organizations::config::Builder::from(&self.base)
+            .region(Region::new("us-east-1"))
+            .retry_partition(partition("organizations", "caller"))
+            .interceptor(self.counter.clone())
+            .interceptor(self.pacer.tag("caller", "global"))
+            .interceptor(endpoint::NameEndpoint)
+            .build();
+        aws_sdk_organizations::Client::from_conf(conf)
+    }
+
     fn sts(&self, config: &SdkConfig, account_id: &str, region: &str) -> aws_sdk_sts::Client {
         let conf = aws_sdk_sts::config::Builder::from(config)
             .region(Region::new(region.to_string()))
             .retry_partition(partition("sts", account_id))
             .interceptor(self.counter.clone())
+            // STS counts these calls against the caller (whose credentials sign them).
+            .interceptor(self.pacer.tag("caller", region))
             .interceptor(endpoint::NameEndpoint)
             .build();
         aws_sdk_sts::Client::from_conf(conf)
@@ -164,6 +194,7 @@ impl CloudContext {
             account_id: account.id.clone(),
             config,
             counter: self.counter.clone(),
+            pacer: self.pacer.clone(),
         })
     }
 }
@@ -190,6 +221,7 @@ pub struct AccountSession {
     pub account_id: String,
     config: SdkConfig,
     counter: ApiCounter,
+    pacer: pace::Pacer,
 }
 
 impl AccountSession {
@@ -198,6 +230,7 @@ impl AccountSession {
             .region(Region::new(region.to_string()))
             .retry_partition(partition("logs", &self.account_id))
             .interceptor(self.counter.clone())
+            .interceptor(self.pacer.tag(&self.account_id, region))
             .interceptor(endpoint::NameEndpoint)
             .build();
         aws_sdk_cloudwatchlogs::Client::from_conf(conf)
@@ -208,6 +241,7 @@ impl AccountSession {
             .region(Region::new(region.to_string()))
             .retry_partition(partition("bedrock", &self.account_id))
             .interceptor(self.counter.clone())
+            .interceptor(self.pacer.tag(&self.account_id, region))
             .interceptor(endpoint::NameEndpoint)
             .build();
         aws_sdk_bedrock::Client::from_conf(conf)
@@ -219,9 +253,23 @@ impl AccountSession {
             .region(Region::new(region.to_string()))
             .retry_partition(partition("iam", &self.account_id))
             .interceptor(self.counter.clone())
+            // IAM's quotas are per account, not per region.
+            .interceptor(self.pacer.tag(&self.account_id, "global"))
             .interceptor(endpoint::NameEndpoint)
             .build();
         aws_sdk_iam::Client::from_conf(conf)
+    }
+
+    /// The Resource Groups Tagging API (ownership tags in bulk, see `tagging`).
+    pub fn tagging(&self, region: &str) -> aws_sdk_resourcegroupstagging::Client {
+        let conf = aws_sdk_resourcegroupstagging::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .retry_partition(partition("tagging", &self.account_id))
+            .interceptor(self.counter.clone())
+            .interceptor(self.pacer.tag(&self.account_id, region))
+            .interceptor(endpoint::NameEndpoint)
+            .build();
+        aws_sdk_resourcegroupstagging::Client::from_conf(conf)
     }
 
     /// CloudTrail; a multi-region trail is read and written in its home region.
@@ -230,6 +278,7 @@ impl AccountSession {
             .region(Region::new(region.to_string()))
             .retry_partition(partition("cloudtrail", &self.account_id))
             .interceptor(self.counter.clone())
+            .interceptor(self.pacer.tag(&self.account_id, region))
             .interceptor(endpoint::NameEndpoint)
             .build();
         aws_sdk_cloudtrail::Client::from_conf(conf)
@@ -289,6 +338,7 @@ impl AccountSession {
             .region(Region::new(region.to_string()))
             .retry_partition(partition("s3", &self.account_id))
             .interceptor(self.counter.clone())
+            .interceptor(self.pacer.tag(&self.account_id, region))
             .interceptor(endpoint::NameEndpoint)
             .force_path_style(custom_endpoint)
             .build();

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::Kind;
+use crate::cloud::tagging::{BulkTags, TagIndex, BULK_FROM};
 use crate::cloud::{AccountSession, CloudError};
 use crate::model::{LiveResource, ResourceAddr};
 
@@ -54,12 +55,26 @@ pub struct Scope<'a, C> {
     pub account_name: &'a str,
     pub account_id: &'a str,
     pub region: &'a str,
+    /// Ownership tags in bulk (Tagging API), offered by the engine to plan reads of kinds with
+    /// a `TAGGING_RESOURCE_TYPE`; `None` for re-reads that verify an apply (read directly).
+    pub bulk_tags: Option<&'a BulkTags>,
 }
 
 impl<C> Scope<'_, C> {
     /// The address of the resource `name` of `kind` in this scope.
     pub fn addr(&self, kind: Kind, name: &str) -> ResourceAddr {
         ResourceAddr::new(self.account_name, self.region, kind, name)
+    }
+
+    /// The scope's ownership-tag index when the engine offers one and `needed` resources need
+    /// their tags (for fewer, direct reads cost no more). A resource the index does not list
+    /// carries no ownership tag as far as the index knows: read its tags directly if they
+    /// matter. `None`: read every resource's tags directly.
+    pub async fn tag_index(&self, needed: usize) -> Result<Option<&TagIndex>, CloudError> {
+        match self.bulk_tags {
+            Some(bulk) if needed >= BULK_FROM => bulk.index().await.map(Some),
+            _ => Ok(None),
+        }
     }
 }
 
@@ -94,6 +109,9 @@ pub trait ResourceKind {
     const NOTES_MANAGED: bool = false;
     /// Set for regional kinds whose names are global in the account (IAM roles, S3 buckets).
     const GLOBAL_NAME: Option<GlobalName> = None;
+    /// Its resource type in the Resource Groups Tagging API (`logs:log-group`), for `Tagged`
+    /// kinds whose read takes ownership tags from `Scope::tag_index` instead of a call each.
+    const TAGGING_RESOURCE_TYPE: Option<&'static str> = None;
 
     /// The AWS client the kind's calls go through.
     type Client;

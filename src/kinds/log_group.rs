@@ -32,6 +32,7 @@ impl ResourceKind for LogGroupKind {
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Tagged;
     const DISCOVERS: bool = true;
+    const TAGGING_RESOURCE_TYPE: Option<&'static str> = Some("logs:log-group");
     type Client = Client;
 
     fn client(session: &AccountSession, region: &str) -> Client {
@@ -65,16 +66,32 @@ impl ResourceKind for LogGroupKind {
             })
             .collect();
         let wanted = &wanted;
+        // Ownership tags in bulk where the engine offers them (one call per 100 owned groups).
+        let index = scope.tag_index(groups.len()).await?;
         let live: Vec<Option<LiveResource>> = stream::iter(groups)
             .map(|group| async move {
                 let name = group.log_group_name().unwrap_or_default().to_string();
-                let tags = list_tags(scope, &name).await?;
+                let named = wanted.contains(name.as_str());
+                let tags = match index.map(|i| i.tags(&arn(scope, &name))) {
+                    Some(Some(tags)) => tags.clone(),
+                    // Not in the index: no ownership tag, so a group the spec does not name
+                    // is not this project's; a named one may be adopted: read its tags.
+                    Some(None) if !named => return Ok(None),
+                    _ => list_tags(scope, &name).await?,
+                };
+                let keep = named
+                    || (discover_owner.is_some()
+                        && tags.get(OWNER_TAG).map(String::as_str) == discover_owner);
+                if !keep {
+                    return Ok::<_, CloudError>(None);
+                }
                 let protection = read_data_protection(scope, &group).await?;
-                let resource =
-                    normalize(scope.addr(Kind::LogGroup, &name), &group, tags, protection);
-                let keep = wanted.contains(name.as_str())
-                    || (discover_owner.is_some() && resource.owner.as_deref() == discover_owner);
-                Ok::<_, CloudError>(keep.then_some(resource))
+                Ok(Some(normalize(
+                    scope.addr(Kind::LogGroup, &name),
+                    &group,
+                    tags,
+                    protection,
+                )))
             })
             .buffer_unordered(TAG_READ_CONCURRENCY)
             .try_collect()

@@ -25,6 +25,7 @@ pub mod test_kind;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::cloud::tagging::BulkTags;
 use crate::cloud::{AccountSession, CloudError};
 use crate::model::{AccountTarget, Action, LiveResource, ResourceChange};
 
@@ -92,6 +93,11 @@ macro_rules! registry {
             pub fn notes_managed(self) -> bool {
                 match self { $( $(#[$meta])* Kind::$variant => <$ty as ResourceKind>::NOTES_MANAGED, )* }
             }
+
+            /// Its Tagging API resource type, when its reads take ownership tags in bulk.
+            pub fn tagging_resource_type(self) -> Option<&'static str> {
+                match self { $( $(#[$meta])* Kind::$variant => <$ty as ResourceKind>::TAGGING_RESOURCE_TYPE, )* }
+            }
         }
 
         /// The part of `live` that the desired properties govern (what the diff compares).
@@ -124,6 +130,7 @@ macro_rules! registry {
             match kind { $( $(#[$meta])* Kind::$variant => <$ty>::forces_replacement(path), )* }
         }
 
+        #[allow(clippy::too_many_arguments)]
         async fn read_kind(
             kind: Kind,
             session: &AccountSession,
@@ -132,10 +139,12 @@ macro_rules! registry {
             wanted: &[Named],
             project: &str,
             discover_owner: Option<&str>,
+            bulk_tags: Option<&BulkTags>,
         ) -> Result<Vec<LiveResource>, CloudError> {
             match kind {
                 $( $(#[$meta])* Kind::$variant => {
-                    let scope = scope_of::<$ty>(session, account_name, region);
+                    let mut scope = scope_of::<$ty>(session, account_name, region);
+                    scope.bulk_tags = bulk_tags.filter(|_| <$ty as ResourceKind>::TAGGING_RESOURCE_TYPE.is_some());
                     read_with::<$ty>(&scope, wanted, project, discover_owner).await
                 } )*
             }
@@ -277,6 +286,7 @@ fn scope_of<'a, K: ResourceKind>(
         account_name,
         account_id: &session.account_id,
         region,
+        bulk_tags: None,
     }
 }
 
@@ -324,7 +334,11 @@ pub async fn carry_out<K: ResourceKind>(
 
 /// Reads the live state of the named resources of every kind in one account and region. With
 /// `discover_owner`, kinds that can also return resources that project owns and the spec does
-/// not name (pruning); account-scoped kinds only in the account's home region (`home`).
+/// not name (pruning); account-scoped kinds only in the account's home region (`home`). With
+/// `bulk`, kinds with a Tagging API resource type take ownership tags from one shared index
+/// of the scope (read on first need) instead of one call per resource; without it (re-reads
+/// that verify an apply, where the index may lag) every resource is read directly.
+#[allow(clippy::too_many_arguments)]
 pub async fn read_scope(
     session: &AccountSession,
     account_name: &str,
@@ -333,8 +347,9 @@ pub async fn read_scope(
     project: &str,
     discover_owner: Option<&str>,
     home: bool,
+    bulk: bool,
 ) -> Result<Vec<LiveResource>, CloudError> {
-    let mut live = Vec::new();
+    let mut reads = Vec::new();
     for kind in Kind::ALL {
         let of_kind: Vec<Named> = names.iter().filter(|n| n.kind == *kind).cloned().collect();
         let placed_here = home || kind.placement() == Placement::Regional;
@@ -342,15 +357,29 @@ pub async fn read_scope(
         if of_kind.is_empty() && discover.is_none() {
             continue;
         }
+        reads.push((*kind, of_kind, discover));
+    }
+    let mut types: Vec<&'static str> = reads
+        .iter()
+        .filter(|(kind, ..)| kind.ownership() == Ownership::Tagged)
+        .filter_map(|(kind, ..)| kind.tagging_resource_type())
+        .collect();
+    types.sort_unstable();
+    types.dedup();
+    let bulk_tags =
+        (bulk && !types.is_empty()).then(|| BulkTags::new(session.tagging(region), types));
+    let mut live = Vec::new();
+    for (kind, of_kind, discover) in reads {
         live.extend(
             read_kind(
-                *kind,
+                kind,
                 session,
                 account_name,
                 region,
                 &of_kind,
                 project,
                 discover,
+                bulk_tags.as_ref(),
             )
             .await?,
         );

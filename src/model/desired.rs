@@ -46,6 +46,10 @@ pub struct Desired {
     pub project: String,
     pub accounts: Vec<AccountTarget>,
     pub resources: Vec<DesiredResource>,
+    /// Raised quotas (`defaults.quotas`): requests per second by `service:Operation`.
+    pub quotas: std::collections::BTreeMap<String, f64>,
+    /// Accounts added by `accounts_from` (names), and where they were found.
+    pub discovered: Vec<(String, String)>,
 }
 
 impl Desired {

@@ -112,6 +112,13 @@ pub fn expand(loaded: &LoadedSpec) -> Result<Desired, Vec<Diagnostic>> {
             project,
             accounts,
             resources,
+            quotas: spec
+                .defaults
+                .quotas
+                .iter()
+                .map(|(k, v)| (k.clone(), *v.get()))
+                .collect(),
+            discovered: Vec::new(),
         })
     } else {
         Err(problems)

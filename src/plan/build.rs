@@ -18,6 +18,8 @@ pub struct PlanOptions {
 
 /// Reads live state for every scope of `desired` and computes the plan.
 pub async fn build_plan(reader: &Reader<'_>, desired: &Desired, options: &PlanOptions) -> Plan {
+    // Quotas the spec says were raised pace this run's calls (the apply that follows too).
+    reader.pacer().raise(&desired.quotas);
     let scopes: Vec<ScopeKey> = desired
         .scopes()
         .into_iter()
@@ -81,6 +83,16 @@ pub async fn build_plan(reader: &Reader<'_>, desired: &Desired, options: &PlanOp
     let mut notes = unmanaged_notes(observed, &read.live);
     notes.extend(unmanaged_notes(observed_managed, &read.live));
     notes.extend(lease_notes);
+    // Which accounts AWS Organizations gave (every plan says so, and a saved plan keeps it).
+    for (name, source) in &desired.discovered {
+        if let Some(home) = desired.account(name).and_then(crate::kinds::home_region) {
+            notes.push(crate::model::ScopeNote {
+                account: name.clone(),
+                region: home.to_string(),
+                message: format!("account discovered in {source} (AWS Organizations)"),
+            });
+        }
+    }
     notes.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
     let changes = in_dependency_order(changes);
     notes.extend(plan_notes(&changes));

@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod diff;
+pub mod merge;
 pub mod order;
 pub mod read;
 pub mod saved;

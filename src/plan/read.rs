@@ -63,6 +63,11 @@ impl<'a> Reader<'a> {
         self.ctx.counter().report()
     }
 
+    /// The run's pacing below each operation's quota.
+    pub fn pacer(&self) -> &crate::cloud::pace::Pacer {
+        self.ctx.pacer()
+    }
+
     /// The run's time limit.
     pub fn deadline(&self) -> &crate::deadline::Deadline {
         self.ctx.deadline()
@@ -196,6 +201,9 @@ impl<'a> Reader<'a> {
                             &self.project,
                             discover_owner,
                             self.is_home(&key.0, &key.1),
+                            // Plan reads take ownership tags in bulk; re-reads that verify
+                            // (quiet ones) read each resource, as the Tagging API may lag.
+                            report,
                         )
                         .await
                         .map_err(|e| (false, e)),

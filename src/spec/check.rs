@@ -51,6 +51,40 @@ fn known_destinations(spec: &Spec) -> crate::data_protection::KnownDestinations 
 }
 
 impl Checker<'_> {
+    /// Raised quotas: `service:Operation` of an operation warden paces, a positive rate.
+    fn quotas(&mut self, quotas: &BTreeMap<String, Sp<f64>>) {
+        let known = crate::cloud::pace::documented_quotas();
+        for (key, rate) in quotas {
+            let field = format!("defaults.quotas.{key}");
+            if !known.contains_key(key) {
+                let hint = did_you_mean(key, known.keys().map(String::as_str))
+                    .map(|k| format!("did you mean `{k}`? "))
+                    .unwrap_or_default();
+                self.error(
+                    rate.span(),
+                    field,
+                    format!("`{key}` is not an operation warden paces"),
+                    Some(format!(
+                        "{hint}name it `service:Operation` as in IAM policies, e.g. `logs:ListTagsForResource`"
+                    )),
+                );
+            } else if !(rate.get().is_finite() && *rate.get() > 0.0) {
+                self.error(
+                    rate.span(),
+                    field,
+                    format!(
+                        "a quota of {} requests per second paces nothing",
+                        rate.get()
+                    ),
+                    Some(
+                        "give the raised quota AWS granted, in requests per second (e.g. 20)"
+                            .into(),
+                    ),
+                );
+            }
+        }
+    }
+
     pub(crate) fn error(
         &mut self,
         span: Span,
@@ -110,8 +144,10 @@ impl Checker<'_> {
             "region",
         );
         self.tags(&spec.defaults.tags, "defaults.tags");
+        self.quotas(&spec.defaults.quotas);
 
-        if spec.accounts.is_empty() {
+        self.accounts_from(spec);
+        if spec.accounts.is_empty() && spec.accounts_from.is_none() {
             self.error(
                 spec.accounts.span(),
                 "accounts".into(),

@@ -1,5 +1,6 @@
 //! The spec: reading the YAML file, checking it offline, and describing it as a JSON Schema.
 
+pub mod accounts_from;
 pub mod check;
 pub mod env;
 pub mod parse;

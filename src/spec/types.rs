@@ -25,8 +25,12 @@ pub struct Spec {
     /// Settings applied to every account unless the account says otherwise.
     #[serde(default)]
     pub defaults: Defaults,
-    /// The AWS accounts this spec governs.
+    /// The AWS accounts this spec governs (may be empty with `accounts_from`).
     pub accounts: Sp<Vec<Account>>,
+    /// Accounts discovered with AWS Organizations when the spec is loaded (plan, apply,
+    /// drift), added to those listed in `accounts`; an account listed there by id is that one.
+    #[serde(default)]
+    pub accounts_from: Option<super::accounts_from::AccountsFrom>,
     /// Baseline CloudWatch log groups, created in every account and region.
     /// Accounts can change or skip them with `overrides`.
     #[serde(default)]
@@ -66,6 +70,11 @@ pub struct Defaults {
     /// Tags put on every resource the tool manages.
     #[serde(default)]
     pub tags: BTreeMap<String, Sp<String>>,
+    /// Requests per second AWS allows per account and region for an operation whose quota was
+    /// raised for these accounts, e.g. `logs:ListTagsForResource: 20`. warden paces its calls
+    /// below each operation's quota; operations not named keep the documented figure.
+    #[serde(default)]
+    pub quotas: BTreeMap<String, Sp<f64>>,
 }
 
 /// One AWS account.

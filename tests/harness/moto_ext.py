@@ -694,6 +694,57 @@ def response_delete_account_policy(self: LogsResponse) -> str:
     return "{}"
 
 
+def log_groups_for_tagging(self: LogsBackend) -> Any:
+    """The log groups as the Resource Groups Tagging API lists them: resource type
+    ``logs:log-group`` (moto says ``logs:loggroup``, so a ``ResourceTypeFilters`` of
+    ``logs:log-group``, as AWS documents it, found nothing) and the ARN without ``:*``."""
+    from moto.core.resource_tagging import TaggedResource
+
+    for group in list(self.groups.values()):
+        arn = group.arn[:-2] if group.arn.endswith(":*") else group.arn
+        yield TaggedResource(
+            arn=arn,
+            tags=self.tagger.get_tag_dict_for_resource(group.arn),
+            resource_type="logs:log-group",
+        )
+
+
+def tagging_get_resources(self: Any) -> Any:
+    """moto's ``GetResources``, except that ``TagsPerPage`` limits a page only when given:
+    with ``ResourcesPerPage`` alone (what AWS recommends), a page holds up to that many
+    resources whatever their tag count, as on AWS (moto cut every page at 100 tags, i.e. 33
+    resources with three tags each)."""
+    from moto.core.responses import ActionResult
+    from moto.resourcegroupstaggingapi.exceptions import ResourceGroupsTaggingAPIError
+
+    resources_per_page = self._get_int_param("ResourcesPerPage", 50)
+    tags_per_page = self._get_int_param("TagsPerPage")
+    if tags_per_page is not None and tags_per_page not in range(100, 501):
+        raise ResourceGroupsTaggingAPIError("InvalidParameterException", "TagsPerPage must be between 100 and 500")
+    if resources_per_page not in range(1, 101):
+        raise ResourceGroupsTaggingAPIError("InvalidParameterException", "ResourcesPerPage must be between 1 and 100")
+    if tags_per_page is None:
+        given = self._get_param("ResourcesPerPage") is not None
+        tags_per_page = 10**9 if given else 100
+    token, found = self.backend.get_resources(
+        pagination_token=self._get_param("PaginationToken"),
+        tag_filters=self._get_param("TagFilters", []),
+        resources_per_page=resources_per_page,
+        tags_per_page=tags_per_page,
+        resource_type_filters=self._get_param("ResourceTypeFilters", []),
+        resource_arn_list=self._get_param("ResourceARNList", []),
+    )
+    return ActionResult(
+        {
+            "ResourceTagMappingList": [
+                {"ResourceARN": r.arn, "Tags": [{"Key": k, "Value": v} for k, v in r.tags.items()]}
+                for r in found
+            ],
+            "PaginationToken": token,
+        }
+    )
+
+
 def _install_logs() -> None:
     LogGroup.to_describe_dict = _log_group_to_describe_dict  # type: ignore[method-assign]
     LogGroup.data_protection_policy = None  # class defaults: existing groups too
@@ -709,6 +760,10 @@ def _install_logs() -> None:
     LogsBackend.put_account_policy = put_account_policy
     LogsBackend.describe_account_policies = describe_account_policies
     LogsBackend.delete_account_policy = delete_account_policy
+    LogsBackend.iter_tagged_resources = log_groups_for_tagging  # type: ignore[method-assign]
+    from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
+
+    ResourceGroupsTaggingAPIResponse.get_resources = tagging_get_resources  # type: ignore[method-assign]
 
     # LogsResponse method name == snake_case of the operation name.
     LogsResponse.associate_kms_key = response_associate_kms_key

@@ -16,7 +16,8 @@ Contract (relied on by ``scripts/local-cloud.sh`` and the Rust test harness):
   reaches EOF, i.e. when the parent that holds the write end of the pipe dies
   or closes it, so a crashed test leaves no orphan server.
 * SIGTERM and SIGINT end the process with status 0.
-* Environment: ``WARDEN_MOTO_FAULTS`` (see ``moto_ext.FaultInjector``); moto's
+* Environment: ``WARDEN_MOTO_FAULTS`` (see ``moto_ext.FaultInjector``),
+  ``WARDEN_MOTO_LATENCY`` and ``WARDEN_MOTO_QUOTAS`` (see ``moto_pace``); moto's
   own settings (``MOTO_*``) apply. ``MOTO_PORT`` is set to the bound port, as
   moto's own server does, for URLs that moto builds to point at itself.
 """
@@ -63,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, HERE)
     import moto_ext  # noqa: F401  (patches moto on import)
     import moto_monitoring  # noqa: F401  (CloudWatch alarms, anomaly detectors, query definitions)
+    import moto_pace
     from moto_cbor import RpcV2CborMiddleware
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
@@ -78,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # CloudWatch's Smithy RPC v2 CBOR route, which moto does not serve (moto_cbor.py).
     app = RpcV2CborMiddleware(DomainDispatcherApplication(create_backend_app))
+    app = moto_pace.install(app)  # AWS-like latency and quotas (WARDEN_MOTO_LATENCY/QUOTAS)
     server = make_server(args.host, args.port, app, threaded=True, request_handler=RequestHandler)
     port = server.server_port
     os.environ["MOTO_PORT"] = str(port)

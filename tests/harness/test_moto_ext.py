@@ -1394,6 +1394,155 @@ def test_events_put_permission_policy_replaces_the_bus_policy(srv: Server) -> No
     assert sorted(s["Sid"] for s in policy["Statement"]) == ["Added", "Ours"], policy
 
 
+# ---------------------------------------------------------------------------
+# Tagging API for log groups, AWS-like latency and quotas (moto_pace.py)
+# ---------------------------------------------------------------------------
+
+
+def test_tagging_api_lists_log_groups(srv: Server) -> None:
+    """GetResources finds log groups by the documented type `logs:log-group` and a tag key,
+    with every tag, paged; other accounts' groups stay out."""
+    logs = srv.client("logs")
+    for i in range(3):
+        logs.create_log_group(logGroupName=f"/tagged/{i}", tags={"warden:managed-by": "p", "team": str(i)})
+    logs.create_log_group(logGroupName="/tagged/untagged")
+    logs.create_log_group(logGroupName="/tagged/other-key", tags={"team": "x"})
+    other = srv.client("logs", assumed_credentials(srv, "222222222222"))
+    other.create_log_group(logGroupName="/tagged/elsewhere", tags={"warden:managed-by": "p"})
+    tagging = srv.client("resourcegroupstaggingapi")
+    pages = tagging.get_paginator("get_resources").paginate(
+        TagFilters=[{"Key": "warden:managed-by"}],
+        ResourceTypeFilters=["logs:log-group"],
+        ResourcesPerPage=2,
+    )
+    found = {}
+    for page in pages:
+        assert len(page["ResourceTagMappingList"]) <= 2, page
+        for item in page["ResourceTagMappingList"]:
+            found[item["ResourceARN"]] = {t["Key"]: t["Value"] for t in item["Tags"]}
+    arn = f"arn:aws:logs:{REGION}:123456789012:log-group:/tagged/"
+    want = {f"{arn}{i}": {"warden:managed-by": "p", "team": str(i)} for i in range(3)}
+    assert {k: v for k, v in found.items() if k.startswith(arn)} == want, found
+    # ResourcesPerPage alone: a page is that many resources, whatever their tag count.
+    for i in range(3, 60):
+        logs.create_log_group(logGroupName=f"/tagged/{i}", tags={"warden:managed-by": "p", "a": "1", "b": "2"})
+    page = tagging.get_resources(
+        TagFilters=[{"Key": "warden:managed-by"}], ResourceTypeFilters=["logs:log-group"], ResourcesPerPage=100
+    )
+    assert len(page["ResourceTagMappingList"]) == 60 and not page.get("PaginationToken"), page.get("PaginationToken")
+    for i in range(3, 60):
+        logs.delete_log_group(logGroupName=f"/tagged/{i}")
+    for name in ["/tagged/0", "/tagged/1", "/tagged/2", "/tagged/untagged", "/tagged/other-key"]:
+        logs.delete_log_group(logGroupName=name)
+
+
+def pace_counts(srv: Server) -> dict[str, dict[str, int]]:
+    import urllib.request
+
+    with urllib.request.urlopen(f"{srv.endpoint}/moto-api/warden/pace") as answer:
+        return json.loads(answer.read())
+
+
+def test_pace_latency_fixed_and_random(_: Server) -> None:
+    """WARDEN_MOTO_LATENCY delays every answer: fixed, or random within a range."""
+    srv = Server({"WARDEN_MOTO_LATENCY": "120"})
+    try:
+        sts = srv.client("sts")
+        sts.get_caller_identity()
+        started = time.monotonic()
+        for _ in range(3):
+            sts.get_caller_identity()
+        elapsed = time.monotonic() - started
+        assert 0.36 <= elapsed < 1.5, elapsed
+    finally:
+        srv.kill()
+    srv = Server({"WARDEN_MOTO_LATENCY": "10-200"})
+    try:
+        logs = srv.client("logs")
+        times = []
+        for _ in range(8):
+            started = time.monotonic()
+            logs.describe_log_groups()
+            times.append(time.monotonic() - started)
+        assert min(times) >= 0.01 and max(times) < 1.0, times
+        assert max(times) - min(times) > 0.02, f"not random: {times}"
+    finally:
+        srv.kill()
+
+
+def test_pace_quotas_throttle_in_the_services_shape(_: Server) -> None:
+    """WARDEN_MOTO_QUOTAS=aws: above the documented rate the service's own throttling error,
+    per (account, region, operation); below it, every call goes through."""
+    srv = Server({"WARDEN_MOTO_QUOTAS": "aws"})
+    try:
+        logs = srv.client("logs")
+        logs.create_log_group(logGroupName="/paced")
+        arn = f"arn:aws:logs:{REGION}:123456789012:log-group:/paced"
+        outcomes = []
+        for _ in range(12):  # ListTagsForResource: 5 per second, burst 5
+            try:
+                logs.list_tags_for_resource(resourceArn=arn)
+                outcomes.append("ok")
+            except ClientError as err:
+                assert err.response["Error"]["Code"] == "ThrottlingException", err.response
+                assert err.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+                assert err.response["Error"]["Message"] == "Rate exceeded"
+                outcomes.append("throttled")
+        assert 5 <= outcomes.count("ok") <= 7 and "throttled" in outcomes, outcomes
+        # Another operation, another region and another account have their own buckets.
+        logs.describe_log_groups()
+        west = srv.client("logs", region_name="eu-west-1")
+        west.create_log_group(logGroupName="/paced")
+        west.list_tags_for_resource(resourceArn=arn.replace(REGION, "eu-west-1"))
+        other = srv.client("logs", assumed_credentials(srv, "333333333333"))
+        other.create_log_group(logGroupName="/paced")
+        other.list_tags_for_resource(resourceArn=arn.replace("123456789012", "333333333333"))
+        # Query protocol (IAM): `Throttling` in <ErrorResponse>.
+        iam = srv.client("iam")
+        codes = set()
+        for _ in range(40):
+            try:
+                iam.get_role(RoleName="nobody")
+            except ClientError as err:
+                codes.add(err.response["Error"]["Code"])
+        assert codes == {"NoSuchEntity", "Throttling"}, codes
+        # Below the rate: nothing is throttled.
+        time.sleep(1.1)
+        for _ in range(4):
+            logs.list_tags_for_resource(resourceArn=arn)
+            time.sleep(0.25)
+        counts = pace_counts(srv)
+        assert counts["throttled"].get("logs:ListTagsForResource") == outcomes.count("throttled"), counts
+        assert counts["throttled"].get("iam:GetRole", 0) >= 1, counts
+    finally:
+        srv.kill()
+
+
+def test_pace_quota_overrides_and_tagging_shape(_: Server) -> None:
+    """A JSON object adds to the table; the Tagging API throttles with ThrottledException."""
+    srv = Server({"WARDEN_MOTO_QUOTAS": json.dumps({"tagging:GetResources": 1, "logs:DescribeLogGroups": 0})})
+    try:
+        tagging = srv.client("resourcegroupstaggingapi")
+        tagging.get_resources()
+        err = expect_error("ThrottledException", tagging.get_resources)
+        assert err.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        logs = srv.client("logs")
+        for _ in range(30):  # the override removed this operation's bucket
+            logs.describe_log_groups()
+    finally:
+        srv.kill()
+
+
+def test_pace_bad_settings_fail_startup(_: Server) -> None:
+    for env in ({"WARDEN_MOTO_LATENCY": "fast"}, {"WARDEN_MOTO_QUOTAS": "[1]"}, {"WARDEN_MOTO_QUOTAS": '{"x": 1}'}):
+        try:
+            Server(env)
+        except AssertionError as err:
+            assert "launcher said ''" in str(err), err
+        else:
+            raise AssertionError(f"{env} started")
+
+
 def main() -> int:
     tests = [(name, fn) for name, fn in globals().items() if name.startswith("test_") and callable(fn)]
     srv = Server()
