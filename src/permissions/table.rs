@@ -411,6 +411,17 @@ pub const KINDS: &[(&str, &[Grant])] = &[
 /// that note on scopes whose spec does not manage them get their read grants everywhere.)
 pub const ENGINE: &[Grant] = &[
     read(&["sts:GetCallerIdentity"], ANY),
+    // Ownership tags in bulk (no resource-level permission).
+    read(&["tag:GetResources"], ANY),
+    // `accounts_from`: the accounts of an organizational unit (list-only; called only when the
+    // spec has it, but `permissions` works offline and cannot tell an empty unit from none).
+    read(
+        &[
+            "organizations:ListAccountsForParent",
+            "organizations:ListChildren",
+        ],
+        ANY,
+    ),
     read(
         &["logs:DescribeLogStreams", "logs:GetLogEvents"],
         &[
