@@ -461,6 +461,8 @@ pub fn iam_action(service: &str, operation: &str) -> Vec<String> {
         ("s3", "PutPublicAccessBlock") => s3(&["PutBucketPublicAccessBlock"]),
         ("s3", "ListObjectVersions") => s3(&["ListBucketVersions"]),
         ("s3", "DeleteObjects") => s3(&["DeleteObject", "DeleteObjectVersion"]),
+        // The SDK's service is "tagging"; IAM's prefix for the Tagging API is "tag".
+        ("tagging", operation) => vec![format!("tag:{operation}")],
         (service, operation) => vec![format!("{service}:{operation}")],
     }
 }
