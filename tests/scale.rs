@@ -77,6 +77,9 @@ async fn ownership_is_read_one_call_per_hundred_groups_not_one_per_group() {
     assert_eq!(calls(&steady, "ListTagsForResource"), 0, "{steady:#}");
     assert_eq!(api_operation(&steady, "GetResources")["calls"], 2);
     assert_eq!(api_operation(&steady, "DescribeLogGroups")["calls"], 3);
+    // The apply lease is looked up only where the plan has changes or errors (here: the
+    // other project's group is an error in the one scope).
+    assert_eq!(api_operation(&steady, "DescribeLogStreams")["calls"], 1);
 
     // Pruning: the owned group that left the spec is found in the index and deleted; the
     // hand-made and the other project's groups are never candidates (no tag read for them).

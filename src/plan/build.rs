@@ -1,6 +1,6 @@
 //! Builds a plan: read every scope of the desired state, then diff each scope.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::diff::diff_scope;
 use super::order::execution_order;
@@ -53,12 +53,10 @@ pub async fn build_plan(reader: &Reader<'_>, desired: &Desired, options: &PlanOp
             })
         })
         .collect();
-    // Another apply's lease on a scope is a note (apply knows it from taking the leases).
-    let (read, observed, observed_managed, lease_notes) = tokio::join!(
+    let (read, observed, observed_managed) = tokio::join!(
         reader.read(&scopes, &names, discover),
         reader.observe_unmanaged(&unmanaged),
         reader.observe_managed(&managed),
-        crate::apply::lease::notes(reader, &scopes)
     );
 
     let mut by_scope: HashMap<ScopeKey, Vec<&DesiredResource>> = HashMap::new();
@@ -82,7 +80,27 @@ pub async fn build_plan(reader: &Reader<'_>, desired: &Desired, options: &PlanOp
     }
     let mut notes = unmanaged_notes(observed, &read.live);
     notes.extend(unmanaged_notes(observed_managed, &read.live));
-    notes.extend(lease_notes);
+    // Another apply's lease on a scope explains changes in flight there, so it is looked up
+    // only where the plan has changes or errors: a steady-state plan reads no lease (apply
+    // knows its scopes' leases from taking them).
+    let unsettled: BTreeSet<ScopeKey> = changes
+        .iter()
+        .filter(|c| c.action.is_change())
+        .map(|c| (c.address.account.clone(), c.address.region.clone()))
+        .chain(errors.iter().flat_map(|e| {
+            let regions: Vec<String> = match &e.region {
+                Some(region) => vec![region.clone()],
+                None => desired
+                    .account(&e.account)
+                    .map(|a| a.regions.clone())
+                    .unwrap_or_default(),
+            };
+            regions.into_iter().map(|r| (e.account.clone(), r))
+        }))
+        .filter(|key| scopes.contains(key))
+        .collect();
+    let unsettled: Vec<ScopeKey> = unsettled.into_iter().collect();
+    notes.extend(crate::apply::lease::notes(reader, &unsettled).await);
     // Which accounts AWS Organizations gave (every plan says so, and a saved plan keeps it).
     for (name, source) in &desired.discovered {
         if let Some(home) = desired.account(name).and_then(crate::kinds::home_region) {
