@@ -224,109 +224,73 @@ pub struct AccountSession {
     pacer: pace::Pacer,
 }
 
+/// A client constructor for one AWS service: every client gets the same retry partition per
+/// account, the API call counter, pacing below the quotas of its account and region (IAM's are
+/// per account: `global`) and the endpoint named in connection errors.
+macro_rules! service_client {
+    ($(#[$doc:meta])* $name:ident => $sdk:ident, quotas per $quota_scope:expr) => {
+        $(#[$doc])*
+        pub fn $name(&self, region: &str) -> $sdk::Client {
+            let quota_region: &str = $quota_scope(region);
+            let conf = $sdk::config::Builder::from(&self.config)
+                .region(Region::new(region.to_string()))
+                .retry_partition(partition(stringify!($name), &self.account_id))
+                .interceptor(self.counter.clone())
+                .interceptor(self.pacer.tag(&self.account_id, quota_region))
+                .interceptor(endpoint::NameEndpoint)
+                .build();
+            $sdk::Client::from_conf(conf)
+        }
+    };
+}
+
+/// Quotas of most services are per account and region.
+fn per_region(region: &str) -> &str {
+    region
+}
+
+/// IAM's quotas are per account; the region only selects the partition's endpoint.
+fn per_account(_region: &str) -> &'static str {
+    "global"
+}
+
 impl AccountSession {
-    pub fn logs(&self, region: &str) -> aws_sdk_cloudwatchlogs::Client {
-        let conf = aws_sdk_cloudwatchlogs::config::Builder::from(&self.config)
-            .region(Region::new(region.to_string()))
-            .retry_partition(partition("logs", &self.account_id))
-            .interceptor(self.counter.clone())
-            .interceptor(self.pacer.tag(&self.account_id, region))
-            .interceptor(endpoint::NameEndpoint)
-            .build();
-        aws_sdk_cloudwatchlogs::Client::from_conf(conf)
-    }
-
-    pub fn bedrock(&self, region: &str) -> aws_sdk_bedrock::Client {
-        let conf = aws_sdk_bedrock::config::Builder::from(&self.config)
-            .region(Region::new(region.to_string()))
-            .retry_partition(partition("bedrock", &self.account_id))
-            .interceptor(self.counter.clone())
-            .interceptor(self.pacer.tag(&self.account_id, region))
-            .interceptor(endpoint::NameEndpoint)
-            .build();
-        aws_sdk_bedrock::Client::from_conf(conf)
-    }
-
-    /// IAM is global; the region only selects the partition's endpoint.
-    pub fn iam(&self, region: &str) -> aws_sdk_iam::Client {
-        let conf = aws_sdk_iam::config::Builder::from(&self.config)
-            .region(Region::new(region.to_string()))
-            .retry_partition(partition("iam", &self.account_id))
-            .interceptor(self.counter.clone())
-            // IAM's quotas are per account, not per region.
-            .interceptor(self.pacer.tag(&self.account_id, "global"))
-            .interceptor(endpoint::NameEndpoint)
-            .build();
-        aws_sdk_iam::Client::from_conf(conf)
-    }
-
-    /// The Resource Groups Tagging API (ownership tags in bulk, see `tagging`).
-    pub fn tagging(&self, region: &str) -> aws_sdk_resourcegroupstagging::Client {
-        let conf = aws_sdk_resourcegroupstagging::config::Builder::from(&self.config)
-            .region(Region::new(region.to_string()))
-            .retry_partition(partition("tagging", &self.account_id))
-            .interceptor(self.counter.clone())
-            .interceptor(self.pacer.tag(&self.account_id, region))
-            .interceptor(endpoint::NameEndpoint)
-            .build();
-        aws_sdk_resourcegroupstagging::Client::from_conf(conf)
-    }
-
-    /// CloudTrail; a multi-region trail is read and written in its home region.
-    pub fn cloudtrail(&self, region: &str) -> aws_sdk_cloudtrail::Client {
-        let conf = aws_sdk_cloudtrail::config::Builder::from(&self.config)
-            .region(Region::new(region.to_string()))
-            .retry_partition(partition("cloudtrail", &self.account_id))
-            .interceptor(self.counter.clone())
-            .interceptor(self.pacer.tag(&self.account_id, region))
-            .interceptor(endpoint::NameEndpoint)
-            .build();
-        aws_sdk_cloudtrail::Client::from_conf(conf)
-    }
-
-    /// EventBridge (rules, targets, connections, API destinations, buses).
-    pub fn events(&self, region: &str) -> aws_sdk_eventbridge::Client {
-        let conf = aws_sdk_eventbridge::config::Builder::from(&self.config)
-            .region(Region::new(region.to_string()))
-            .retry_partition(partition("events", &self.account_id))
-            .interceptor(self.counter.clone())
-            .interceptor(endpoint::NameEndpoint)
-            .build();
-        aws_sdk_eventbridge::Client::from_conf(conf)
-    }
-
-    /// SQS (the dead-letter queue of EventBridge targets).
-    pub fn sqs(&self, region: &str) -> aws_sdk_sqs::Client {
-        let conf = aws_sdk_sqs::config::Builder::from(&self.config)
-            .region(Region::new(region.to_string()))
-            .retry_partition(partition("sqs", &self.account_id))
-            .interceptor(self.counter.clone())
-            .interceptor(endpoint::NameEndpoint)
-            .build();
-        aws_sdk_sqs::Client::from_conf(conf)
-    }
-
-    /// CloudWatch (alarms, dashboards): Smithy RPC v2 CBOR in the latest SDK.
-    pub fn cloudwatch(&self, region: &str) -> aws_sdk_cloudwatch::Client {
-        let conf = aws_sdk_cloudwatch::config::Builder::from(&self.config)
-            .region(Region::new(region.to_string()))
-            .retry_partition(partition("cloudwatch", &self.account_id))
-            .interceptor(self.counter.clone())
-            .interceptor(endpoint::NameEndpoint)
-            .build();
-        aws_sdk_cloudwatch::Client::from_conf(conf)
-    }
-
-    /// SNS: notification topics for alarms and EventBridge rules.
-    pub fn sns(&self, region: &str) -> aws_sdk_sns::Client {
-        let conf = aws_sdk_sns::config::Builder::from(&self.config)
-            .region(Region::new(region.to_string()))
-            .retry_partition(partition("sns", &self.account_id))
-            .interceptor(self.counter.clone())
-            .interceptor(endpoint::NameEndpoint)
-            .build();
-        aws_sdk_sns::Client::from_conf(conf)
-    }
+    service_client!(
+        /// CloudWatch Logs (log groups, data protection, saved queries, metric filters, leases).
+        logs => aws_sdk_cloudwatchlogs, quotas per per_region
+    );
+    service_client!(
+        /// Bedrock (model invocation logging).
+        bedrock => aws_sdk_bedrock, quotas per per_region
+    );
+    service_client!(
+        /// IAM is global; the region only selects the partition's endpoint.
+        iam => aws_sdk_iam, quotas per per_account
+    );
+    service_client!(
+        /// The Resource Groups Tagging API (ownership tags in bulk, see `tagging`).
+        tagging => aws_sdk_resourcegroupstagging, quotas per per_region
+    );
+    service_client!(
+        /// CloudTrail; a multi-region trail is read and written in its home region.
+        cloudtrail => aws_sdk_cloudtrail, quotas per per_region
+    );
+    service_client!(
+        /// EventBridge (rules, targets, connections, API destinations, buses).
+        events => aws_sdk_eventbridge, quotas per per_region
+    );
+    service_client!(
+        /// SQS (the dead-letter queue of EventBridge targets).
+        sqs => aws_sdk_sqs, quotas per per_region
+    );
+    service_client!(
+        /// CloudWatch (alarms, dashboards): Smithy RPC v2 CBOR in the latest SDK.
+        cloudwatch => aws_sdk_cloudwatch, quotas per per_region
+    );
+    service_client!(
+        /// SNS: notification topics for alarms and EventBridge rules.
+        sns => aws_sdk_sns, quotas per per_region
+    );
 
     /// S3 with path-style addressing when a custom endpoint is configured (`AWS_ENDPOINT_URL`
     /// or the S3-only `AWS_ENDPOINT_URL_S3`): S3-compatible endpoints on an address rather than
