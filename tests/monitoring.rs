@@ -557,12 +557,56 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
         .send()
         .await
         .expect("an alarm of somebody else");
+    // Dashboards and metric filters of somebody else: none made by hand (no marker, not in
+    // a `warden/<project>/` folder) or of another project is ever pruned.
+    let their_marker = "Managed by bedrock-warden (project `other`): changes made here are overwritten by the next `warden apply`; change the spec or its templates instead.";
+    for (name, body) in [
+        (
+            "team-board",
+            r#"{"widgets": [{"type": "text", "width": 6, "height": 2, "properties": {"markdown": "ours"}}]}"#.to_string(),
+        ),
+        (
+            "their-board",
+            serde_json::json!({"widgets": [{"type": "text", "width": 24, "height": 2, "properties": {"markdown": their_marker}}]}).to_string(),
+        ),
+    ] {
+        cw.put_dashboard()
+            .dashboard_name(name)
+            .dashboard_body(body)
+            .send()
+            .await
+            .expect("somebody else's dashboard");
+    }
+    let ops_logs = cloud.logs(DIRECT_ACCOUNT, "us-east-1").await;
+    for name in ["team-filter", "warden/other/input-tokens-by-caller"] {
+        ops_logs
+            .put_metric_filter()
+            .log_group_name("/aws/bedrock/invocations")
+            .filter_name(name)
+            .filter_pattern("{ $.input.inputTokenCount >= 0 }")
+            .metric_transformations(
+                aws_sdk_cloudwatchlogs::types::MetricTransformation::builder()
+                    .metric_namespace("Team/Tokens")
+                    .metric_name("InputTokenCount")
+                    .metric_value("$.input.inputTokenCount")
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .expect("somebody else's metric filter");
+    }
     let smaller = SPEC
         .replace(
             "  anomaly_detection: [InputTokenCount, OutputTokenCount, Invocations]\n",
             "",
         )
-        .replace("prompt-patterns, ", "");
+        .replace("prompt-patterns, ", "")
+        .replace(
+            "dashboards: [bedrock-overview, bedrock-governance]",
+            "dashboards: [bedrock-overview]",
+        )
+        .replace("  token_metrics_by_caller: true\n", "");
     let smaller_path = cloud.write("smaller.yaml", &smaller);
     let smaller_spec = path_str(&smaller_path);
     let pruned = cloud
@@ -577,16 +621,49 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
         .map(|c| c["address"].as_str().unwrap().to_string())
         .collect();
     deleted.sort();
-    assert_eq!(deleted.len(), 4 * (6 + 1), "{deleted:#?}");
-    assert!(deleted
-        .iter()
-        .all(|a| a.ends_with("-anomaly")
-            || a.ends_with("query_definition/warden/obs/prompt-patterns")));
+    // Per scope 6 bands, a query and 2 metric filters; ops's second dashboard.
+    assert_eq!(deleted.len(), 4 * (6 + 1 + 2) + 1, "{deleted:#?}");
+    assert!(deleted.iter().all(|a| a.ends_with("-anomaly")
+        || a.ends_with("query_definition/warden/obs/prompt-patterns")
+        || a.ends_with("-tokens-by-caller")
+        || a == "ops/us-east-1/dashboard/bedrock-governance"));
+    assert!(deleted.contains(&"ops/us-east-1/dashboard/bedrock-governance".to_string()));
+    assert_eq!(
+        deleted
+            .iter()
+            .filter(|a| a.contains("/metric_filter/warden/obs/"))
+            .count(),
+        8,
+        "{deleted:#?}"
+    );
     cloud
         .warden(&["apply", "-f", smaller_spec, "--prune", "--auto-approve"])
         .expect_code(0);
     let left = alarms(&cw).await;
     assert_eq!(left.len(), 24 - 6 + 1, "{left:#?}");
+    let boards = cw.list_dashboards().send().await.expect("dashboards");
+    let mut boards: Vec<&str> = boards
+        .dashboard_entries()
+        .iter()
+        .filter_map(|d| d.dashboard_name())
+        .collect();
+    boards.sort();
+    assert_eq!(boards, ["bedrock-overview", "team-board", "their-board"]);
+    let filters = ops_logs
+        .describe_metric_filters()
+        .send()
+        .await
+        .expect("metric filters");
+    let mut filters: Vec<&str> = filters
+        .metric_filters()
+        .iter()
+        .filter_map(|f| f.filter_name())
+        .collect();
+    filters.sort();
+    assert_eq!(
+        filters,
+        ["team-filter", "warden/other/input-tokens-by-caller"]
+    );
     assert!(left.iter().any(|a| a.alarm_name() == Some("hand-made")));
     // The adopted alarm carries the mark and the ownership tag.
     let spike = alarm(&left, "bedrock-invocations-spike");
