@@ -15,7 +15,7 @@ use std::process::Command;
 
 use aws_sdk_eventbridge::types::{RuleState, Target};
 use bedrock_warden::events::transformer::{InputTransformer, RenderContext};
-use common::{path_str, LocalCloud, Run, DIRECT_ACCOUNT};
+use common::{api_operation, path_str, LocalCloud, Run, DIRECT_ACCOUNT};
 use serde_json::{json, Value};
 
 const CUSTOMER: &str = "111111111111";
@@ -345,14 +345,36 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
     assert_eq!(business["account"], CUSTOMER);
     assert_eq!(business["detail"], event["detail"]);
 
-    // Re-plan: nothing to do.
+    // Re-plan: nothing to do. Ownership tags of rules, the topic and the queue come in bulk
+    // (one GetResources per account and region), not one call per resource.
     let clean = cloud
         .warden_with_env(
-            &["plan", "-f", spec_file, "--detailed-exitcode"],
+            &[
+                "plan",
+                "-f",
+                spec_file,
+                "--detailed-exitcode",
+                "--format",
+                "json",
+            ],
             &with_token,
         )
         .expect_code(0);
     seen(&mut outputs, &clean);
+    let steady = clean.json();
+    let per_resource_tag_reads: Vec<&Value> = steady["api_calls"]["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| {
+            ["ListTagsForResource", "ListQueueTags"].contains(&o["operation"].as_str().unwrap())
+        })
+        .collect();
+    assert!(
+        per_resource_tag_reads.is_empty(),
+        "{per_resource_tag_reads:#?}"
+    );
+    assert_eq!(api_operation(&steady, "GetResources")["calls"], 2);
 
     // Rotation: shown as `(changed)`, applied with UpdateConnection, in the secret store.
     let rotated_env = [("DT_BIZEVENTS_TOKEN", ROTATED)];

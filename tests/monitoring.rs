@@ -4,7 +4,9 @@
 //! templates say; the re-plan is empty and reads alarms in batches; a threshold changed, an
 //! alarm action removed and a dashboard widget deleted behind the tool's back are drift naming
 //! the field or widget, a dashboard re-saved with reordered keys and positions is not; apply
-//! repairs.
+//! repairs. Alarm names carry the project (`obs-…`), so another project with the same pack in
+//! the same account and region (here one that keeps the templates' names to adopt an alarm
+//! made by hand) never clashes with it.
 
 mod common;
 
@@ -19,6 +21,22 @@ const CUSTOMER: &str = "111111111111";
 const CLAUDE: &str = "anthropic.claude-3-5-sonnet-20240620-v1:0";
 const TITAN: &str = "amazon.titan-embed-text-v2:0";
 const MARKER: &str = "[warden:managed-by=obs]";
+
+/// Another project in ops/us-east-1 with a pack `obs` uses too, keeping the templates' alarm
+/// names to adopt an alarm made by hand under one of them.
+const LEGACY: &str = r#"
+version: 1
+project: legacy
+accounts:
+  - name: ops
+    id: "123456789012"
+    regions: [us-east-1]
+monitoring:
+  notify: {name: legacy-alerts}
+  models: all
+  alarm_name_prefix: ""
+  alarm_packs: [bedrock-runtime]
+"#;
 
 const SPEC: &str = r#"
 version: 1
@@ -104,7 +122,8 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
     let spec_path = cloud.write("monitoring.yaml", SPEC);
     let spec = path_str(&spec_path);
 
-    // An alarm of the spec's name made by hand (no mark, no tag) is adopted, shown first.
+    // An alarm of a pack's own name made by hand (no mark, no tag) is adopted, shown first, by
+    // a spec that asks for the templates' names (`alarm_name_prefix: ""`).
     let cw = cloudwatch(&cloud, DIRECT_ACCOUNT, "us-east-1").await;
     cw.put_metric_alarm()
         .alarm_name("bedrock-invocations-spike")
@@ -118,8 +137,10 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
         .send()
         .await
         .expect("a hand-made alarm");
+    let legacy_path = cloud.write("legacy.yaml", LEGACY);
+    let legacy = path_str(&legacy_path);
     let first = cloud
-        .warden(&["plan", "-f", spec, "--format", "json"])
+        .warden(&["plan", "-f", legacy, "--format", "json"])
         .expect_code(0)
         .json();
     let spike_change = first["changes"]
@@ -129,21 +150,36 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
         .find(|c| c["address"] == "ops/us-east-1/metric_alarm/bedrock-invocations-spike")
         .expect("the spike alarm");
     assert_eq!(spike_change["action"], "adopt", "{spike_change:#}");
+    cloud
+        .warden(&["apply", "-f", legacy, "--auto-approve"])
+        .expect_code(0);
 
+    // The same pack in the same account and region, by project `obs`: its own alarms, no clash.
     cloud
         .warden(&["apply", "-f", spec, "--auto-approve"])
         .expect_code(0);
 
     // ops/us-east-1: every alarm of the four packs and the bands, as the templates say.
-    let all = alarms(&cw).await;
+    let everything = alarms(&cw).await;
+    let all: Vec<MetricAlarm> = everything
+        .iter()
+        .filter(|a| a.alarm_name().unwrap().starts_with("obs-"))
+        .cloned()
+        .collect();
+    assert_eq!(everything.len(), all.len() + 1, "{everything:#?}");
+    let legacy_spike = alarm(&everything, "bedrock-invocations-spike");
+    assert!(legacy_spike
+        .alarm_description()
+        .unwrap()
+        .ends_with("[warden:managed-by=legacy]"));
     let names: BTreeSet<&str> = all.iter().filter_map(|a| a.alarm_name()).collect();
     let mut expected: BTreeSet<String> = BTreeSet::new();
     for model in [CLAUDE, TITAN] {
         for suffix in ["throttles", "client-errors", "server-errors", "latency-p99"] {
-            expected.insert(format!("bedrock-{model}-{suffix}"));
+            expected.insert(format!("obs-bedrock-{model}-{suffix}"));
         }
         for metric in ["InputTokenCount", "OutputTokenCount", "Invocations"] {
-            expected.insert(format!("bedrock-{model}-{metric}-anomaly"));
+            expected.insert(format!("obs-bedrock-{model}-{metric}-anomaly"));
         }
     }
     for name in [
@@ -158,7 +194,7 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
         "bedrock-governance-cloudwatch-delivery-failure",
         "bedrock-governance-s3-delivery-failure",
     ] {
-        expected.insert(name.to_string());
+        expected.insert(format!("obs-{name}"));
     }
     let expected_names: BTreeSet<&str> = expected.iter().map(String::as_str).collect();
     assert_eq!(names, expected_names);
@@ -176,7 +212,7 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
         assert!(a.alarm_description().unwrap().ends_with(MARKER), "{a:?}");
     }
     // A per-model static alarm with the spec's threshold.
-    let throttles = alarm(&all, &format!("bedrock-{CLAUDE}-throttles"));
+    let throttles = alarm(&all, &format!("obs-bedrock-{CLAUDE}-throttles"));
     assert_eq!(throttles.namespace(), Some("AWS/Bedrock"));
     assert_eq!(throttles.metric_name(), Some("InvocationThrottles"));
     assert_eq!(
@@ -197,11 +233,11 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
     assert!(throttles.alarm_description().unwrap().starts_with(&format!(
         "{CLAUDE} in us-east-1 was throttled more than 5 times"
     )));
-    let latency = alarm(&all, &format!("bedrock-{TITAN}-latency-p99"));
+    let latency = alarm(&all, &format!("obs-bedrock-{TITAN}-latency-p99"));
     assert_eq!(latency.extended_statistic(), Some("p99"));
     assert_eq!(latency.threshold(), Some(20000.0));
     // Across all models: a Metrics Insights query.
-    let spike = alarm(&all, "bedrock-invocations-spike");
+    let spike = alarm(&all, "obs-bedrock-invocations-spike");
     let expressions: Vec<&str> = spike
         .metrics()
         .iter()
@@ -212,7 +248,10 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
         [r#"SELECT SUM(Invocations) FROM SCHEMA("AWS/Bedrock", ModelId)"#]
     );
     // An anomaly band on the model's metric.
-    let band = alarm(&all, &format!("bedrock-{CLAUDE}-InputTokenCount-anomaly"));
+    let band = alarm(
+        &all,
+        &format!("obs-bedrock-{CLAUDE}-InputTokenCount-anomaly"),
+    );
     assert_eq!(band.threshold_metric_id(), Some("band"));
     assert_eq!(band.threshold(), None);
     assert_eq!(
@@ -248,12 +287,12 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
     let composite = &composites.composite_alarms()[0];
     assert_eq!(
         composite.alarm_name(),
-        Some("bedrock-governance-record-broken")
+        Some("obs-bedrock-governance-record-broken")
     );
     assert_eq!(
         composite.alarm_rule(),
         Some(
-            r#"ALARM("bedrock-governance-cloudwatch-delivery-failure") OR ALARM("bedrock-governance-s3-delivery-failure")"#
+            r#"ALARM("obs-bedrock-governance-cloudwatch-delivery-failure") OR ALARM("obs-bedrock-governance-s3-delivery-failure")"#
         )
     );
     assert_eq!(
@@ -265,7 +304,7 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
     let cw_customer = cloudwatch(&cloud, CUSTOMER, "eu-west-1").await;
     let customer = alarms(&cw_customer).await;
     assert_eq!(customer.len(), 9 + 6, "{customer:#?}");
-    let t = alarm(&customer, &format!("bedrock-{TITAN}-throttles"));
+    let t = alarm(&customer, &format!("obs-bedrock-{TITAN}-throttles"));
     assert_eq!(t.threshold(), Some(3.0));
     assert_eq!(t.alarm_actions(), [topic(CUSTOMER, "eu-west-1")]);
 
@@ -283,7 +322,14 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
         .as_str()
         .unwrap()
         .starts_with("Managed by bedrock-warden (project `obs`)"));
-    dashboard(&cw, "bedrock-governance").await;
+    // The governance dashboard shows this project's alarms (their names carry the prefix).
+    let governance = dashboard(&cw, "bedrock-governance").await.to_string();
+    assert!(
+        governance.contains(&format!(
+            "arn:aws:cloudwatch:us-east-1:{DIRECT_ACCOUNT}:alarm:obs-bedrock-governance-record-broken"
+        )),
+        "{governance}"
+    );
     let customer_dashboards = cloudwatch(&cloud, CUSTOMER, "us-east-1").await;
     let listed = customer_dashboards
         .list_dashboards()
@@ -414,7 +460,7 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
         .send()
         .await
         .expect("raise a threshold");
-    let errors = alarm(&all, &format!("bedrock-{CLAUDE}-server-errors"));
+    let errors = alarm(&all, &format!("obs-bedrock-{CLAUDE}-server-errors"));
     cw.put_metric_alarm()
         .alarm_name(errors.alarm_name().unwrap())
         .alarm_description(errors.alarm_description().unwrap())
@@ -489,7 +535,7 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
             .find(|c| c["address"].as_str().unwrap().ends_with(tail))
             .unwrap_or_else(|| panic!("no change for {tail}: {addresses:?}"))
     };
-    let t = find(&format!("metric_alarm/bedrock-{CLAUDE}-throttles"));
+    let t = find(&format!("metric_alarm/obs-bedrock-{CLAUDE}-throttles"));
     assert_eq!(t["fields"][0]["path"], "alarm.Threshold");
     assert_eq!(t["fields"][0]["before"], 50);
     assert_eq!(t["fields"][0]["after"], 5);
@@ -500,7 +546,7 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
             .contains("Threshold is 50 (spec: 5)"),
         "{t:#}"
     );
-    let e = find(&format!("metric_alarm/bedrock-{CLAUDE}-server-errors"));
+    let e = find(&format!("metric_alarm/obs-bedrock-{CLAUDE}-server-errors"));
     assert_eq!(e["fields"][0]["path"], "alarm.AlarmActions");
     assert!(
         e["reason"].as_str().unwrap().contains(&format!(
@@ -533,42 +579,96 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
         .expect_code(0);
     let repaired = alarms(&cw).await;
     assert_eq!(
-        alarm(&repaired, &format!("bedrock-{CLAUDE}-throttles")).threshold(),
+        alarm(&repaired, &format!("obs-bedrock-{CLAUDE}-throttles")).threshold(),
         Some(5.0)
     );
     assert_eq!(
-        alarm(&repaired, &format!("bedrock-{CLAUDE}-server-errors")).alarm_actions(),
+        alarm(&repaired, &format!("obs-bedrock-{CLAUDE}-server-errors")).alarm_actions(),
         [topic(DIRECT_ACCOUNT, "us-east-1")]
     );
     assert!(titles(&dashboard(&cw, "bedrock-overview").await)
         .contains(&"Daily tokens (eu-west-1)".to_string()));
 
-    // Pruning: what leaves the spec and carries this project's mark is deleted; an alarm made
-    // by hand (no mark, no tag) is never touched.
-    cw.put_metric_alarm()
-        .alarm_name("hand-made")
-        .namespace("AWS/Bedrock")
-        .metric_name("Invocations")
-        .statistic(Statistic::Sum)
-        .period(300)
-        .evaluation_periods(1)
-        .threshold(1.0)
-        .comparison_operator(ComparisonOperator::GreaterThanThreshold)
-        .send()
-        .await
-        .expect("an alarm of somebody else");
+    // Pruning: what leaves the spec and carries this project's mark is deleted; alarms made
+    // by hand (no mark, no tag) are never touched.
+    for name in ["hand-made", "hand-made-2"] {
+        cw.put_metric_alarm()
+            .alarm_name(name)
+            .namespace("AWS/Bedrock")
+            .metric_name("Invocations")
+            .statistic(Statistic::Sum)
+            .period(300)
+            .evaluation_periods(1)
+            .threshold(1.0)
+            .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+            .send()
+            .await
+            .expect("an alarm of somebody else");
+    }
+    // Dashboards and metric filters of somebody else: none made by hand (no marker, not in
+    // a `warden/<project>/` folder) or of another project is ever pruned.
+    let their_marker = "Managed by bedrock-warden (project `other`): changes made here are overwritten by the next `warden apply`; change the spec or its templates instead.";
+    for (name, body) in [
+        (
+            "team-board",
+            r#"{"widgets": [{"type": "text", "width": 6, "height": 2, "properties": {"markdown": "ours"}}]}"#.to_string(),
+        ),
+        (
+            "their-board",
+            serde_json::json!({"widgets": [{"type": "text", "width": 24, "height": 2, "properties": {"markdown": their_marker}}]}).to_string(),
+        ),
+    ] {
+        cw.put_dashboard()
+            .dashboard_name(name)
+            .dashboard_body(body)
+            .send()
+            .await
+            .expect("somebody else's dashboard");
+    }
+    let ops_logs = cloud.logs(DIRECT_ACCOUNT, "us-east-1").await;
+    for name in ["team-filter", "warden/other/input-tokens-by-caller"] {
+        ops_logs
+            .put_metric_filter()
+            .log_group_name("/aws/bedrock/invocations")
+            .filter_name(name)
+            .filter_pattern("{ $.input.inputTokenCount >= 0 }")
+            .metric_transformations(
+                aws_sdk_cloudwatchlogs::types::MetricTransformation::builder()
+                    .metric_namespace("Team/Tokens")
+                    .metric_name("InputTokenCount")
+                    .metric_value("$.input.inputTokenCount")
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .expect("somebody else's metric filter");
+    }
     let smaller = SPEC
         .replace(
             "  anomaly_detection: [InputTokenCount, OutputTokenCount, Invocations]\n",
             "",
         )
-        .replace("prompt-patterns, ", "");
+        .replace("prompt-patterns, ", "")
+        .replace(
+            "dashboards: [bedrock-overview, bedrock-governance]",
+            "dashboards: [bedrock-overview]",
+        )
+        .replace("  token_metrics_by_caller: true\n", "");
     let smaller_path = cloud.write("smaller.yaml", &smaller);
     let smaller_spec = path_str(&smaller_path);
     let pruned = cloud
         .warden(&["plan", "-f", smaller_spec, "--prune", "--format", "json"])
         .expect_code(0)
         .json();
+    // The hand-made alarms' owner comes from the ownership-tag index (they are not in it),
+    // not from a tag read per alarm.
+    let alarm_tag_reads = pruned["api_calls"]["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|o| o["service"] == "cloudwatch" && o["operation"] == "ListTagsForResource");
+    assert!(!alarm_tag_reads, "{}", pruned["api_calls"]);
     let mut deleted: Vec<String> = pruned["changes"]
         .as_array()
         .unwrap()
@@ -577,20 +677,57 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
         .map(|c| c["address"].as_str().unwrap().to_string())
         .collect();
     deleted.sort();
-    assert_eq!(deleted.len(), 4 * (6 + 1), "{deleted:#?}");
-    assert!(deleted
-        .iter()
-        .all(|a| a.ends_with("-anomaly")
-            || a.ends_with("query_definition/warden/obs/prompt-patterns")));
+    // Per scope 6 bands, a query and 2 metric filters; ops's second dashboard.
+    assert_eq!(deleted.len(), 4 * (6 + 1 + 2) + 1, "{deleted:#?}");
+    assert!(deleted.iter().all(|a| a.ends_with("-anomaly")
+        || a.ends_with("query_definition/warden/obs/prompt-patterns")
+        || a.ends_with("-tokens-by-caller")
+        || a == "ops/us-east-1/dashboard/bedrock-governance"));
+    assert!(deleted.contains(&"ops/us-east-1/dashboard/bedrock-governance".to_string()));
+    assert_eq!(
+        deleted
+            .iter()
+            .filter(|a| a.contains("/metric_filter/warden/obs/"))
+            .count(),
+        8,
+        "{deleted:#?}"
+    );
     cloud
         .warden(&["apply", "-f", smaller_spec, "--prune", "--auto-approve"])
         .expect_code(0);
     let left = alarms(&cw).await;
-    assert_eq!(left.len(), 24 - 6 + 1, "{left:#?}");
+    // Project obs's 24 less its 6 bands; legacy's alarm and the hand-made ones stay.
+    assert_eq!(left.len(), 24 - 6 + 3, "{left:#?}");
+    let boards = cw.list_dashboards().send().await.expect("dashboards");
+    let mut boards: Vec<&str> = boards
+        .dashboard_entries()
+        .iter()
+        .filter_map(|d| d.dashboard_name())
+        .collect();
+    boards.sort();
+    assert_eq!(boards, ["bedrock-overview", "team-board", "their-board"]);
+    let filters = ops_logs
+        .describe_metric_filters()
+        .send()
+        .await
+        .expect("metric filters");
+    let mut filters: Vec<&str> = filters
+        .metric_filters()
+        .iter()
+        .filter_map(|f| f.filter_name())
+        .collect();
+    filters.sort();
+    assert_eq!(
+        filters,
+        ["team-filter", "warden/other/input-tokens-by-caller"]
+    );
     assert!(left.iter().any(|a| a.alarm_name() == Some("hand-made")));
-    // The adopted alarm carries the mark and the ownership tag.
+    // The adopted alarm carries legacy's mark and ownership tag.
     let spike = alarm(&left, "bedrock-invocations-spike");
-    assert!(spike.alarm_description().unwrap().ends_with(MARKER));
+    assert!(spike
+        .alarm_description()
+        .unwrap()
+        .ends_with("[warden:managed-by=legacy]"));
     let tags = cw
         .list_tags_for_resource()
         .resource_arn(spike.alarm_arn().unwrap())
@@ -600,12 +737,12 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
     assert!(tags
         .tags()
         .iter()
-        .any(|t| t.key() == Some("warden:managed-by") && t.value() == Some("obs")));
+        .any(|t| t.key() == Some("warden:managed-by") && t.value() == Some("legacy")));
 
     // Another project's mark on an alarm the spec names: an error for that address, never
     // taken over (the alarm keeps its settings).
     cw.put_metric_alarm()
-        .alarm_name("bedrock-invocations-spike")
+        .alarm_name("obs-bedrock-invocations-spike")
         .alarm_description("theirs\n\n[warden:managed-by=other]")
         .namespace("AWS/Bedrock")
         .metric_name("Invocations")
@@ -634,7 +771,7 @@ async fn alarms_dashboards_queries_and_filters_are_built_read_back_and_repaired(
     );
     let theirs = alarms(&cw).await;
     assert_eq!(
-        alarm(&theirs, "bedrock-invocations-spike").threshold(),
+        alarm(&theirs, "obs-bedrock-invocations-spike").threshold(),
         Some(7.0)
     );
 }

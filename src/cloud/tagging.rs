@@ -76,6 +76,11 @@ impl BulkTags {
         }
     }
 
+    /// The index if it was read already (successfully), without reading it.
+    pub fn ready(&self) -> Option<&TagIndex> {
+        self.index.get().and_then(|r| r.as_ref().ok())
+    }
+
     /// The index, read with `GetResources` the first time it is asked for.
     pub async fn index(&self) -> Result<&TagIndex, CloudError> {
         self.index

@@ -22,6 +22,7 @@ impl ResourceKind for CompositeAlarmKind {
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Marked;
     const DISCOVERS: bool = true;
+    const TAGGING_RESOURCE_TYPE: Option<&'static str> = Some("cloudwatch:alarm");
     type Client = Client;
 
     fn client(session: &AccountSession, region: &str) -> Client {
@@ -36,10 +37,12 @@ impl ResourceKind for CompositeAlarmKind {
         let names: Vec<String> = wanted.iter().map(|n| n.name.clone()).collect();
         let found =
             alarms::describe(scope, AlarmType::CompositeAlarm, &names, discover_owner).await?;
-        let mut live = Vec::new();
-        for alarm in found.composite_alarms {
-            let name = alarm.alarm_name().unwrap_or_default().to_string();
-            let props = json!({
+        let read: Vec<(String, Value, Option<&str>)> = found
+            .composite_alarms
+            .iter()
+            .map(|alarm| {
+                let name = alarm.alarm_name().unwrap_or_default().to_string();
+                let props = json!({
                 "AlarmName": name,
                 "AlarmDescription": alarm.alarm_description(),
                 "AlarmRule": alarm.alarm_rule(),
@@ -47,10 +50,20 @@ impl ResourceKind for CompositeAlarmKind {
                 "AlarmActions": alarm.alarm_actions(),
                 "OKActions": alarm.ok_actions(),
                 "InsufficientDataActions": alarm.insufficient_data_actions(),
-            });
-            let resource =
-                alarms::finish(scope, Kind::CompositeAlarm, &name, props, alarm.alarm_arn())
-                    .await?;
+                });
+                (name, props, alarm.alarm_arn())
+            })
+            .collect();
+        let index = alarms::unmarked_index(scope, &read).await?;
+        let mut live = Vec::new();
+        for (name, props, arn) in read {
+            let named = names.contains(&name);
+            let Some(resource) =
+                alarms::finish(scope, Kind::CompositeAlarm, &name, props, arn, named, index)
+                    .await?
+            else {
+                continue;
+            };
             if alarms::keep(&resource, &names, discover_owner) {
                 live.push(resource);
             }

@@ -5,7 +5,8 @@
 //!
 //! Dashboards have no tags. Ownership is a marker in the body: the last widget is a text
 //! widget "Managed by bedrock-warden (project `<project>`) …", which also tells console users
-//! that their edits will be overwritten.
+//! that their edits will be overwritten. Pruning finds the project's dashboards by that marker:
+//! ListDashboards, then the body of each dashboard the spec does not name.
 
 use aws_sdk_cloudwatch::Client;
 use serde_json::{json, Map, Value};
@@ -29,41 +30,47 @@ impl ResourceKind for DashboardKind {
     const CONTROL: &'static str = "dashboards";
     const PLACEMENT: Placement = Placement::Account;
     const OWNERSHIP: Ownership = Ownership::Marked;
+    const DISCOVERS: bool = true;
     type Client = Client;
 
     fn client(session: &AccountSession, region: &str) -> Client {
         session.cloudwatch(region)
     }
 
-    /// One GetDashboard per named dashboard (CloudWatch has no batch read of bodies).
+    /// One GetDashboard per named dashboard (CloudWatch has no batch read of bodies). With
+    /// `discover_owner` (prune), also ListDashboards and the body of every dashboard the spec
+    /// does not name, kept when its marker names that project.
     async fn read(
         scope: &Scope<'_>,
         wanted: &[Named],
-        _discover_owner: Option<&str>,
+        discover_owner: Option<&str>,
     ) -> Result<Vec<LiveResource>, CloudError> {
         let mut live = Vec::new();
         for named in wanted {
-            let got = scope
-                .client
-                .get_dashboard()
-                .dashboard_name(&named.name)
-                .send()
-                .await
-                .map_err(|e| classify("cloudwatch:GetDashboard", e));
-            let got = match got {
-                Err(e) if e.is_not_found() => continue,
-                other => other?,
-            };
-            let text = got.dashboard_body().unwrap_or("{}");
-            let (props, owner) = match serde_json::from_str::<Value>(text) {
-                Ok(body) => (body_props(&body), marker_owner(&body)),
-                Err(e) => (json!({ "unreadable_body": e.to_string() }), None),
-            };
-            live.push(LiveResource {
-                addr: scope.addr(Kind::Dashboard, &named.name),
-                props,
-                owner,
-            });
+            if let Some(resource) = get(scope, &named.name).await? {
+                live.push(resource);
+            }
+        }
+        let Some(project) = discover_owner else {
+            return Ok(live);
+        };
+        let mut pages = scope.client.list_dashboards().into_paginator().send();
+        let mut others = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify("cloudwatch:ListDashboards", e))?;
+            others.extend(
+                page.dashboard_entries()
+                    .iter()
+                    .filter_map(|d| d.dashboard_name())
+                    .filter(|name| !wanted.iter().any(|n| n.name == *name))
+                    .map(str::to_string),
+            );
+        }
+        for name in others {
+            match get(scope, &name).await? {
+                Some(resource) if resource.owner.as_deref() == Some(project) => live.push(resource),
+                _ => {}
+            }
         }
         Ok(live)
     }
@@ -136,6 +143,31 @@ impl ResourceKind for DashboardKind {
             other => other.map(|_| ()),
         }
     }
+}
+
+/// The dashboard `name` as read, or `None` when there is none.
+async fn get(scope: &Scope<'_>, name: &str) -> Result<Option<LiveResource>, CloudError> {
+    let got = scope
+        .client
+        .get_dashboard()
+        .dashboard_name(name)
+        .send()
+        .await
+        .map_err(|e| classify("cloudwatch:GetDashboard", e));
+    let got = match got {
+        Err(e) if e.is_not_found() => return Ok(None),
+        other => other?,
+    };
+    let text = got.dashboard_body().unwrap_or("{}");
+    let (props, owner) = match serde_json::from_str::<Value>(text) {
+        Ok(body) => (body_props(&body), marker_owner(&body)),
+        Err(e) => (json!({ "unreadable_body": e.to_string() }), None),
+    };
+    Ok(Some(LiveResource {
+        addr: scope.addr(Kind::Dashboard, name),
+        props,
+        owner,
+    }))
 }
 
 /// The text widget that marks a dashboard as `project`'s (appended to every body warden puts).

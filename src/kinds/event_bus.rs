@@ -77,36 +77,45 @@ impl ResourceKind for EventBusKind {
     const CONTROL: &'static str = "event forwarding";
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Tagged;
+    const TAGGING_RESOURCE_TYPE: Option<&'static str> = Some("events:event-bus");
     type Client = Client;
 
     fn client(session: &AccountSession, region: &str) -> Client {
         session.events(region)
     }
 
-    /// DescribeEventBus and ListTagsForResource per named bus.
+    /// DescribeEventBus per named bus; its tags from the scope's tag index where the engine
+    /// offers one, else ListTagsForResource.
     async fn read(
         scope: &Scope<'_>,
         wanted: &[Named],
         _discover_owner: Option<&str>,
     ) -> Result<Vec<LiveResource>, CloudError> {
-        let mut live = Vec::new();
+        let mut found = Vec::new();
         for Named { name, .. } in wanted {
-            let (policy_doc, arn) = match describe(&scope.client, name).await {
-                Ok(found) => found,
+            match describe(&scope.client, name).await {
+                Ok((policy_doc, arn)) => found.push((name, policy_doc, arn)),
                 Err(e) if e.is_not_found() => continue,
                 Err(e) => return Err(e),
+            }
+        }
+        let index = scope.tag_index(found.len()).await?;
+        let mut live = Vec::new();
+        for (name, policy_doc, arn) in found {
+            let tags: BTreeMap<String, String> = match index.and_then(|i| i.tags(&arn)) {
+                Some(tags) => tags.clone(),
+                None => scope
+                    .client
+                    .list_tags_for_resource()
+                    .resource_arn(&arn)
+                    .send()
+                    .await
+                    .map_err(|e| classify("events:ListTagsForResource", e))?
+                    .tags()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect(),
             };
-            let tags: BTreeMap<String, String> = scope
-                .client
-                .list_tags_for_resource()
-                .resource_arn(&arn)
-                .send()
-                .await
-                .map_err(|e| classify("events:ListTagsForResource", e))?
-                .tags()
-                .iter()
-                .map(|t| (t.key().to_string(), t.value().to_string()))
-                .collect();
             live.push(LiveResource {
                 addr: scope.addr(Kind::EventBus, name),
                 owner: tags.get(OWNER_TAG).cloned(),

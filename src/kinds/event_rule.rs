@@ -14,6 +14,7 @@ use serde_json::{json, Map, Value};
 
 use super::event_api_destination::{arn_of, destination_name};
 use super::{Named, Ownership, Placement, ResourceKind};
+use crate::cloud::tagging::{TagIndex, BULK_FROM};
 use crate::cloud::{classify, AccountSession, CloudError};
 use crate::events::pattern::{describe_differences, EventPattern};
 use crate::events::transformer::InputTransformer;
@@ -247,6 +248,7 @@ async fn read_rule(
     scope: &Scope<'_>,
     name: &str,
     bus: Option<String>,
+    index: Option<&TagIndex>,
 ) -> Result<Option<LiveResource>, CloudError> {
     let rule = match scope
         .client
@@ -270,7 +272,10 @@ async fn read_rule(
         None => Value::Null,
     };
     let tags: BTreeMap<String, String> = match rule.arn() {
-        Some(arn) => tags_of(scope, arn).await?,
+        Some(arn) => match index.and_then(|i| i.tags(arn)) {
+            Some(tags) => tags.clone(),
+            None => tags_of(scope, arn).await?,
+        },
         None => BTreeMap::new(),
     };
     let targets: Map<String, Value> = list_targets(scope, name, bus)
@@ -306,7 +311,16 @@ async fn tags_of(scope: &Scope<'_>, arn: &str) -> Result<BTreeMap<String, String
         .collect())
 }
 
-async fn rule_owner(scope: &Scope<'_>, arn: &str) -> Result<Option<String>, CloudError> {
+/// The owner of the rule `arn`: from the index, where a rule it does not list carries no
+/// ownership tag, or else read.
+async fn rule_owner(
+    scope: &Scope<'_>,
+    arn: &str,
+    index: Option<&TagIndex>,
+) -> Result<Option<String>, CloudError> {
+    if let Some(index) = index {
+        return Ok(index.tags(arn).and_then(|t| t.get(OWNER_TAG).cloned()));
+    }
     Ok(tags_of(scope, arn).await?.remove(OWNER_TAG))
 }
 
@@ -362,6 +376,7 @@ impl ResourceKind for EventRuleKind {
     const CONTROL: &'static str = "event rules";
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Tagged;
+    const TAGGING_RESOURCE_TYPE: Option<&'static str> = Some("events:rule");
     const DISCOVERS: bool = true;
     type Client = Client;
 
@@ -378,9 +393,14 @@ impl ResourceKind for EventRuleKind {
         wanted: &[Named],
         discover_owner: Option<&str>,
     ) -> Result<Vec<LiveResource>, CloudError> {
+        // Tags from the scope's index where the engine offers one: every rule of a prune's
+        // listing needs its owner, so the index is read for two or more of them.
+        let index = scope
+            .tag_index(wanted.len() + usize::from(discover_owner.is_some()) * BULK_FROM)
+            .await?;
         let mut live = Vec::new();
         for Named { name, props, .. } in wanted {
-            if let Some(found) = read_rule(scope, name, bus_of(props)).await? {
+            if let Some(found) = read_rule(scope, name, bus_of(props), index).await? {
                 live.push(found);
             }
         }
@@ -399,10 +419,10 @@ impl ResourceKind for EventRuleKind {
                 let named = wanted
                     .iter()
                     .any(|n| n.name == name && bus_of(&n.props) == bus);
-                if named || rule_owner(scope, &arn).await?.as_deref() != Some(owner) {
+                if named || rule_owner(scope, &arn, index).await?.as_deref() != Some(owner) {
                     continue;
                 }
-                if let Some(found) = read_rule(scope, &name, bus.clone()).await? {
+                if let Some(found) = read_rule(scope, &name, bus.clone(), index).await? {
                     live.push(found);
                 }
             }

@@ -67,12 +67,14 @@ impl<C> Scope<'_, C> {
     }
 
     /// The scope's ownership-tag index when the engine offers one and `needed` resources need
-    /// their tags (for fewer, direct reads cost no more). A resource the index does not list
-    /// carries no ownership tag as far as the index knows: read its tags directly if they
-    /// matter. `None`: read every resource's tags directly.
+    /// their tags (for fewer, direct reads cost no more), or whatever their number once another
+    /// kind of the scope had it read. A resource the index does not list carries no ownership
+    /// tag as far as the index knows: read its tags directly if they matter. `None`: read every
+    /// resource's tags directly.
     pub async fn tag_index(&self, needed: usize) -> Result<Option<&TagIndex>, CloudError> {
         match self.bulk_tags {
             Some(bulk) if needed >= BULK_FROM => bulk.index().await.map(Some),
+            Some(bulk) if needed > 0 => Ok(bulk.ready()),
             _ => Ok(None),
         }
     }
@@ -109,8 +111,9 @@ pub trait ResourceKind {
     const NOTES_MANAGED: bool = false;
     /// Set for regional kinds whose names are global in the account (IAM roles, S3 buckets).
     const GLOBAL_NAME: Option<GlobalName> = None;
-    /// Its resource type in the Resource Groups Tagging API (`logs:log-group`), for `Tagged`
-    /// kinds whose read takes ownership tags from `Scope::tag_index` instead of a call each.
+    /// Its resource type in the Resource Groups Tagging API (`logs:log-group`), for kinds whose
+    /// read takes tags from `Scope::tag_index` instead of a call each (`Tagged` kinds, and
+    /// `Marked` ones that read tags where the mark is missing).
     const TAGGING_RESOURCE_TYPE: Option<&'static str> = None;
 
     /// The AWS client the kind's calls go through.

@@ -18,6 +18,7 @@ use aws_sdk_cloudwatch::Client;
 use serde_json::{json, Map, Value};
 
 use super::{Named, Ownership, Placement, ResourceKind};
+use crate::cloud::tagging::TagIndex;
 use crate::cloud::{classify, AccountSession, CloudError};
 use crate::model::{Kind, LiveResource, OWNER_TAG};
 use crate::monitoring::normalize::{alarm_changes, normalize_alarm};
@@ -41,6 +42,7 @@ impl ResourceKind for MetricAlarmKind {
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Marked;
     const DISCOVERS: bool = true;
+    const TAGGING_RESOURCE_TYPE: Option<&'static str> = Some("cloudwatch:alarm");
     type Client = Client;
 
     fn client(session: &AccountSession, region: &str) -> Client {
@@ -54,12 +56,23 @@ impl ResourceKind for MetricAlarmKind {
     ) -> Result<Vec<LiveResource>, CloudError> {
         let names: Vec<String> = wanted.iter().map(|n| n.name.clone()).collect();
         let alarms = describe(scope, AlarmType::MetricAlarm, &names, discover_owner).await?;
+        let read: Vec<(String, Value, Option<&str>)> = alarms
+            .metric_alarms
+            .iter()
+            .map(|a| {
+                let name = a.alarm_name().unwrap_or_default().to_string();
+                (name, alarm_json(a), a.alarm_arn())
+            })
+            .collect();
+        let index = unmarked_index(scope, &read).await?;
         let mut live = Vec::new();
-        for alarm in alarms.metric_alarms {
-            let props = alarm_json(&alarm);
-            let name = alarm.alarm_name().unwrap_or_default().to_string();
-            let resource =
-                finish(scope, Kind::MetricAlarm, &name, props, alarm.alarm_arn()).await?;
+        for (name, props, arn) in read {
+            let named = names.contains(&name);
+            let Some(resource) =
+                finish(scope, Kind::MetricAlarm, &name, props, arn, named, index).await?
+            else {
+                continue;
+            };
             if keep(&resource, &names, discover_owner) {
                 live.push(resource);
             }
@@ -152,15 +165,34 @@ pub fn keep(resource: &LiveResource, names: &[String], discover_owner: Option<&s
         || (discover_owner.is_some() && resource.owner.as_deref() == discover_owner)
 }
 
+/// The scope's tag index when two or more of these alarms (name, PutMetricAlarm members,
+/// ARN) lack the marker, so their tags are needed (a prune in a region of hand-made alarms).
+pub async fn unmarked_index<'a>(
+    scope: &'a Scope<'_>,
+    read: &[(String, Value, Option<&str>)],
+) -> Result<Option<&'a TagIndex>, CloudError> {
+    let unmarked = read
+        .iter()
+        .filter(|(_, a, _)| {
+            marker_owner(a["AlarmDescription"].as_str().unwrap_or_default()).is_none()
+        })
+        .count();
+    scope.tag_index(unmarked).await
+}
+
 /// The live resource from the alarm's PutMetricAlarm-shaped members: the owner from the
-/// description's marker, or (only where it has none) from its tags, which are then read.
+/// description's marker, or (only where it has none) from its tags, taken from `index` where
+/// it lists the alarm, else read. An unmarked alarm the spec does not name (`named`) that the
+/// index does not list carries no ownership tag: `None`, nothing read.
 pub async fn finish(
     scope: &Scope<'_>,
     kind: Kind,
     name: &str,
     alarm: Value,
     arn: Option<&str>,
-) -> Result<LiveResource, CloudError> {
+    named: bool,
+    index: Option<&TagIndex>,
+) -> Result<Option<LiveResource>, CloudError> {
     let marked = marker_owner(alarm["AlarmDescription"].as_str().unwrap_or_default());
     let mut props = json!({ "alarm": normalize_alarm(&alarm) });
     let owner = match marked {
@@ -169,17 +201,21 @@ pub async fn finish(
             let arn = arn
                 .map(str::to_string)
                 .unwrap_or_else(|| alarm_arn(scope, name));
-            let tags = list_tags(scope, &arn).await?;
+            let tags = match index.map(|i| i.tags(&arn)) {
+                Some(Some(tags)) => tags.clone(),
+                Some(None) if !named => return Ok(None),
+                _ => list_tags(scope, &arn).await?,
+            };
             let owner = tags.get(OWNER_TAG).cloned();
             props["tags"] = json!(tags);
             owner
         }
     };
-    Ok(LiveResource {
+    Ok(Some(LiveResource {
         addr: scope.addr(kind, name),
         props,
         owner,
-    })
+    }))
 }
 
 /// `description` followed by the ownership marker of `project`.

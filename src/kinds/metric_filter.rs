@@ -1,7 +1,9 @@
 //! CloudWatch Logs metric filters on the invocation log group that publish token use per caller
 //! and model into a custom namespace (FinOps). Metric filters have no tags: the name's folder
 //! `warden/<project>/` marks them, and one DescribeMetricFilters per log group (name prefix =
-//! that folder) reads them all.
+//! that folder) reads them all. Pruning lists every filter of the region (DescribeMetricFilters
+//! takes a name prefix only together with a log group, and a filter that left the spec may sit
+//! on a group the spec no longer names) and keeps those in the project's folder.
 
 use std::collections::BTreeMap;
 
@@ -35,6 +37,7 @@ impl ResourceKind for MetricFilterKind {
     const CONTROL: &'static str = "token metrics";
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Marked;
+    const DISCOVERS: bool = true;
     type Client = Client;
 
     fn client(session: &AccountSession, region: &str) -> Client {
@@ -44,7 +47,7 @@ impl ResourceKind for MetricFilterKind {
     async fn read(
         scope: &Scope<'_>,
         wanted: &[Named],
-        _discover_owner: Option<&str>,
+        discover_owner: Option<&str>,
     ) -> Result<Vec<LiveResource>, CloudError> {
         // One listing per (log group, folder).
         let mut lists: BTreeMap<(String, String), ()> = BTreeMap::new();
@@ -55,7 +58,7 @@ impl ResourceKind for MetricFilterKind {
         }
         let mut live = Vec::new();
         for (group, prefix) in lists.keys() {
-            let filters = match list(&scope.client, group, prefix).await {
+            let filters = match list(&scope.client, Some(group), Some(prefix)).await {
                 // The log group does not exist (yet): neither do its filters.
                 Err(e) if e.is_not_found() => continue,
                 other => other?,
@@ -68,6 +71,21 @@ impl ResourceKind for MetricFilterKind {
                     .iter()
                     .any(|n| n.name == name && n.props["log_group"].as_str() == Some(group));
                 if asked {
+                    live.push(LiveResource {
+                        addr: scope.addr(Kind::MetricFilter, name),
+                        props: props_of(group, &f),
+                        owner: owner_of(name),
+                    });
+                }
+            }
+        }
+        if let Some(project) = discover_owner {
+            for f in list(&scope.client, None, None).await? {
+                let (Some(name), Some(group)) = (f.filter_name(), f.log_group_name()) else {
+                    continue;
+                };
+                let named = wanted.iter().any(|n| n.name == name);
+                if !named && owner_of(name).as_deref() == Some(project) {
                     live.push(LiveResource {
                         addr: scope.addr(Kind::MetricFilter, name),
                         props: props_of(group, &f),
@@ -150,14 +168,20 @@ fn props_of(group: &str, f: &MetricFilter) -> Value {
     })
 }
 
-async fn list(client: &Client, group: &str, prefix: &str) -> Result<Vec<MetricFilter>, CloudError> {
+/// The filters of `group` whose names start with `prefix`; without a group, every filter of
+/// the region (AWS ignores a prefix without a group).
+async fn list(
+    client: &Client,
+    group: Option<&str>,
+    prefix: Option<&str>,
+) -> Result<Vec<MetricFilter>, CloudError> {
     let mut out = Vec::new();
     let mut token = None;
     loop {
         let page = client
             .describe_metric_filters()
-            .log_group_name(group)
-            .filter_name_prefix(prefix)
+            .set_log_group_name(group.map(str::to_string))
+            .set_filter_name_prefix(prefix.filter(|_| group.is_some()).map(str::to_string))
             .set_next_token(token)
             .send()
             .await

@@ -359,9 +359,15 @@ pub async fn read_scope(
         }
         reads.push((*kind, of_kind, discover));
     }
+    // Kinds that take tags in bulk and name the most resources read first: the first to need
+    // the index has it read, and kinds with a single resource then use it for free.
+    if bulk {
+        reads.sort_by_key(|(kind, of_kind, _)| {
+            std::cmp::Reverse(kind.tagging_resource_type().map_or(0, |_| of_kind.len()))
+        });
+    }
     let mut types: Vec<&'static str> = reads
         .iter()
-        .filter(|(kind, ..)| kind.ownership() == Ownership::Tagged)
         .filter_map(|(kind, ..)| kind.tagging_resource_type())
         .collect();
     types.sort_unstable();

@@ -15,6 +15,7 @@ use super::{GlobalName, Named, Ownership, Placement, ResourceKind};
 use crate::cloud::{classify, AccountSession, CloudError};
 use crate::model::{Kind, LiveResource, OWNER_TAG};
 use crate::policy::{self, merge_owned};
+use crate::spec::regions;
 
 pub type Scope<'a> = super::Scope<'a, Client>;
 
@@ -34,6 +35,8 @@ impl ResourceKind for S3BucketKind {
     });
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Tagged;
+    // A service-wide filter: the Tagging API lists buckets under `s3` (AWS and the local cloud).
+    const TAGGING_RESOURCE_TYPE: Option<&'static str> = Some("s3");
     type Client = Client;
 
     fn client(session: &AccountSession, region: &str) -> Client {
@@ -46,6 +49,8 @@ impl ResourceKind for S3BucketKind {
         _discover_owner: Option<&str>,
     ) -> Result<Vec<LiveResource>, CloudError> {
         let mut live = Vec::new();
+        // The scope's tag index, asked for at the first bucket that exists.
+        let mut index = None;
         for Named { name, .. } in wanted {
             // With the expected owner, a bucket of that name in another account answers 403
             // instead of being read (and later written) as if it were ours.
@@ -116,7 +121,14 @@ impl ResourceKind for S3BucketKind {
                     e => return Err(e),
                 },
             };
-            let tags = read_tags(&scope.client, name).await?;
+            if index.is_none() {
+                index = Some(scope.tag_index(wanted.len()).await?);
+            }
+            let arn = format!("arn:{}:s3:::{name}", regions::partition(scope.region));
+            let tags = match index.flatten().and_then(|i| i.tags(&arn)) {
+                Some(tags) => tags.clone(),
+                None => read_tags(&scope.client, name).await?,
+            };
             live.push(LiveResource {
                 addr: scope.addr(Kind::S3Bucket, name),
                 owner: tags.get(OWNER_TAG).cloned(),

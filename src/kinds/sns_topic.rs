@@ -39,6 +39,8 @@ impl ResourceKind for SnsTopicKind {
     const OWNERSHIP: Ownership = Ownership::Tagged;
     const NOTES_MANAGED: bool = true;
     const CONTROL: &'static str = "notification topics";
+    // A service-wide filter: AWS and the local cloud both list topics under it.
+    const TAGGING_RESOURCE_TYPE: Option<&'static str> = Some("sns");
     type Client = Client;
 
     fn client(session: &AccountSession, region: &str) -> Client {
@@ -50,12 +52,17 @@ impl ResourceKind for SnsTopicKind {
         wanted: &[Named],
         _discover_owner: Option<&str>,
     ) -> Result<Vec<LiveResource>, CloudError> {
-        let mut live = Vec::new();
+        let mut found = Vec::new();
         for Named { name, props, .. } in wanted {
             let arn = topic_arn(scope.region, scope.account_id, name);
-            let Some(attributes) = attributes(&scope.client, &arn).await? else {
-                continue;
-            };
+            if let Some(attributes) = attributes(&scope.client, &arn).await? {
+                found.push((name, props, arn, attributes));
+            }
+        }
+        // Tags from the scope's index where the engine offers one (the topics it lists).
+        let index = scope.tag_index(found.len()).await?;
+        let mut live = Vec::new();
+        for (name, props, arn, attributes) in found {
             let policy_doc = attributes
                 .get("Policy")
                 .map(|text| {
@@ -64,7 +71,10 @@ impl ResourceKind for SnsTopicKind {
                     })
                 })
                 .transpose()?;
-            let tags = read_tags(&scope.client, &arn).await?;
+            let tags = match index.and_then(|i| i.tags(&arn)) {
+                Some(tags) => tags.clone(),
+                None => read_tags(&scope.client, &arn).await?,
+            };
             // Subscriptions only where the spec asks for some (one call saved per topic otherwise).
             let asks_for_email = props["email"].as_array().is_some_and(|a| !a.is_empty());
             let (email, pending) = if asks_for_email {

@@ -64,29 +64,37 @@ impl ResourceKind for SqsQueueKind {
     const CONTROL: &'static str = "event forwarding";
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Tagged;
+    // A service-wide filter: AWS and the local cloud both list queues under it.
+    const TAGGING_RESOURCE_TYPE: Option<&'static str> = Some("sqs");
     type Client = Client;
 
     fn client(session: &AccountSession, region: &str) -> Client {
         session.sqs(region)
     }
 
-    /// GetQueueUrl, GetQueueAttributes (policy, retention), ListQueueTags per queue.
+    /// GetQueueUrl, GetQueueAttributes (policy, retention, ARN) per queue; its tags from the
+    /// scope's tag index where the engine offers one, else ListQueueTags.
     async fn read(
         scope: &Scope<'_>,
         wanted: &[Named],
         _discover_owner: Option<&str>,
     ) -> Result<Vec<LiveResource>, CloudError> {
-        let mut live = Vec::new();
+        let mut found = Vec::new();
         for Named { name, .. } in wanted {
-            let Some(url) = url_of(&scope.client, name).await? else {
-                continue;
-            };
+            if let Some(url) = url_of(&scope.client, name).await? {
+                found.push((name, url));
+            }
+        }
+        let index = scope.tag_index(found.len()).await?;
+        let mut live = Vec::new();
+        for (name, url) in found {
             let attributes = scope
                 .client
                 .get_queue_attributes()
                 .queue_url(&url)
                 .attribute_names(QueueAttributeName::Policy)
                 .attribute_names(QueueAttributeName::MessageRetentionPeriod)
+                .attribute_names(QueueAttributeName::QueueArn)
                 .send()
                 .await
                 .map_err(|e| classify("sqs:GetQueueAttributes", e))?;
@@ -102,17 +110,24 @@ impl ResourceKind for SqsQueueKind {
             let retention = attrs
                 .and_then(|a| a.get(&QueueAttributeName::MessageRetentionPeriod))
                 .and_then(|r| r.parse::<i64>().ok());
-            let tag_out = scope
-                .client
-                .list_queue_tags()
-                .queue_url(&url)
-                .send()
-                .await
-                .map_err(|e| classify("sqs:ListQueueTags", e))?;
-            let tags: BTreeMap<String, String> = tag_out
-                .tags()
-                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                .unwrap_or_default();
+            let arn = attrs.and_then(|a| a.get(&QueueAttributeName::QueueArn));
+            let tags = match index.zip(arn).and_then(|(i, arn)| i.tags(arn)) {
+                Some(tags) => tags.clone(),
+                None => {
+                    let tag_out = scope
+                        .client
+                        .list_queue_tags()
+                        .queue_url(&url)
+                        .send()
+                        .await
+                        .map_err(|e| classify("sqs:ListQueueTags", e))?;
+                    let tags: BTreeMap<String, String> = tag_out
+                        .tags()
+                        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                        .unwrap_or_default();
+                    tags
+                }
+            };
             live.push(LiveResource {
                 addr: scope.addr(Kind::SqsQueue, name),
                 owner: tags.get(OWNER_TAG).cloned(),

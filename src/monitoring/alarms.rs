@@ -161,7 +161,40 @@ pub struct CompositeDefinition {
     pub id: String,
     pub alarm_name: String,
     pub alarm_description: String,
+    /// The member alarms' names, in the rule's order.
+    pub members: Vec<String>,
     pub alarm_rule: String,
+}
+
+/// `ALARM("a") OR ALARM("b")`: in ALARM when any member is.
+pub fn any_alarm_rule(members: &[String]) -> String {
+    members
+        .iter()
+        .map(|m| format!("ALARM(\"{m}\")"))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+/// A pack's rendered alarms with `prefix` in front of every name; composite rules follow
+/// their members.
+pub fn prefix_names(
+    prefix: &str,
+    alarms: &mut [AlarmDefinition],
+    composites: &mut [CompositeDefinition],
+) {
+    if prefix.is_empty() {
+        return;
+    }
+    for a in alarms {
+        a.alarm_name = format!("{prefix}{}", a.alarm_name);
+    }
+    for c in composites {
+        c.alarm_name = format!("{prefix}{}", c.alarm_name);
+        for m in &mut c.members {
+            *m = format!("{prefix}{m}");
+        }
+        c.alarm_rule = any_alarm_rule(&c.members);
+    }
 }
 
 fn pos<T>(s: &Spanned<T>) -> (usize, usize) {
@@ -608,17 +641,18 @@ impl AlarmPack {
                     )
                 })
             };
-            let rule = c
+            let members: Vec<String> = c
                 .any_of
                 .iter()
-                .map(|m| format!("ALARM(\"{}\")", names_by_id[m.as_str()]))
-                .collect::<Vec<_>>()
-                .join(" OR ");
+                .map(|m| names_by_id[m.as_str()].clone())
+                .collect();
+            let rule = any_alarm_rule(&members);
             composites.push(CompositeDefinition {
                 pack: self.name.clone(),
                 id: c.id.as_str().to_string(),
                 alarm_name: render("name", &c.name)?,
                 alarm_description: render("description", &c.description)?,
+                members,
                 alarm_rule: rule,
             });
         }

@@ -14,7 +14,7 @@ const WIDGET_TYPES: &[&str] = &["metric", "text", "log", "alarm", "explorer", "c
 const TOP_KEYS: &[&str] = &["widgets", "start", "end", "periodOverride", "variables"];
 const WIDGET_KEYS: &[&str] = &["type", "x", "y", "width", "height", "properties"];
 /// Placeholders inside a `$repeat: region` widget, and outside one.
-const IN_REPEAT: &[&str] = &["account", "region", "log_group"];
+const IN_REPEAT: &[&str] = &["account", "region", "log_group", "alarm_prefix"];
 const OUTSIDE: &[&str] = &["account"];
 
 /// A validated dashboard template.

@@ -18,7 +18,8 @@ mod queries;
 mod tests;
 
 pub use alarms::{
-    AlarmDefinition, AlarmPack, AlarmScope, CompositeDefinition, MetricQuery, MetricStat, Threshold,
+    any_alarm_rule, prefix_names, AlarmDefinition, AlarmPack, AlarmScope, CompositeDefinition,
+    MetricQuery, MetricStat, Threshold,
 };
 pub use catalog::{Catalog, CatalogError, Origin, TemplateKind, BUILTIN};
 pub use dashboards::{check_dashboard_body, DashboardTemplate};

@@ -11,6 +11,7 @@ pub const KNOWN_PLACEHOLDERS: &[&str] = &[
     "log_group",
     "pack",
     "threshold",
+    "alarm_prefix",
 ];
 
 /// Values for the placeholders, by name (without braces).

@@ -19,12 +19,17 @@ fn models() -> Vec<String> {
     MODELS.iter().map(|m| m.to_string()).collect()
 }
 
+/// What `monitoring.alarm_name_prefix` defaults to for project `obs`.
+const PREFIX: &str = "obs-";
+
 fn eu() -> Bindings {
     Bindings::new("111111111111", "eu-west-1", "/aws/bedrock/invocations")
+        .with("alarm_prefix", PREFIX)
 }
 
 fn us() -> Bindings {
     Bindings::new("111111111111", "us-east-1", "/aws/bedrock/invocations")
+        .with("alarm_prefix", PREFIX)
 }
 
 fn pack(text: &str) -> Result<AlarmPack, TemplateError> {
@@ -489,7 +494,8 @@ fn rendered_builtins_snapshot() {
         let p = catalog.alarm_pack(name).unwrap();
         let mut rendered = Vec::new();
         for b in &regions {
-            let (alarms, composites) = p.render(b, &models(), &BTreeMap::new()).unwrap();
+            let (mut alarms, mut composites) = p.render(b, &models(), &BTreeMap::new()).unwrap();
+            prefix_names(PREFIX, &mut alarms, &mut composites);
             rendered.extend(alarms.iter().map(|a| {
                 alarm_put_json(
                     a,

@@ -59,7 +59,9 @@ const RULE: &[&str] = &[
 const BUS: &[&str] = &["arn:{partition}:events:{region}:{account}:event-bus/{name}"];
 const QUEUE: &[&str] = &["arn:{partition}:sqs:{region}:{account}:{name}"];
 const ALARM: &[&str] = &["arn:{partition}:cloudwatch:{region}:{account}:alarm:{name}"];
-const DASHBOARD: &[&str] = &["arn:{partition}:cloudwatch::{account}:dashboard/{name}"];
+/// Every dashboard of the account: `--prune` reads the body of dashboards the spec does not
+/// name (their marker says whose they are) and deletes the project's.
+const ANY_DASHBOARD: &[&str] = &["arn:{partition}:cloudwatch::{account}:dashboard/*"];
 const ANY: &[&str] = &["*"];
 
 /// Owned, per kind (by its address name). Every registered kind must have an entry.
@@ -377,10 +379,12 @@ pub const KINDS: &[(&str, &[Grant])] = &[
     (
         "dashboard",
         &[
-            read(&["cloudwatch:GetDashboard"], DASHBOARD),
+            // ListDashboards has no resource-level permissions.
+            read(&["cloudwatch:ListDashboards"], ANY),
+            read(&["cloudwatch:GetDashboard"], ANY_DASHBOARD),
             write(
                 &["cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"],
-                DASHBOARD,
+                ANY_DASHBOARD,
             ),
         ],
     ),

@@ -1436,6 +1436,58 @@ def test_tagging_api_lists_log_groups(srv: Server) -> None:
         logs.delete_log_group(logGroupName=name)
 
 
+def test_tagging_api_lists_the_tagged_kinds(srv: Server) -> None:
+    """GetResources lists, by the types warden filters on and the ownership tag key, SNS topics,
+    SQS queues, EventBridge rules (moto lists only buses: the extension adds rules, on the
+    default bus and on a custom one) and buses, CloudWatch alarms and S3 buckets, with every tag
+    and the ARN each service's own API returns."""
+    owner = {"warden:managed-by": "p", "team": "t"}
+    sns = srv.client("sns")
+    topic = sns.create_topic(Name="tagkinds-topic", Tags=[{"Key": k, "Value": v} for k, v in owner.items()])["TopicArn"]
+    sqs = srv.client("sqs")
+    url = sqs.create_queue(QueueName="tagkinds-queue", tags=owner)["QueueUrl"]
+    queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events = srv.client("events")
+    tags = [{"Key": k, "Value": v} for k, v in owner.items()]
+    bus = events.create_event_bus(Name="tagkinds-bus", Tags=tags)["EventBusArn"]
+    pattern = json.dumps({"source": ["aws.bedrock"]})
+    rule = events.put_rule(Name="tagkinds-rule", EventPattern=pattern, Tags=tags)["RuleArn"]
+    bus_rule = events.put_rule(Name="tagkinds-rule", EventBusName="tagkinds-bus", EventPattern=pattern, Tags=tags)["RuleArn"]
+    untagged_rule = events.put_rule(Name="tagkinds-untagged", EventPattern=pattern)["RuleArn"]
+    cw = srv.client("cloudwatch")
+    cw.put_metric_alarm(
+        AlarmName="tagkinds-alarm", Namespace="AWS/Bedrock", MetricName="Invocations", Statistic="Sum",
+        Period=300, EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold", Tags=tags,
+    )
+    alarm = cw.describe_alarms(AlarmNames=["tagkinds-alarm"])["MetricAlarms"][0]["AlarmArn"]
+    s3 = srv.client("s3")
+    s3.create_bucket(Bucket="tagkinds-bucket")
+    s3.put_bucket_tagging(Bucket="tagkinds-bucket", Tagging={"TagSet": tags})
+    tagging = srv.client("resourcegroupstaggingapi")
+    found = {}
+    for page in tagging.get_paginator("get_resources").paginate(
+        TagFilters=[{"Key": "warden:managed-by"}],
+        ResourceTypeFilters=["sns", "sqs", "events:rule", "events:event-bus", "cloudwatch:alarm", "s3"],
+        ResourcesPerPage=100,
+    ):
+        for item in page["ResourceTagMappingList"]:
+            found[item["ResourceARN"]] = {t["Key"]: t["Value"] for t in item["Tags"]}
+    for arn in [topic, queue, bus, rule, bus_rule, alarm, "arn:aws:s3:::tagkinds-bucket"]:
+        assert found.get(arn) == owner, (arn, found)
+    assert untagged_rule not in found, found
+    # A rule's type is `events:rule`: a filter on buses alone does not list rules.
+    buses_only = tagging.get_resources(TagFilters=[{"Key": "warden:managed-by"}], ResourceTypeFilters=["events:event-bus"])
+    assert rule not in {i["ResourceARN"] for i in buses_only["ResourceTagMappingList"]}, buses_only
+    events.delete_rule(Name="tagkinds-rule", EventBusName="tagkinds-bus")
+    events.delete_rule(Name="tagkinds-rule")
+    events.delete_rule(Name="tagkinds-untagged")
+    events.delete_event_bus(Name="tagkinds-bus")
+    sns.delete_topic(TopicArn=topic)
+    sqs.delete_queue(QueueUrl=url)
+    cw.delete_alarms(AlarmNames=["tagkinds-alarm"])
+    s3.delete_bucket(Bucket="tagkinds-bucket")
+
+
 def pace_counts(srv: Server) -> dict[str, dict[str, int]]:
     import urllib.request
 

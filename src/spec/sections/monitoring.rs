@@ -22,8 +22,8 @@ use crate::model::addr::{Kind, ResourceAddr};
 use crate::model::desired::DesiredResource;
 use crate::monitoring::normalize::{alarm_put_json, normalize_alarm};
 use crate::monitoring::{
-    AlarmDefinition, Bindings, Catalog, CatalogError, MetricQuery, MetricStat, TemplateError,
-    Threshold,
+    prefix_names, AlarmDefinition, Bindings, Catalog, CatalogError, MetricQuery, MetricStat,
+    TemplateError, Threshold,
 };
 use crate::source::{did_you_mean, Diagnostic, SourceFile, Sp};
 use crate::spec::check::Checker;
@@ -83,10 +83,19 @@ pub struct Monitoring {
     /// `invocation_logging.cloudwatch.log_group`.
     #[serde(default)]
     pub log_group: Option<Sp<String>>,
+    /// Put in front of the name of every alarm (packs, anomaly bands, composite alarms).
+    /// Default `<project>-`, so two projects using the same pack in one account and region get
+    /// alarms of their own; `""` keeps the templates' names (to adopt alarms made by hand under
+    /// them).
+    #[serde(default)]
+    pub alarm_name_prefix: Option<Sp<String>>,
     /// Only in overrides: no monitoring in this account (or these regions).
     #[serde(default)]
     pub skip: Option<Sp<bool>>,
 }
+
+/// The longest `alarm_name_prefix` (alarm names are at most 255 characters).
+const MAX_ALARM_PREFIX: usize = 128;
 
 /// A list of model ids, or `all`.
 #[derive(Debug, Clone)]
@@ -217,12 +226,21 @@ impl Merge for Monitoring {
                 .clone()
                 .or(base.token_metrics_by_caller),
             log_group: over.log_group.clone().or(base.log_group),
+            alarm_name_prefix: over.alarm_name_prefix.clone().or(base.alarm_name_prefix),
             skip: over.skip.clone().or(base.skip),
         })
     }
 }
 
 impl Monitoring {
+    /// What goes in front of every alarm name: `alarm_name_prefix`, by default `<project>-`.
+    pub fn alarm_prefix(&self, project: &str) -> String {
+        match &self.alarm_name_prefix {
+            Some(p) => p.get().clone(),
+            None => format!("{project}-"),
+        }
+    }
+
     fn skipped(&self) -> bool {
         self.skip.as_ref().is_some_and(|s| *s.get())
     }
@@ -336,6 +354,24 @@ impl Checker<'_> {
         if let Some(topic) = &m.notify {
             check_topic(spec, topic, &format!("{field}.notify"), self);
         }
+        if let Some(prefix) = &m.alarm_name_prefix {
+            let bad = prefix.chars().find(|c| c.is_control() || *c == '"');
+            if let Some(c) = bad {
+                self.error(
+                    prefix.span(),
+                    format!("{field}.alarm_name_prefix"),
+                    format!("alarm names cannot contain {c:?} (composite alarm rules quote member names)"),
+                    Some("use letters, digits and - _ . / : (e.g. `team-a-`)".into()),
+                );
+            } else if prefix.chars().count() > MAX_ALARM_PREFIX {
+                self.error(
+                    prefix.span(),
+                    format!("{field}.alarm_name_prefix"),
+                    format!("the prefix is longer than {MAX_ALARM_PREFIX} characters"),
+                    Some("alarm names are at most 255 characters: use a short prefix".into()),
+                );
+            }
+        }
         // In an override, models not given there come from the baseline.
         let models_given = m
             .models
@@ -442,7 +478,8 @@ impl Checker<'_> {
             let dfield = format!("{field}.dashboards[{i}]");
             match catalog.dashboard(name) {
                 Ok(t) => {
-                    let b = Bindings::new(accounts[0], "us-east-1", "/aws/bedrock/invocations");
+                    let b = Bindings::new(accounts[0], "us-east-1", "/aws/bedrock/invocations")
+                        .with("alarm_prefix", "sample-");
                     if let Err(e) = t.render(&[b]) {
                         let d = template_diagnostic(self.source, &e, &dfield);
                         self.found.push(d);
@@ -653,6 +690,7 @@ impl Section for MonitoringSection {
         // Alarms: packs, then anomaly bands.
         let mut alarm_names: BTreeSet<String> = BTreeSet::new();
         let models = m.model_ids();
+        let prefix = m.alarm_prefix(project);
         let mut alarm = |def: &AlarmDefinition, out: &mut Expansion, origin| {
             if !alarm_names.insert(def.alarm_name.clone()) {
                 out.problems.push(
@@ -707,7 +745,7 @@ impl Section for MonitoringSection {
                 .flatten()
                 .find(|p| p.get().name == name)
                 .and_then(|p| SourceFile::location(&p.span()));
-            let (defs, composites) = match pack.render(&bindings, &models, &thresholds) {
+            let (mut defs, mut composites) = match pack.render(&bindings, &models, &thresholds) {
                 Ok(r) => r,
                 Err(e) => {
                     out.problems
@@ -715,14 +753,15 @@ impl Section for MonitoringSection {
                     continue;
                 }
             };
+            prefix_names(&prefix, &mut defs, &mut composites);
             for def in &defs {
                 alarm(def, out, origin);
             }
             for c in composites {
-                let members: Vec<ResourceAddr> = defs
+                let members: Vec<ResourceAddr> = c
+                    .members
                     .iter()
-                    .filter(|d| c.alarm_rule.contains(&format!("\"{}\"", d.alarm_name)))
-                    .map(|d| addr(Kind::MetricAlarm, &d.alarm_name))
+                    .map(|name| addr(Kind::MetricAlarm, name))
                     .collect();
                 let put = json!({
                     "AlarmName": c.alarm_name,
@@ -743,7 +782,9 @@ impl Section for MonitoringSection {
         for metric in Monitoring::names(&m.anomaly_detection) {
             let origin = SourceFile::location(&metric.span());
             for model in &models {
-                alarm(&band_alarm(metric, model, region), out, origin);
+                let mut band = band_alarm(metric, model, region);
+                band.alarm_name = format!("{prefix}{}", band.alarm_name);
+                alarm(&band, out, origin);
             }
         }
 
@@ -826,6 +867,7 @@ fn expand_dashboards(scope: &Scope, out: &mut Expansion, catalog: &Catalog) {
                 r,
                 &log_group_at(scope, m, r).unwrap_or_default(),
             )
+            .with("alarm_prefix", &m.alarm_prefix(scope.project))
         })
         .collect();
     for name in Monitoring::names(&first.dashboards) {
@@ -1046,7 +1088,7 @@ mod tests {
         assert_eq!(count(Kind::Dashboard, "eu-west-1"), 0);
         let throttles = rs
             .iter()
-            .find(|r| r.addr.name == "bedrock-m.one-v1:0-throttles")
+            .find(|r| r.addr.name == "p-bedrock-m.one-v1:0-throttles")
             .unwrap();
         assert_eq!(throttles.props["alarm"]["Threshold"], 7);
         assert_eq!(throttles.depends_on[0].kind, Kind::SnsTopic);
@@ -1066,10 +1108,14 @@ mod tests {
         assert_eq!(
             deps,
             [
-                "bedrock-governance-cloudwatch-delivery-failure",
-                "bedrock-governance-s3-delivery-failure",
+                "p-bedrock-governance-cloudwatch-delivery-failure",
+                "p-bedrock-governance-s3-delivery-failure",
                 "alerts"
             ]
+        );
+        assert_eq!(
+            composite.props["alarm"]["AlarmRule"],
+            r#"ALARM("p-bedrock-governance-cloudwatch-delivery-failure") OR ALARM("p-bedrock-governance-s3-delivery-failure")"#
         );
         let dash = rs.iter().find(|r| r.addr.kind == Kind::Dashboard).unwrap();
         let labels: Vec<&str> = dash.props["widget_order"]
@@ -1099,13 +1145,59 @@ mod tests {
         let rs = expand(&loaded).unwrap().resources;
         let cw = rs
             .iter()
-            .find(|r| r.addr.name == "bedrock-governance-cloudwatch-delivery-failure")
+            .find(|r| r.addr.name == "p-bedrock-governance-cloudwatch-delivery-failure")
             .unwrap();
         let description = cw.props["alarm"]["AlarmDescription"].as_str().unwrap();
         assert!(
             description.contains("logs to the invocation log group in"),
             "{description}"
         );
+    }
+
+    /// Two projects with the same pack in one account and region used to get the same alarm
+    /// names (the second saw "managed by another warden project"): names carry the project.
+    #[test]
+    fn two_projects_with_the_same_pack_in_one_region_get_different_alarm_names() {
+        let names = |text: &str| -> BTreeSet<String> {
+            let loaded = load_source(SourceFile::new("t.yaml", text), EnvMode::Lenient).unwrap();
+            expand(&loaded)
+                .unwrap()
+                .resources
+                .into_iter()
+                .filter(|r| {
+                    matches!(r.addr.kind, Kind::MetricAlarm | Kind::CompositeAlarm)
+                        && r.addr.region == "us-east-1"
+                })
+                .map(|r| r.addr.name)
+                .collect()
+        };
+        let pack = "monitoring:\n  notify: {name: alerts}\n  alarm_packs: [governance-health]\n";
+        let a = names(&format!("{HEAD}{pack}"));
+        let b = names(&format!(
+            "{}{pack}",
+            HEAD.replace("project: p", "project: q")
+        ));
+        assert_eq!(a.len(), 3);
+        assert!(a.is_disjoint(&b), "{a:?} {b:?}");
+        assert!(a.contains("p-bedrock-governance-record-broken"), "{a:?}");
+        // `alarm_name_prefix: ""` keeps the templates' names (to adopt hand-made alarms); an
+        // override sets its own, bands and composite rules follow.
+        let text = format!("{HEAD}monitoring:\n  notify: {{name: alerts}}\n  alarm_name_prefix: \"\"\n  alarm_packs: [governance-health]\n");
+        assert!(names(&text).contains("bedrock-governance-record-broken"));
+        let text = "version: 1\nproject: p\naccounts:\n  - name: ops\n    id: \"123456789012\"\n    regions: [us-east-1]\n    overrides:\n      - monitoring: {alarm_name_prefix: team-a/}\nmonitoring:\n  notify: {name: alerts}\n  models: [m.one-v1:0]\n  anomaly_detection: [Invocations]\n";
+        assert_eq!(
+            names(text),
+            BTreeSet::from(["team-a/bedrock-m.one-v1:0-Invocations-anomaly".to_string()])
+        );
+    }
+
+    #[test]
+    fn a_quote_in_the_alarm_name_prefix_is_a_located_error() {
+        let text = format!("{HEAD}monitoring:\n  notify: {{name: alerts}}\n  alarm_name_prefix: 'a\"b-'\n  alarm_packs: [governance-health]\n");
+        let found = errors("t.yaml", &text);
+        let d = found.iter().find(|d| d.is_error()).expect("an error");
+        assert_eq!(d.position(), "t.yaml:9:22", "{d:?}");
+        assert!(d.message.contains("cannot contain"), "{d:?}");
     }
 
     #[test]
