@@ -51,7 +51,8 @@ event_rules:
   - name: bedrock-guardrail-changes
     pattern: {{source: [aws.bedrock], detail-type: [AWS API Call via CloudTrail],
               detail: {{eventSource: [bedrock.amazonaws.com], eventName: [{{prefix: UpdateGuardrail}}]}}}}
-    targets: [{{sns_topic: bedrock-governance-alerts}}]
+    targets: [{{sns_topic: bedrock-governance-alerts}}, {{log_group: /aws/events/bedrock-guardrails}},
+              {{event_bus: "arn:aws:events:{REGION}:{DIRECT_ACCOUNT}:event-bus/warden-bedrock-events"}}]
 "#
     )
 }
@@ -118,6 +119,22 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
         .put_targets()
         .rule("other-tool")
         .targets(theirs.clone())
+        .send()
+        .await
+        .unwrap();
+
+    // Another tool's CloudWatch Logs resource policy, before warden runs.
+    let customer_logs = cloud.logs(CUSTOMER, REGION).await;
+    let foreign_policy =
+        json!({"Version": "2012-10-17", "Statement": [{"Sid": "TrustEventsToStoreLogEvent",
+        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": format!("arn:aws:logs:{REGION}:{CUSTOMER}:log-group:/aws/events/theirs:*")}]})
+        .to_string();
+    customer_logs
+        .put_resource_policy()
+        .policy_name("TrustEventsToStoreLogEvent")
+        .policy_document(&foreign_policy)
         .send()
         .await
         .unwrap();
@@ -315,6 +332,88 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
         notify.targets()[0].arn(),
         format!("arn:aws:sns:{REGION}:{CUSTOMER}:bedrock-governance-alerts")
     );
+
+    // The guardrail rule's other targets: a log group with warden's own resource policy
+    // (the other tool's policy untouched), and the operations bus with a role that may only
+    // put events there.
+    let guardrails = customer
+        .list_targets_by_rule()
+        .rule("bedrock-guardrail-changes")
+        .send()
+        .await
+        .unwrap();
+    let by_id = |id: &str| {
+        guardrails
+            .targets()
+            .iter()
+            .find(|t| t.id() == id)
+            .unwrap_or_else(|| panic!("{id}: {:?}", guardrails.targets()))
+            .clone()
+    };
+    assert_eq!(
+        by_id("warden-logs-aws_events_bedrock-guardrails").arn(),
+        format!("arn:aws:logs:{REGION}:{CUSTOMER}:log-group:/aws/events/bedrock-guardrails")
+    );
+    let to_bus = by_id(&format!("warden-bus-{DIRECT_ACCOUNT}-{bus_name}"));
+    assert_eq!(to_bus.arn(), bus.arn().unwrap());
+    let bus_role = to_bus
+        .role_arn()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let bus_role_policy = iam
+        .get_role_policy()
+        .role_name(&bus_role)
+        .policy_name("warden-put-events")
+        .send()
+        .await
+        .unwrap();
+    let bus_role_policy =
+        bedrock_warden::policy::parse_document(bus_role_policy.policy_document()).unwrap();
+    assert_eq!(
+        bus_role_policy["Statement"][0]["Action"],
+        "events:PutEvents"
+    );
+    assert_eq!(
+        bus_role_policy["Statement"][0]["Resource"],
+        bus.arn().unwrap()
+    );
+    let policies = customer_logs
+        .describe_resource_policies()
+        .send()
+        .await
+        .unwrap();
+    let policy_of = |name: &str| {
+        policies
+            .resource_policies()
+            .iter()
+            .find(|p| p.policy_name() == Some(name))
+            .and_then(|p| p.policy_document())
+            .map(|d| bedrock_warden::policy::parse_document(d).unwrap())
+    };
+    let ours = policy_of("warden-events-events-test").expect("warden's own policy");
+    assert_eq!(
+        ours["Statement"][0]["Resource"],
+        json!([format!(
+            "arn:aws:logs:{REGION}:{CUSTOMER}:log-group:/aws/events/bedrock-guardrails:*"
+        )])
+    );
+    assert_eq!(
+        policy_of("TrustEventsToStoreLogEvent"),
+        Some(bedrock_warden::policy::parse_document(&foreign_policy).unwrap()),
+        "another tool's resource policy is left as it was"
+    );
+    customer_logs
+        .describe_log_groups()
+        .log_group_name_prefix("/aws/events/bedrock-guardrails")
+        .send()
+        .await
+        .unwrap()
+        .log_groups()
+        .first()
+        .expect("the log group target was created");
 
     // A Bedrock-shaped event matches the rule's pattern as EventBridge holds it, and the
     // transformer EventBridge holds, rendered by warden, is the business event.

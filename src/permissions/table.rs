@@ -323,6 +323,17 @@ pub const KINDS: &[(&str, &[Grant])] = &[
         ],
     ),
     (
+        "logs_resource_policy",
+        &[
+            // no resource-level permissions for Logs resource policies
+            read(&["logs:DescribeResourcePolicies"], ANY),
+            write(
+                &["logs:PutResourcePolicy", "logs:DeleteResourcePolicy"],
+                ANY,
+            ),
+        ],
+    ),
+    (
         "sqs_queue",
         &[
             read(
