@@ -5,7 +5,8 @@
 //! notification rule to an SNS topic; read back with the SDK;
 //! a Bedrock-shaped event matches the rule (EventBridge's TestEventPattern) and the transformer
 //! AWS holds, rendered by warden, yields the business event; re-plan is empty; a token rotation
-//! shows as `(changed)` and reaches the secret store; the token never appears in any output,
+//! shows as `(changed)` and reaches the secret store; a deauthorized connection is drift in
+//! words and apply sets the token again; the token never appears in any output,
 //! saved plan or log; a disabled rule is drift and is repaired; another tool's rule and target
 //! are left alone. A second test pins the partial PutTargets failure naming the target.
 
@@ -511,19 +512,28 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
         .send()
         .await
         .unwrap();
+    // ... and the connection deauthorized (as AWS does when Dynatrace keeps refusing the key).
+    ops.deauthorize_connection()
+        .name("warden-dynatrace")
+        .send()
+        .await
+        .unwrap();
     let widened = cloud
         .warden_with_env(
             &["drift", "-f", spec_file, "--account", "ops"],
             &rotated_env,
         )
         .expect_code(2);
-    assert!(
-        widened
-            .stdout
-            .contains("the role may now invoke any API destination"),
-        "{}",
-        widened.stdout
-    );
+    for words in [
+        "the role may now invoke any API destination",
+        "the Dynatrace token was refused (the connection is DEAUTHORIZED): rotate it",
+    ] {
+        assert!(
+            widened.stdout.contains(words),
+            "{words}: {}",
+            widened.stdout
+        );
+    }
     seen(&mut outputs, &widened);
     cloud
         .warden_with_env(
@@ -538,6 +548,18 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
             &rotated_env,
         )
         .expect_code(0);
+
+    let reauthorized = ops
+        .describe_connection()
+        .name("warden-dynatrace")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        reauthorized.connection_state().map(|s| s.as_str()),
+        Some("AUTHORIZED"),
+        "apply set the token again with UpdateConnection"
+    );
 
     // Drift: the rule disabled behind the tool's back.
     customer

@@ -6,6 +6,8 @@
 //! `(not checked: …)` when the variable is unset at plan time), `token_fingerprint` (the HMAC
 //! of [`crate::events::secret::fingerprint`]) and `token_env` (the variable's name, which apply
 //! reads again). Create and update wait until the connection is `AUTHORIZED` or `DEAUTHORIZED`.
+//! A connection AWS reports `DEAUTHORIZED` or `FAILED` (the endpoint refused the key) reads
+//! `(refused by Dynatrace: …)`: drift, repaired by UpdateConnection with the token.
 
 use std::time::Duration;
 
@@ -27,6 +29,18 @@ pub const CHANGED: &str = "(changed)";
 pub const UNKNOWN: &str = "(unknown: not set by warden)";
 /// The prefix of `api_token` when the variable was unset at plan time.
 pub const NOT_CHECKED: &str = "(not checked:";
+/// The prefix of `api_token` when AWS reports the connection `DEAUTHORIZED` or `FAILED`: the
+/// endpoint refused the key.
+pub const REFUSED: &str = "(refused by Dynatrace:";
+/// The end of that value when the spec's token is the one that was refused.
+const SAME_TOKEN: &str = "; the same token)";
+
+/// Connection states that mean the key no longer works.
+fn refused_state(live: &Value) -> Option<&str> {
+    live["state"]
+        .as_str()
+        .filter(|s| matches!(*s, "DEAUTHORIZED" | "FAILED"))
+}
 
 /// How long a connection may take to leave `CREATING`/`UPDATING`/`AUTHORIZING`.
 const AUTHORIZE_WAIT: Duration = Duration::from_secs(120);
@@ -238,6 +252,14 @@ impl ResourceKind for EventConnectionKind {
         });
         let want = desired["token_fingerprint"].as_str();
         let have = live["token_fingerprint"].as_str();
+        if let Some(state) = refused_state(live) {
+            let same = want.is_some() && want == have;
+            view["api_token"] = json!(format!(
+                "{REFUSED} {state}{}",
+                if same { SAME_TOKEN } else { ")" }
+            ));
+            return view;
+        }
         view["api_token"] = match (want, have) {
             (None, _) => desired["api_token"].clone(),
             (Some(w), Some(h)) if w == h => desired["api_token"].clone(),
@@ -267,6 +289,24 @@ impl ResourceKind for EventConnectionKind {
     }
 
     fn explain(before: &Value, after: &Value) -> Option<String> {
+        let variable = after["token_env"].as_str().unwrap_or_default();
+        if let Some(value) = before["api_token"]
+            .as_str()
+            .filter(|v| v.starts_with(REFUSED))
+        {
+            let state = value[REFUSED.len()..]
+                .trim_end_matches(SAME_TOKEN)
+                .trim_end_matches(')')
+                .trim();
+            let next = if value.ends_with(SAME_TOKEN) {
+                format!("`{variable}` still holds that token: put a new one (scope bizevents.ingest) in it, then apply sets it with UpdateConnection")
+            } else {
+                format!("apply sets the token in `{variable}` with UpdateConnection")
+            };
+            return Some(format!(
+                "the Dynatrace token was refused (the connection is {state}): rotate it; {next}"
+            ));
+        }
         match before["api_token"].as_str() {
             Some(CHANGED) => Some(format!(
                 "the token in `{}` is not the one set at the last apply: apply rotates it (UpdateConnection)",
@@ -388,6 +428,42 @@ mod tests {
             EventConnectionKind::comparable(&unchecked, &live(Some("bbbb"))),
             unchecked
         );
+    }
+
+    #[test]
+    fn a_deauthorized_or_failed_connection_is_drift_in_words() {
+        let want = desired(Some("aaaa"));
+        for state in ["DEAUTHORIZED", "FAILED"] {
+            let mut refused = live(Some("aaaa"));
+            refused["state"] = json!(state);
+            let view = EventConnectionKind::comparable(&want, &refused);
+            let fields = crate::plan::diff::field_changes(&view, &want);
+            assert_eq!(fields.len(), 1, "{fields:?}");
+            assert_eq!(fields[0].path, "api_token");
+            let words = EventConnectionKind::explain(&view, &want).unwrap();
+            assert!(
+                words.starts_with(&format!(
+                    "the Dynatrace token was refused (the connection is {state}): rotate it"
+                )),
+                "{words}"
+            );
+            assert!(
+                words.contains("`DT_TOKEN` still holds that token"),
+                "{words}"
+            );
+        }
+        // a new token in the variable: apply sets it
+        let mut refused = live(Some("bbbb"));
+        refused["state"] = json!("DEAUTHORIZED");
+        let view = EventConnectionKind::comparable(&want, &refused);
+        let words = EventConnectionKind::explain(&view, &want).unwrap();
+        assert!(
+            words.ends_with("apply sets the token in `DT_TOKEN` with UpdateConnection"),
+            "{words}"
+        );
+        // a plan without the variable still says the connection is refused
+        let view = EventConnectionKind::comparable(&desired(None), &refused);
+        assert!(view["api_token"].as_str().unwrap().starts_with(REFUSED));
     }
 
     #[test]
