@@ -8,7 +8,9 @@
 //! shows as `(changed)` and reaches the secret store; a deauthorized connection is drift in
 //! words and apply sets the token again; the token never appears in any output,
 //! saved plan or log; a disabled rule is drift and is repaired; another tool's rule and target
-//! are left alone. A second test pins the partial PutTargets failure naming the target.
+//! are left alone; with forwarding left out of the spec, `--prune` finds and deletes this
+//! project's connection, destination, dead-letter queue (once empty) and bus, never another
+//! tool's. A second test pins the partial PutTargets failure naming the target.
 
 mod common;
 
@@ -674,6 +676,183 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
             &rotated_env,
         )
         .expect_code(0);
+
+    // Dynatrace forwarding left out of the spec: `--prune` finds the connection, destination,
+    // dead-letter queue and bus by their mark or tag (they are named nowhere now) and deletes
+    // them; another tool's connection and queue and another project's bus stay. A queue still
+    // holding undelivered events is not deleted until it is empty.
+    let ops_sqs = aws_sdk_sqs::Client::new(&cloud.sdk(DIRECT_ACCOUNT, REGION).await);
+    ops.create_connection()
+        .name("other-tool-conn")
+        .authorization_type(aws_sdk_eventbridge::types::ConnectionAuthorizationType::ApiKey)
+        .auth_parameters(
+            aws_sdk_eventbridge::types::CreateConnectionAuthRequestParameters::builder()
+                .api_key_auth_parameters(
+                    aws_sdk_eventbridge::types::CreateConnectionApiKeyAuthRequestParameters::builder()
+                        .api_key_name("x-key")
+                        .api_key_value("other")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    ops_sqs
+        .create_queue()
+        .queue_name("other-tool-queue")
+        .send()
+        .await
+        .unwrap();
+    ops.create_event_bus()
+        .name("other-project-bus")
+        .tags(
+            aws_sdk_eventbridge::types::Tag::builder()
+                .key("warden:managed-by")
+                .value("someone-else")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let dead_letter = ops_sqs
+        .get_queue_url()
+        .queue_name("warden-events-dead-letter")
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    ops_sqs
+        .send_message()
+        .queue_url(&dead_letter)
+        .message_body("an undelivered event")
+        .send()
+        .await
+        .unwrap();
+    let no_dynatrace = spec()
+        .split("  dynatrace:\n")
+        .next()
+        .unwrap()
+        .to_string()
+        + &spec()
+            .split_once("  notify:\n")
+            .map(|(_, rest)| format!("  notify:\n{rest}"))
+            .unwrap()
+            .replace(
+                &format!(",\n              {{event_bus: \"arn:aws:events:{REGION}:{DIRECT_ACCOUNT}:event-bus/warden-bedrock-events\"}}"),
+                "",
+            );
+    assert!(
+        !no_dynatrace.contains("dynatrace:") && !no_dynatrace.contains("event_bus:"),
+        "{no_dynatrace}"
+    );
+    let no_dynatrace = cloud.write("no-dynatrace.yaml", &no_dynatrace);
+    let no_dynatrace = path_str(&no_dynatrace);
+    let leaving = cloud
+        .warden(&["plan", "-f", no_dynatrace, "--prune", "--account", "ops"])
+        .expect_code(0);
+    for gone in [
+        "- event_connection warden-dynatrace",
+        "- event_api_destination warden-dynatrace",
+        "- sqs_queue warden-events-dead-letter",
+        "- event_bus warden-bedrock-events",
+    ] {
+        assert!(leaving.stdout.contains(gone), "{gone}: {}", leaving.stdout);
+    }
+    for theirs in ["other-tool-conn", "other-tool-queue", "other-project-bus"] {
+        assert!(
+            !leaving.stdout.contains(theirs),
+            "{theirs}: {}",
+            leaving.stdout
+        );
+    }
+    seen(&mut outputs, &leaving);
+    let held = cloud
+        .warden(&[
+            "apply",
+            "-f",
+            no_dynatrace,
+            "--prune",
+            "--auto-approve",
+            "--account",
+            "ops",
+        ])
+        .expect_code(3);
+    assert!(
+        held.stdout
+            .contains("still holds 1 undelivered event(s): not deleted"),
+        "{}",
+        held.stdout
+    );
+    for done in [
+        "✓ delete ops/us-east-1/event_api_destination/warden-dynatrace",
+        "✓ delete ops/us-east-1/event_connection/warden-dynatrace",
+        "✓ delete ops/us-east-1/event_bus/warden-bedrock-events",
+    ] {
+        assert!(held.stdout.contains(done), "{done}: {}", held.stdout);
+    }
+    seen(&mut outputs, &held);
+    ops_sqs
+        .purge_queue()
+        .queue_url(&dead_letter)
+        .send()
+        .await
+        .unwrap();
+    cloud
+        .warden(&[
+            "apply",
+            "-f",
+            no_dynatrace,
+            "--prune",
+            "--auto-approve",
+            "--account",
+            "ops",
+        ])
+        .expect_code(0);
+    assert!(ops
+        .describe_connection()
+        .name("warden-dynatrace")
+        .send()
+        .await
+        .is_err());
+    assert!(ops
+        .describe_api_destination()
+        .name("warden-dynatrace")
+        .send()
+        .await
+        .is_err());
+    assert!(ops
+        .describe_event_bus()
+        .name(bus_name)
+        .send()
+        .await
+        .is_err());
+    assert!(ops_sqs
+        .get_queue_url()
+        .queue_name("warden-events-dead-letter")
+        .send()
+        .await
+        .is_err());
+    ops.describe_connection()
+        .name("other-tool-conn")
+        .send()
+        .await
+        .unwrap();
+    ops.describe_event_bus()
+        .name("other-project-bus")
+        .send()
+        .await
+        .unwrap();
+    ops_sqs
+        .get_queue_url()
+        .queue_name("other-tool-queue")
+        .send()
+        .await
+        .unwrap();
 
     // The canary: neither token anywhere warden wrote.
     outputs.push(std::fs::read_to_string(&plan_path).unwrap());

@@ -187,6 +187,86 @@ async fn wait_until_settled(scope: &Scope<'_>, name: &str) -> Result<(), CloudEr
     }
 }
 
+/// One connection as a live resource, or None when it does not exist.
+async fn read_one(scope: &Scope<'_>, name: &str) -> Result<Option<LiveResource>, CloudError> {
+    let out = match scope.client.describe_connection().name(name).send().await {
+        Ok(out) => out,
+        Err(e) => match classify("events:DescribeConnection", e) {
+            e if e.is_not_found() => return Ok(None),
+            e => return Err(e),
+        },
+    };
+    let desc = out.description().unwrap_or_default();
+    let owner = mark(desc, OWNER_TAG).map(str::to_string);
+    let key_name = out
+        .auth_parameters()
+        .and_then(|p| p.api_key_auth_parameters())
+        .and_then(|k| k.api_key_name());
+    Ok(Some(LiveResource {
+        addr: scope.addr(Kind::EventConnection, name),
+        owner: owner.clone(),
+        props: json!({
+            "managed_by": owner,
+            "authorization_type": out.authorization_type().map(|t| t.as_str()),
+            "api_key_name": key_name,
+            "api_token": null,
+            "token_fingerprint": mark(desc, "token-fingerprint"),
+            "token_env": null,
+            "state": out.connection_state().map(|s| s.as_str()),
+        }),
+    }))
+}
+
+/// The names of every connection of the scope.
+async fn list_names(scope: &Scope<'_>) -> Result<Vec<String>, CloudError> {
+    let mut names = Vec::new();
+    let mut token = None;
+    loop {
+        let out = scope
+            .client
+            .list_connections()
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("events:ListConnections", e))?;
+        names.extend(
+            out.connections()
+                .iter()
+                .filter_map(|c| c.name().map(str::to_string)),
+        );
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(names);
+        }
+    }
+}
+
+/// The API destinations that use the connection `arn` (by name).
+async fn destinations_using(scope: &Scope<'_>, arn: &str) -> Result<Vec<String>, CloudError> {
+    let mut names = Vec::new();
+    let mut token = None;
+    loop {
+        let out = scope
+            .client
+            .list_api_destinations()
+            .connection_arn(arn)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("events:ListApiDestinations", e))?;
+        names.extend(
+            out.api_destinations()
+                .iter()
+                .filter(|d| d.connection_arn() == Some(arn))
+                .filter_map(|d| d.name().map(str::to_string)),
+        );
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(names);
+        }
+    }
+}
+
 impl ResourceKind for EventConnectionKind {
     const KIND: Kind = Kind::EventConnection;
     const NAME: &'static str = "event_connection";
@@ -194,6 +274,7 @@ impl ResourceKind for EventConnectionKind {
     const CONTROL: &'static str = "event forwarding";
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Marked;
+    const DISCOVERS: bool = true;
     const NOTES_MANAGED: bool = true;
     type Client = Client;
 
@@ -202,40 +283,32 @@ impl ResourceKind for EventConnectionKind {
     }
 
     /// One DescribeConnection per named connection; the key's value is never read (AWS does
-    /// not return it).
+    /// not return it). With `discover_owner` (prune), also ListConnections and a
+    /// DescribeConnection of each connection the spec does not name (the ownership mark is in
+    /// the Description, which the list does not give): those that project marked are read too.
     async fn read(
         scope: &Scope<'_>,
         wanted: &[Named],
-        _discover_owner: Option<&str>,
+        discover_owner: Option<&str>,
     ) -> Result<Vec<LiveResource>, CloudError> {
         let mut live = Vec::new();
         for Named { name, .. } in wanted {
-            let out = match scope.client.describe_connection().name(name).send().await {
-                Ok(out) => out,
-                Err(e) => match classify("events:DescribeConnection", e) {
-                    e if e.is_not_found() => continue,
-                    e => return Err(e),
-                },
-            };
-            let desc = out.description().unwrap_or_default();
-            let owner = mark(desc, OWNER_TAG).map(str::to_string);
-            let key_name = out
-                .auth_parameters()
-                .and_then(|p| p.api_key_auth_parameters())
-                .and_then(|k| k.api_key_name());
-            live.push(LiveResource {
-                addr: scope.addr(Kind::EventConnection, name),
-                owner: owner.clone(),
-                props: json!({
-                    "managed_by": owner,
-                    "authorization_type": out.authorization_type().map(|t| t.as_str()),
-                    "api_key_name": key_name,
-                    "api_token": null,
-                    "token_fingerprint": mark(desc, "token-fingerprint"),
-                    "token_env": null,
-                    "state": out.connection_state().map(|s| s.as_str()),
-                }),
-            });
+            if let Some(found) = read_one(scope, name).await? {
+                live.push(found);
+            }
+        }
+        let Some(owner) = discover_owner else {
+            return Ok(live);
+        };
+        for name in list_names(scope).await? {
+            if wanted.iter().any(|n| n.name == name) {
+                continue;
+            }
+            if let Some(found) = read_one(scope, &name).await? {
+                if found.owner.as_deref() == Some(owner) {
+                    live.push(found);
+                }
+            }
         }
         Ok(live)
     }
@@ -360,7 +433,25 @@ impl ResourceKind for EventConnectionKind {
         wait_until_settled(scope, name).await
     }
 
+    /// Not while an API destination (warden's are deleted first) still uses it.
     async fn delete(scope: &Scope<'_>, name: &str, _before: &Value) -> Result<(), CloudError> {
+        let arn = match scope.client.describe_connection().name(name).send().await {
+            Ok(out) => out.connection_arn().unwrap_or_default().to_string(),
+            Err(e) => match classify("events:DescribeConnection", e) {
+                e if e.is_not_found() => return Ok(()),
+                e => return Err(e),
+            },
+        };
+        let users = destinations_using(scope, &arn).await?;
+        if !users.is_empty() {
+            return Err(CloudError::unexpected(
+                "events:DeleteConnection",
+                format!(
+                    "connection {name} is still used by API destination(s) {}: not deleted",
+                    users.join(", ")
+                ),
+            ));
+        }
         match scope.client.delete_connection().name(name).send().await {
             Ok(_) => Ok(()),
             Err(e) => match classify("events:DeleteConnection", e) {
