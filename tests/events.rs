@@ -5,9 +5,12 @@
 //! notification rule to an SNS topic; read back with the SDK;
 //! a Bedrock-shaped event matches the rule (EventBridge's TestEventPattern) and the transformer
 //! AWS holds, rendered by warden, yields the business event; re-plan is empty; a token rotation
-//! shows as `(changed)` and reaches the secret store; the token never appears in any output,
+//! shows as `(changed)` and reaches the secret store; a deauthorized connection is drift in
+//! words and apply sets the token again; the token never appears in any output,
 //! saved plan or log; a disabled rule is drift and is repaired; another tool's rule and target
-//! are left alone. A second test pins the partial PutTargets failure naming the target.
+//! are left alone; with forwarding left out of the spec, `--prune` finds and deletes this
+//! project's connection, destination, dead-letter queue (once empty) and bus, never another
+//! tool's. A second test pins the partial PutTargets failure naming the target.
 
 mod common;
 
@@ -51,7 +54,8 @@ event_rules:
   - name: bedrock-guardrail-changes
     pattern: {{source: [aws.bedrock], detail-type: [AWS API Call via CloudTrail],
               detail: {{eventSource: [bedrock.amazonaws.com], eventName: [{{prefix: UpdateGuardrail}}]}}}}
-    targets: [{{sns_topic: bedrock-governance-alerts}}]
+    targets: [{{sns_topic: bedrock-governance-alerts}}, {{log_group: /aws/events/bedrock-guardrails}},
+              {{event_bus: "arn:aws:events:{REGION}:{DIRECT_ACCOUNT}:event-bus/warden-bedrock-events"}}]
 "#
     )
 }
@@ -118,6 +122,22 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
         .put_targets()
         .rule("other-tool")
         .targets(theirs.clone())
+        .send()
+        .await
+        .unwrap();
+
+    // Another tool's CloudWatch Logs resource policy, before warden runs.
+    let customer_logs = cloud.logs(CUSTOMER, REGION).await;
+    let foreign_policy =
+        json!({"Version": "2012-10-17", "Statement": [{"Sid": "TrustEventsToStoreLogEvent",
+        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": format!("arn:aws:logs:{REGION}:{CUSTOMER}:log-group:/aws/events/theirs:*")}]})
+        .to_string();
+    customer_logs
+        .put_resource_policy()
+        .policy_name("TrustEventsToStoreLogEvent")
+        .policy_document(&foreign_policy)
         .send()
         .await
         .unwrap();
@@ -316,6 +336,88 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
         format!("arn:aws:sns:{REGION}:{CUSTOMER}:bedrock-governance-alerts")
     );
 
+    // The guardrail rule's other targets: a log group with warden's own resource policy
+    // (the other tool's policy untouched), and the operations bus with a role that may only
+    // put events there.
+    let guardrails = customer
+        .list_targets_by_rule()
+        .rule("bedrock-guardrail-changes")
+        .send()
+        .await
+        .unwrap();
+    let by_id = |id: &str| {
+        guardrails
+            .targets()
+            .iter()
+            .find(|t| t.id() == id)
+            .unwrap_or_else(|| panic!("{id}: {:?}", guardrails.targets()))
+            .clone()
+    };
+    assert_eq!(
+        by_id("warden-logs-aws_events_bedrock-guardrails").arn(),
+        format!("arn:aws:logs:{REGION}:{CUSTOMER}:log-group:/aws/events/bedrock-guardrails")
+    );
+    let to_bus = by_id(&format!("warden-bus-{DIRECT_ACCOUNT}-{bus_name}"));
+    assert_eq!(to_bus.arn(), bus.arn().unwrap());
+    let bus_role = to_bus
+        .role_arn()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let bus_role_policy = iam
+        .get_role_policy()
+        .role_name(&bus_role)
+        .policy_name("warden-put-events")
+        .send()
+        .await
+        .unwrap();
+    let bus_role_policy =
+        bedrock_warden::policy::parse_document(bus_role_policy.policy_document()).unwrap();
+    assert_eq!(
+        bus_role_policy["Statement"][0]["Action"],
+        "events:PutEvents"
+    );
+    assert_eq!(
+        bus_role_policy["Statement"][0]["Resource"],
+        bus.arn().unwrap()
+    );
+    let policies = customer_logs
+        .describe_resource_policies()
+        .send()
+        .await
+        .unwrap();
+    let policy_of = |name: &str| {
+        policies
+            .resource_policies()
+            .iter()
+            .find(|p| p.policy_name() == Some(name))
+            .and_then(|p| p.policy_document())
+            .map(|d| bedrock_warden::policy::parse_document(d).unwrap())
+    };
+    let ours = policy_of("warden-events-events-test").expect("warden's own policy");
+    assert_eq!(
+        ours["Statement"][0]["Resource"],
+        json!([format!(
+            "arn:aws:logs:{REGION}:{CUSTOMER}:log-group:/aws/events/bedrock-guardrails:*"
+        )])
+    );
+    assert_eq!(
+        policy_of("TrustEventsToStoreLogEvent"),
+        Some(bedrock_warden::policy::parse_document(&foreign_policy).unwrap()),
+        "another tool's resource policy is left as it was"
+    );
+    customer_logs
+        .describe_log_groups()
+        .log_group_name_prefix("/aws/events/bedrock-guardrails")
+        .send()
+        .await
+        .unwrap()
+        .log_groups()
+        .first()
+        .expect("the log group target was created");
+
     // A Bedrock-shaped event matches the rule's pattern as EventBridge holds it, and the
     // transformer EventBridge holds, rendered by warden, is the business event.
     let event = json!({
@@ -434,19 +536,28 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
         .send()
         .await
         .unwrap();
+    // ... and the connection deauthorized (as AWS does when Dynatrace keeps refusing the key).
+    ops.deauthorize_connection()
+        .name("warden-dynatrace")
+        .send()
+        .await
+        .unwrap();
     let widened = cloud
         .warden_with_env(
             &["drift", "-f", spec_file, "--account", "ops"],
             &rotated_env,
         )
         .expect_code(2);
-    assert!(
-        widened
-            .stdout
-            .contains("the role may now invoke any API destination"),
-        "{}",
-        widened.stdout
-    );
+    for words in [
+        "the role may now invoke any API destination",
+        "the Dynatrace token was refused (the connection is DEAUTHORIZED): rotate it",
+    ] {
+        assert!(
+            widened.stdout.contains(words),
+            "{words}: {}",
+            widened.stdout
+        );
+    }
     seen(&mut outputs, &widened);
     cloud
         .warden_with_env(
@@ -461,6 +572,18 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
             &rotated_env,
         )
         .expect_code(0);
+
+    let reauthorized = ops
+        .describe_connection()
+        .name("warden-dynatrace")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        reauthorized.connection_state().map(|s| s.as_str()),
+        Some("AUTHORIZED"),
+        "apply set the token again with UpdateConnection"
+    );
 
     // Drift: the rule disabled behind the tool's back.
     customer
@@ -575,6 +698,183 @@ async fn dynatrace_forwarding_and_notification_in_two_accounts() {
             &rotated_env,
         )
         .expect_code(0);
+
+    // Dynatrace forwarding left out of the spec: `--prune` finds the connection, destination,
+    // dead-letter queue and bus by their mark or tag (they are named nowhere now) and deletes
+    // them; another tool's connection and queue and another project's bus stay. A queue still
+    // holding undelivered events is not deleted until it is empty.
+    let ops_sqs = aws_sdk_sqs::Client::new(&cloud.sdk(DIRECT_ACCOUNT, REGION).await);
+    ops.create_connection()
+        .name("other-tool-conn")
+        .authorization_type(aws_sdk_eventbridge::types::ConnectionAuthorizationType::ApiKey)
+        .auth_parameters(
+            aws_sdk_eventbridge::types::CreateConnectionAuthRequestParameters::builder()
+                .api_key_auth_parameters(
+                    aws_sdk_eventbridge::types::CreateConnectionApiKeyAuthRequestParameters::builder()
+                        .api_key_name("x-key")
+                        .api_key_value("other")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    ops_sqs
+        .create_queue()
+        .queue_name("other-tool-queue")
+        .send()
+        .await
+        .unwrap();
+    ops.create_event_bus()
+        .name("other-project-bus")
+        .tags(
+            aws_sdk_eventbridge::types::Tag::builder()
+                .key("warden:managed-by")
+                .value("someone-else")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let dead_letter = ops_sqs
+        .get_queue_url()
+        .queue_name("warden-events-dead-letter")
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    ops_sqs
+        .send_message()
+        .queue_url(&dead_letter)
+        .message_body("an undelivered event")
+        .send()
+        .await
+        .unwrap();
+    let no_dynatrace = spec()
+        .split("  dynatrace:\n")
+        .next()
+        .unwrap()
+        .to_string()
+        + &spec()
+            .split_once("  notify:\n")
+            .map(|(_, rest)| format!("  notify:\n{rest}"))
+            .unwrap()
+            .replace(
+                &format!(",\n              {{event_bus: \"arn:aws:events:{REGION}:{DIRECT_ACCOUNT}:event-bus/warden-bedrock-events\"}}"),
+                "",
+            );
+    assert!(
+        !no_dynatrace.contains("dynatrace:") && !no_dynatrace.contains("event_bus:"),
+        "{no_dynatrace}"
+    );
+    let no_dynatrace = cloud.write("no-dynatrace.yaml", &no_dynatrace);
+    let no_dynatrace = path_str(&no_dynatrace);
+    let leaving = cloud
+        .warden(&["plan", "-f", no_dynatrace, "--prune", "--account", "ops"])
+        .expect_code(0);
+    for gone in [
+        "- event_connection warden-dynatrace",
+        "- event_api_destination warden-dynatrace",
+        "- sqs_queue warden-events-dead-letter",
+        "- event_bus warden-bedrock-events",
+    ] {
+        assert!(leaving.stdout.contains(gone), "{gone}: {}", leaving.stdout);
+    }
+    for theirs in ["other-tool-conn", "other-tool-queue", "other-project-bus"] {
+        assert!(
+            !leaving.stdout.contains(theirs),
+            "{theirs}: {}",
+            leaving.stdout
+        );
+    }
+    seen(&mut outputs, &leaving);
+    let held = cloud
+        .warden(&[
+            "apply",
+            "-f",
+            no_dynatrace,
+            "--prune",
+            "--auto-approve",
+            "--account",
+            "ops",
+        ])
+        .expect_code(3);
+    assert!(
+        held.stdout
+            .contains("still holds 1 undelivered event(s): not deleted"),
+        "{}",
+        held.stdout
+    );
+    for done in [
+        "✓ delete ops/us-east-1/event_api_destination/warden-dynatrace",
+        "✓ delete ops/us-east-1/event_connection/warden-dynatrace",
+        "✓ delete ops/us-east-1/event_bus/warden-bedrock-events",
+    ] {
+        assert!(held.stdout.contains(done), "{done}: {}", held.stdout);
+    }
+    seen(&mut outputs, &held);
+    ops_sqs
+        .purge_queue()
+        .queue_url(&dead_letter)
+        .send()
+        .await
+        .unwrap();
+    cloud
+        .warden(&[
+            "apply",
+            "-f",
+            no_dynatrace,
+            "--prune",
+            "--auto-approve",
+            "--account",
+            "ops",
+        ])
+        .expect_code(0);
+    assert!(ops
+        .describe_connection()
+        .name("warden-dynatrace")
+        .send()
+        .await
+        .is_err());
+    assert!(ops
+        .describe_api_destination()
+        .name("warden-dynatrace")
+        .send()
+        .await
+        .is_err());
+    assert!(ops
+        .describe_event_bus()
+        .name(bus_name)
+        .send()
+        .await
+        .is_err());
+    assert!(ops_sqs
+        .get_queue_url()
+        .queue_name("warden-events-dead-letter")
+        .send()
+        .await
+        .is_err());
+    ops.describe_connection()
+        .name("other-tool-conn")
+        .send()
+        .await
+        .unwrap();
+    ops.describe_event_bus()
+        .name("other-project-bus")
+        .send()
+        .await
+        .unwrap();
+    ops_sqs
+        .get_queue_url()
+        .queue_name("other-tool-queue")
+        .send()
+        .await
+        .unwrap();
 
     // The canary: neither token anywhere warden wrote.
     outputs.push(std::fs::read_to_string(&plan_path).unwrap());

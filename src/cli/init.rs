@@ -112,12 +112,13 @@ monitoring:
     (
         "event_rules",
         r#"
-# Your own EventBridge rules (any pattern) to a topic or to Dynatrace, e.g.:
+# Your own EventBridge rules (any pattern) to a topic, Dynatrace, a log group or another
+# account's bus (`event_bus: arn:aws:events:…:event-bus/…`), e.g.:
 # event_rules:
 #   - name: bedrock-guardrail-changes
 #     pattern: {source: [aws.bedrock], detail-type: [AWS API Call via CloudTrail],
 #               detail: {eventSource: [bedrock.amazonaws.com], eventName: [{prefix: UpdateGuardrail}]}}
-#     targets: [{sns_topic: bedrock-governance-alerts}]
+#     targets: [{sns_topic: bedrock-governance-alerts}, {log_group: /aws/events/bedrock-guardrails}]
 "#,
     ),
 ];

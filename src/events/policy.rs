@@ -75,6 +75,32 @@ pub fn put_events_policy(bus_arn: &str) -> Value {
     })
 }
 
+/// Sid of warden's statement in its CloudWatch Logs resource policy.
+pub const LOGS_WRITE_SID: &str = "WardenEventBridgeToLogGroups";
+
+/// warden's CloudWatch Logs resource policy (`logs_resource_policy`): EventBridge may create
+/// streams and put events in exactly these log groups of `account` and `region`. The principals
+/// are the two AWS documents for log group targets (EventBridge, and the log delivery service
+/// that writes for it).
+pub fn logs_write_policy(partition: &str, region: &str, account: &str, groups: &[String]) -> Value {
+    let mut arns: Vec<String> = groups
+        .iter()
+        .map(|g| format!("arn:{partition}:logs:{region}:{account}:log-group:{g}:*"))
+        .collect();
+    arns.sort();
+    arns.dedup();
+    json!({
+        "Version": POLICY_VERSION,
+        "Statement": [{
+            "Sid": LOGS_WRITE_SID,
+            "Effect": "Allow",
+            "Principal": {"Service": [EVENTS_SERVICE_PRINCIPAL, "delivery.logs.amazonaws.com"]},
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": arns,
+        }]
+    })
+}
+
 /// Warden's statement for an SNS topic policy: EventBridge may publish, only on behalf of
 /// rules of `account` in `region`. Merge it into the topic's policy with
 /// [`crate::policy::upsert_statements`] under [`TOPIC_PUBLISH_SID`].

@@ -72,6 +72,59 @@ fn rate(after: &Value) -> Option<i32> {
         .and_then(|r| i32::try_from(r).ok())
 }
 
+/// One API destination as a live resource, or None when it does not exist.
+async fn read_one(scope: &Scope<'_>, name: &str) -> Result<Option<LiveResource>, CloudError> {
+    let out = match scope
+        .client
+        .describe_api_destination()
+        .name(name)
+        .send()
+        .await
+    {
+        Ok(out) => out,
+        Err(e) => match classify("events:DescribeApiDestination", e) {
+            e if e.is_not_found() => return Ok(None),
+            e => return Err(e),
+        },
+    };
+    let owner = owner_of(out.description().unwrap_or_default());
+    Ok(Some(LiveResource {
+        addr: scope.addr(Kind::EventApiDestination, name),
+        owner: owner.clone(),
+        props: json!({
+            "managed_by": owner,
+            "connection": out.connection_arn().and_then(connection_name),
+            "endpoint": out.invocation_endpoint(),
+            "http_method": out.http_method().map(|m| m.as_str()),
+            "rate_limit_per_second": out.invocation_rate_limit_per_second(),
+        }),
+    }))
+}
+
+/// The names of every API destination of the scope.
+async fn list_names(scope: &Scope<'_>) -> Result<Vec<String>, CloudError> {
+    let mut names = Vec::new();
+    let mut token = None;
+    loop {
+        let out = scope
+            .client
+            .list_api_destinations()
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("events:ListApiDestinations", e))?;
+        names.extend(
+            out.api_destinations()
+                .iter()
+                .filter_map(|d| d.name().map(str::to_string)),
+        );
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(names);
+        }
+    }
+}
+
 impl ResourceKind for EventApiDestinationKind {
     const KIND: Kind = Kind::EventApiDestination;
     const NAME: &'static str = "event_api_destination";
@@ -79,45 +132,39 @@ impl ResourceKind for EventApiDestinationKind {
     const CONTROL: &'static str = "event forwarding";
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Marked;
+    const DISCOVERS: bool = true;
     type Client = Client;
 
     fn client(session: &AccountSession, region: &str) -> Client {
         session.events(region)
     }
 
-    /// One DescribeApiDestination per named destination.
+    /// One DescribeApiDestination per named destination. With `discover_owner` (prune), also
+    /// ListApiDestinations and a DescribeApiDestination of each one the spec does not name (the
+    /// mark is in the Description, which the list does not give): that project's are read too.
     async fn read(
         scope: &Scope<'_>,
         wanted: &[Named],
-        _discover_owner: Option<&str>,
+        discover_owner: Option<&str>,
     ) -> Result<Vec<LiveResource>, CloudError> {
         let mut live = Vec::new();
         for Named { name, .. } in wanted {
-            let out = match scope
-                .client
-                .describe_api_destination()
-                .name(name)
-                .send()
-                .await
-            {
-                Ok(out) => out,
-                Err(e) => match classify("events:DescribeApiDestination", e) {
-                    e if e.is_not_found() => continue,
-                    e => return Err(e),
-                },
-            };
-            let owner = owner_of(out.description().unwrap_or_default());
-            live.push(LiveResource {
-                addr: scope.addr(Kind::EventApiDestination, name),
-                owner: owner.clone(),
-                props: json!({
-                    "managed_by": owner,
-                    "connection": out.connection_arn().and_then(connection_name),
-                    "endpoint": out.invocation_endpoint(),
-                    "http_method": out.http_method().map(|m| m.as_str()),
-                    "rate_limit_per_second": out.invocation_rate_limit_per_second(),
-                }),
-            });
+            if let Some(found) = read_one(scope, name).await? {
+                live.push(found);
+            }
+        }
+        let Some(owner) = discover_owner else {
+            return Ok(live);
+        };
+        for name in list_names(scope).await? {
+            if wanted.iter().any(|n| n.name == name) {
+                continue;
+            }
+            if let Some(found) = read_one(scope, &name).await? {
+                if found.owner.as_deref() == Some(owner) {
+                    live.push(found);
+                }
+            }
         }
         Ok(live)
     }

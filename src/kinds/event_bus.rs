@@ -10,6 +10,7 @@ use aws_sdk_eventbridge::Client;
 use serde_json::{json, Value};
 
 use super::{Named, Ownership, Placement, ResourceKind};
+use crate::cloud::tagging::{TagIndex, BULK_FROM};
 use crate::cloud::{classify, AccountSession, CloudError};
 use crate::model::{Kind, LiveResource, OWNER_TAG};
 use crate::policy;
@@ -70,6 +71,92 @@ async fn put_policy(scope: &Scope<'_>, name: &str, ours: &Value) -> Result<(), C
     Ok(())
 }
 
+async fn tags_of(scope: &Scope<'_>, arn: &str) -> Result<BTreeMap<String, String>, CloudError> {
+    Ok(scope
+        .client
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(|e| classify("events:ListTagsForResource", e))?
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect())
+}
+
+/// One bus as a live resource, or None when it does not exist.
+/// One bus; its tags from the scope's tag index where it lists the bus, else one call.
+async fn read_one(
+    scope: &Scope<'_>,
+    name: &str,
+    index: Option<&TagIndex>,
+) -> Result<Option<LiveResource>, CloudError> {
+    let (policy_doc, arn) = match describe(&scope.client, name).await {
+        Ok(found) => found,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let tags = match index.and_then(|i| i.tags(&arn)) {
+        Some(tags) => tags.clone(),
+        None => tags_of(scope, &arn).await?,
+    };
+    Ok(Some(LiveResource {
+        addr: scope.addr(Kind::EventBus, name),
+        owner: tags.get(OWNER_TAG).cloned(),
+        props: json!({"policy": policy_doc, "tags": tags}),
+    }))
+}
+
+/// Every bus of the scope: (name, ARN).
+async fn list_buses(scope: &Scope<'_>) -> Result<Vec<(String, String)>, CloudError> {
+    let mut buses = Vec::new();
+    let mut token = None;
+    loop {
+        let out = scope
+            .client
+            .list_event_buses()
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("events:ListEventBuses", e))?;
+        buses.extend(
+            out.event_buses()
+                .iter()
+                .filter_map(|b| Some((b.name()?.to_string(), b.arn()?.to_string()))),
+        );
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(buses);
+        }
+    }
+}
+
+/// The names of the rules still on bus `name`.
+async fn rules_on(scope: &Scope<'_>, name: &str) -> Result<Vec<String>, CloudError> {
+    let mut rules = Vec::new();
+    let mut token = None;
+    loop {
+        let out = scope
+            .client
+            .list_rules()
+            .event_bus_name(name)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("events:ListRules", e))?;
+        rules.extend(
+            out.rules()
+                .iter()
+                .filter_map(|r| r.name().map(str::to_string)),
+        );
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(rules);
+        }
+    }
+}
+
 impl ResourceKind for EventBusKind {
     const KIND: Kind = Kind::EventBus;
     const NAME: &'static str = "event_bus";
@@ -77,6 +164,7 @@ impl ResourceKind for EventBusKind {
     const CONTROL: &'static str = "event forwarding";
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Tagged;
+    const DISCOVERS: bool = true;
     const TAGGING_RESOURCE_TYPE: Option<&'static str> = Some("events:event-bus");
     type Client = Client;
 
@@ -84,43 +172,48 @@ impl ResourceKind for EventBusKind {
         session.events(region)
     }
 
-    /// DescribeEventBus per named bus; its tags from the scope's tag index where the engine
-    /// offers one, else ListTagsForResource.
+    /// DescribeEventBus per named bus, its tags from the scope's tag index where the engine
+    /// offers one (else ListTagsForResource). With `discover_owner` (prune), also
+    /// ListEventBuses: each bus the spec does not name (never `default`) that the project
+    /// tagged is read too.
     async fn read(
         scope: &Scope<'_>,
         wanted: &[Named],
-        _discover_owner: Option<&str>,
+        discover_owner: Option<&str>,
     ) -> Result<Vec<LiveResource>, CloudError> {
-        let mut found = Vec::new();
+        let index = scope.tag_index(wanted.len()).await?;
+        let mut live = Vec::new();
         for Named { name, .. } in wanted {
-            match describe(&scope.client, name).await {
-                Ok((policy_doc, arn)) => found.push((name, policy_doc, arn)),
-                Err(e) if e.is_not_found() => continue,
-                Err(e) => return Err(e),
+            if let Some(found) = read_one(scope, name, index).await? {
+                live.push(found);
             }
         }
-        let index = scope.tag_index(found.len()).await?;
-        let mut live = Vec::new();
-        for (name, policy_doc, arn) in found {
-            let tags: BTreeMap<String, String> = match index.and_then(|i| i.tags(&arn)) {
-                Some(tags) => tags.clone(),
-                None => scope
-                    .client
-                    .list_tags_for_resource()
-                    .resource_arn(&arn)
-                    .send()
-                    .await
-                    .map_err(|e| classify("events:ListTagsForResource", e))?
-                    .tags()
-                    .iter()
-                    .map(|t| (t.key().to_string(), t.value().to_string()))
-                    .collect(),
+        let Some(owner) = discover_owner else {
+            return Ok(live);
+        };
+        // The index lists every bus with an ownership tag: the others are not candidates.
+        let index = scope.tag_index(BULK_FROM).await?;
+        for (name, arn) in list_buses(scope).await? {
+            if name == "default" || wanted.iter().any(|n| n.name == name) {
+                continue;
+            }
+            let tags = match index {
+                Some(index) => match index.tags(&arn) {
+                    Some(tags) => tags.clone(),
+                    None => continue,
+                },
+                None => match tags_of(scope, &arn).await {
+                    Ok(tags) => tags,
+                    Err(e) if e.is_not_found() => continue,
+                    Err(e) => return Err(e),
+                },
             };
-            live.push(LiveResource {
-                addr: scope.addr(Kind::EventBus, name),
-                owner: tags.get(OWNER_TAG).cloned(),
-                props: json!({"policy": policy_doc, "tags": tags}),
-            });
+            if tags.get(OWNER_TAG).map(String::as_str) != Some(owner) {
+                continue;
+            }
+            if let Some(found) = read_one(scope, &name, index).await? {
+                live.push(found);
+            }
         }
         Ok(live)
     }
@@ -175,7 +268,22 @@ impl ResourceKind for EventBusKind {
         Ok(())
     }
 
+    /// Not while rules (another tool's: warden's are deleted first) are still on it.
     async fn delete(scope: &Scope<'_>, name: &str, _before: &Value) -> Result<(), CloudError> {
+        let rules = match rules_on(scope, name).await {
+            Ok(rules) => rules,
+            Err(e) if e.is_not_found() => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        if !rules.is_empty() {
+            return Err(CloudError::unexpected(
+                "events:DeleteEventBus",
+                format!(
+                    "bus {name} still has rules warden does not manage ({}): not deleted",
+                    rules.join(", ")
+                ),
+            ));
+        }
         match scope.client.delete_event_bus().name(name).send().await {
             Ok(_) => Ok(()),
             Err(e) => match classify("events:DeleteEventBus", e) {

@@ -6,6 +6,8 @@
 //! `(not checked: …)` when the variable is unset at plan time), `token_fingerprint` (the HMAC
 //! of [`crate::events::secret::fingerprint`]) and `token_env` (the variable's name, which apply
 //! reads again). Create and update wait until the connection is `AUTHORIZED` or `DEAUTHORIZED`.
+//! A connection AWS reports `DEAUTHORIZED` or `FAILED` (the endpoint refused the key) reads
+//! `(refused by Dynatrace: …)`: drift, repaired by UpdateConnection with the token.
 
 use std::time::Duration;
 
@@ -27,6 +29,18 @@ pub const CHANGED: &str = "(changed)";
 pub const UNKNOWN: &str = "(unknown: not set by warden)";
 /// The prefix of `api_token` when the variable was unset at plan time.
 pub const NOT_CHECKED: &str = "(not checked:";
+/// The prefix of `api_token` when AWS reports the connection `DEAUTHORIZED` or `FAILED`: the
+/// endpoint refused the key.
+pub const REFUSED: &str = "(refused by Dynatrace:";
+/// The end of that value when the spec's token is the one that was refused.
+const SAME_TOKEN: &str = "; the same token)";
+
+/// Connection states that mean the key no longer works.
+fn refused_state(live: &Value) -> Option<&str> {
+    live["state"]
+        .as_str()
+        .filter(|s| matches!(*s, "DEAUTHORIZED" | "FAILED"))
+}
 
 /// How long a connection may take to leave `CREATING`/`UPDATING`/`AUTHORIZING`.
 const AUTHORIZE_WAIT: Duration = Duration::from_secs(120);
@@ -173,6 +187,86 @@ async fn wait_until_settled(scope: &Scope<'_>, name: &str) -> Result<(), CloudEr
     }
 }
 
+/// One connection as a live resource, or None when it does not exist.
+async fn read_one(scope: &Scope<'_>, name: &str) -> Result<Option<LiveResource>, CloudError> {
+    let out = match scope.client.describe_connection().name(name).send().await {
+        Ok(out) => out,
+        Err(e) => match classify("events:DescribeConnection", e) {
+            e if e.is_not_found() => return Ok(None),
+            e => return Err(e),
+        },
+    };
+    let desc = out.description().unwrap_or_default();
+    let owner = mark(desc, OWNER_TAG).map(str::to_string);
+    let key_name = out
+        .auth_parameters()
+        .and_then(|p| p.api_key_auth_parameters())
+        .and_then(|k| k.api_key_name());
+    Ok(Some(LiveResource {
+        addr: scope.addr(Kind::EventConnection, name),
+        owner: owner.clone(),
+        props: json!({
+            "managed_by": owner,
+            "authorization_type": out.authorization_type().map(|t| t.as_str()),
+            "api_key_name": key_name,
+            "api_token": null,
+            "token_fingerprint": mark(desc, "token-fingerprint"),
+            "token_env": null,
+            "state": out.connection_state().map(|s| s.as_str()),
+        }),
+    }))
+}
+
+/// The names of every connection of the scope.
+async fn list_names(scope: &Scope<'_>) -> Result<Vec<String>, CloudError> {
+    let mut names = Vec::new();
+    let mut token = None;
+    loop {
+        let out = scope
+            .client
+            .list_connections()
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("events:ListConnections", e))?;
+        names.extend(
+            out.connections()
+                .iter()
+                .filter_map(|c| c.name().map(str::to_string)),
+        );
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(names);
+        }
+    }
+}
+
+/// The API destinations that use the connection `arn` (by name).
+async fn destinations_using(scope: &Scope<'_>, arn: &str) -> Result<Vec<String>, CloudError> {
+    let mut names = Vec::new();
+    let mut token = None;
+    loop {
+        let out = scope
+            .client
+            .list_api_destinations()
+            .connection_arn(arn)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("events:ListApiDestinations", e))?;
+        names.extend(
+            out.api_destinations()
+                .iter()
+                .filter(|d| d.connection_arn() == Some(arn))
+                .filter_map(|d| d.name().map(str::to_string)),
+        );
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(names);
+        }
+    }
+}
+
 impl ResourceKind for EventConnectionKind {
     const KIND: Kind = Kind::EventConnection;
     const NAME: &'static str = "event_connection";
@@ -180,6 +274,7 @@ impl ResourceKind for EventConnectionKind {
     const CONTROL: &'static str = "event forwarding";
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Marked;
+    const DISCOVERS: bool = true;
     const NOTES_MANAGED: bool = true;
     type Client = Client;
 
@@ -188,40 +283,32 @@ impl ResourceKind for EventConnectionKind {
     }
 
     /// One DescribeConnection per named connection; the key's value is never read (AWS does
-    /// not return it).
+    /// not return it). With `discover_owner` (prune), also ListConnections and a
+    /// DescribeConnection of each connection the spec does not name (the ownership mark is in
+    /// the Description, which the list does not give): those that project marked are read too.
     async fn read(
         scope: &Scope<'_>,
         wanted: &[Named],
-        _discover_owner: Option<&str>,
+        discover_owner: Option<&str>,
     ) -> Result<Vec<LiveResource>, CloudError> {
         let mut live = Vec::new();
         for Named { name, .. } in wanted {
-            let out = match scope.client.describe_connection().name(name).send().await {
-                Ok(out) => out,
-                Err(e) => match classify("events:DescribeConnection", e) {
-                    e if e.is_not_found() => continue,
-                    e => return Err(e),
-                },
-            };
-            let desc = out.description().unwrap_or_default();
-            let owner = mark(desc, OWNER_TAG).map(str::to_string);
-            let key_name = out
-                .auth_parameters()
-                .and_then(|p| p.api_key_auth_parameters())
-                .and_then(|k| k.api_key_name());
-            live.push(LiveResource {
-                addr: scope.addr(Kind::EventConnection, name),
-                owner: owner.clone(),
-                props: json!({
-                    "managed_by": owner,
-                    "authorization_type": out.authorization_type().map(|t| t.as_str()),
-                    "api_key_name": key_name,
-                    "api_token": null,
-                    "token_fingerprint": mark(desc, "token-fingerprint"),
-                    "token_env": null,
-                    "state": out.connection_state().map(|s| s.as_str()),
-                }),
-            });
+            if let Some(found) = read_one(scope, name).await? {
+                live.push(found);
+            }
+        }
+        let Some(owner) = discover_owner else {
+            return Ok(live);
+        };
+        for name in list_names(scope).await? {
+            if wanted.iter().any(|n| n.name == name) {
+                continue;
+            }
+            if let Some(found) = read_one(scope, &name).await? {
+                if found.owner.as_deref() == Some(owner) {
+                    live.push(found);
+                }
+            }
         }
         Ok(live)
     }
@@ -238,6 +325,14 @@ impl ResourceKind for EventConnectionKind {
         });
         let want = desired["token_fingerprint"].as_str();
         let have = live["token_fingerprint"].as_str();
+        if let Some(state) = refused_state(live) {
+            let same = want.is_some() && want == have;
+            view["api_token"] = json!(format!(
+                "{REFUSED} {state}{}",
+                if same { SAME_TOKEN } else { ")" }
+            ));
+            return view;
+        }
         view["api_token"] = match (want, have) {
             (None, _) => desired["api_token"].clone(),
             (Some(w), Some(h)) if w == h => desired["api_token"].clone(),
@@ -267,6 +362,24 @@ impl ResourceKind for EventConnectionKind {
     }
 
     fn explain(before: &Value, after: &Value) -> Option<String> {
+        let variable = after["token_env"].as_str().unwrap_or_default();
+        if let Some(value) = before["api_token"]
+            .as_str()
+            .filter(|v| v.starts_with(REFUSED))
+        {
+            let state = value[REFUSED.len()..]
+                .trim_end_matches(SAME_TOKEN)
+                .trim_end_matches(')')
+                .trim();
+            let next = if value.ends_with(SAME_TOKEN) {
+                format!("`{variable}` still holds that token: put a new one (scope bizevents.ingest) in it, then apply sets it with UpdateConnection")
+            } else {
+                format!("apply sets the token in `{variable}` with UpdateConnection")
+            };
+            return Some(format!(
+                "the Dynatrace token was refused (the connection is {state}): rotate it; {next}"
+            ));
+        }
         match before["api_token"].as_str() {
             Some(CHANGED) => Some(format!(
                 "the token in `{}` is not the one set at the last apply: apply rotates it (UpdateConnection)",
@@ -320,7 +433,25 @@ impl ResourceKind for EventConnectionKind {
         wait_until_settled(scope, name).await
     }
 
+    /// Not while an API destination (warden's are deleted first) still uses it.
     async fn delete(scope: &Scope<'_>, name: &str, _before: &Value) -> Result<(), CloudError> {
+        let arn = match scope.client.describe_connection().name(name).send().await {
+            Ok(out) => out.connection_arn().unwrap_or_default().to_string(),
+            Err(e) => match classify("events:DescribeConnection", e) {
+                e if e.is_not_found() => return Ok(()),
+                e => return Err(e),
+            },
+        };
+        let users = destinations_using(scope, &arn).await?;
+        if !users.is_empty() {
+            return Err(CloudError::unexpected(
+                "events:DeleteConnection",
+                format!(
+                    "connection {name} is still used by API destination(s) {}: not deleted",
+                    users.join(", ")
+                ),
+            ));
+        }
         match scope.client.delete_connection().name(name).send().await {
             Ok(_) => Ok(()),
             Err(e) => match classify("events:DeleteConnection", e) {
@@ -388,6 +519,42 @@ mod tests {
             EventConnectionKind::comparable(&unchecked, &live(Some("bbbb"))),
             unchecked
         );
+    }
+
+    #[test]
+    fn a_deauthorized_or_failed_connection_is_drift_in_words() {
+        let want = desired(Some("aaaa"));
+        for state in ["DEAUTHORIZED", "FAILED"] {
+            let mut refused = live(Some("aaaa"));
+            refused["state"] = json!(state);
+            let view = EventConnectionKind::comparable(&want, &refused);
+            let fields = crate::plan::diff::field_changes(&view, &want);
+            assert_eq!(fields.len(), 1, "{fields:?}");
+            assert_eq!(fields[0].path, "api_token");
+            let words = EventConnectionKind::explain(&view, &want).unwrap();
+            assert!(
+                words.starts_with(&format!(
+                    "the Dynatrace token was refused (the connection is {state}): rotate it"
+                )),
+                "{words}"
+            );
+            assert!(
+                words.contains("`DT_TOKEN` still holds that token"),
+                "{words}"
+            );
+        }
+        // a new token in the variable: apply sets it
+        let mut refused = live(Some("bbbb"));
+        refused["state"] = json!("DEAUTHORIZED");
+        let view = EventConnectionKind::comparable(&want, &refused);
+        let words = EventConnectionKind::explain(&view, &want).unwrap();
+        assert!(
+            words.ends_with("apply sets the token in `DT_TOKEN` with UpdateConnection"),
+            "{words}"
+        );
+        // a plan without the variable still says the connection is refused
+        let view = EventConnectionKind::comparable(&desired(None), &refused);
+        assert!(view["api_token"].as_str().unwrap().starts_with(REFUSED));
     }
 
     #[test]

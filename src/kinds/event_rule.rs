@@ -359,6 +359,30 @@ async fn list_rules(
     }
 }
 
+/// The names of every event bus of the scope.
+async fn list_buses(scope: &Scope<'_>) -> Result<Vec<String>, CloudError> {
+    let mut names = Vec::new();
+    let mut token = None;
+    loop {
+        let out = scope
+            .client
+            .list_event_buses()
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("events:ListEventBuses", e))?;
+        names.extend(
+            out.event_buses()
+                .iter()
+                .filter_map(|b| b.name().map(str::to_string)),
+        );
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(names);
+        }
+    }
+}
+
 fn warden_ids(targets: &Value) -> Vec<String> {
     targets
         .as_object()
@@ -385,9 +409,9 @@ impl ResourceKind for EventRuleKind {
     }
 
     /// DescribeRule, ListTagsForResource, ListTargetsByRule per named rule. With
-    /// `discover_owner` (prune), also ListRules of the default bus and of the buses the spec's
-    /// rules are on, and ListTagsForResource of each rule the spec does not name: those that
-    /// project owns are read too.
+    /// `discover_owner` (prune), also ListEventBuses, ListRules of every bus of the scope (a bus
+    /// that left the spec may still hold this project's rules), and ListTagsForResource of each
+    /// rule the spec does not name: those that project owns are read too.
     async fn read(
         scope: &Scope<'_>,
         wanted: &[Named],
@@ -407,9 +431,16 @@ impl ResourceKind for EventRuleKind {
         let Some(owner) = discover_owner else {
             return Ok(live);
         };
+        // Every bus of the scope: a bus that left the spec may still hold this project's rules.
         let mut buses: Vec<Option<String>> = vec![None];
         for n in wanted {
             let bus = bus_of(&n.props);
+            if !buses.contains(&bus) {
+                buses.push(bus);
+            }
+        }
+        for bus in list_buses(scope).await? {
+            let bus = Some(bus).filter(|b| b != "default");
             if !buses.contains(&bus) {
                 buses.push(bus);
             }
@@ -428,6 +459,33 @@ impl ResourceKind for EventRuleKind {
             }
         }
         Ok(live)
+    }
+
+    /// What the rule's targets send to (a bus by ARN, an API destination, a dead-letter
+    /// queue) is in use: `--prune` never deletes it while a rule of the spec points at it.
+    fn references(props: &Value, out: &mut Vec<(Kind, String)>) {
+        for target in props["targets"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(_, t)| t)
+        {
+            if let Some(name) = target["api_destination"].as_str() {
+                out.push((Kind::EventApiDestination, name.to_string()));
+            }
+            if let Some((_, bus)) = target["arn"]
+                .as_str()
+                .and_then(|a| a.split_once(":event-bus/"))
+            {
+                out.push((Kind::EventBus, bus.to_string()));
+            }
+            if let Some(queue) = target["dead_letter_arn"]
+                .as_str()
+                .and_then(|a| a.rsplit(':').next())
+            {
+                out.push((Kind::SqsQueue, queue.to_string()));
+            }
+        }
     }
 
     /// Only warden's targets and the spec's tag keys are compared; transformers that send the
@@ -637,6 +695,30 @@ mod tests {
         live["targets"]["warden-dynatrace"]["input_transformer"]["template"] = json!(template);
         live["tags"]["other"] = json!("x");
         assert_eq!(EventRuleKind::comparable(&want, &live), want);
+    }
+
+    #[test]
+    fn what_targets_point_at_is_never_pruned() {
+        let mut rule = desired();
+        rule["targets"]["warden-bus-2-central"] =
+            json!({"arn": "arn:aws:events:us-east-1:2:event-bus/central"});
+        rule["targets"]["warden-dynatrace"]["dead_letter_arn"] =
+            json!("arn:aws:sqs:us-east-1:1:dlq");
+        let mut out = Vec::new();
+        EventRuleKind::references(&rule, &mut out);
+        out.sort();
+        assert_eq!(
+            out,
+            vec![
+                (Kind::EventApiDestination, "warden-dynatrace".to_string()),
+                (Kind::SqsQueue, "dlq".to_string()),
+                (Kind::EventBus, "central".to_string()),
+            ]
+            .into_iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+        );
     }
 
     #[test]

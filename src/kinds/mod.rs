@@ -13,6 +13,7 @@ pub mod iam_role;
 pub mod invocation_logging;
 pub mod kind;
 pub mod log_group;
+pub mod logs_resource_policy;
 pub mod metric_alarm;
 pub mod metric_filter;
 pub mod query_definition;
@@ -250,6 +251,7 @@ registry! {
     QueryDefinition => query_definition::QueryDefinitionKind,
     MetricFilter => metric_filter::MetricFilterKind,
     SnsTopic => sns_topic::SnsTopicKind,
+    LogsResourcePolicy => logs_resource_policy::LogsResourcePolicyKind,
     #[cfg(test)]
     TestThing => test_kind::TestKind<false>,
 }

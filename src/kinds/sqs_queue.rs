@@ -11,9 +11,11 @@ use aws_sdk_sqs::Client;
 use serde_json::{json, Value};
 
 use super::{Named, Ownership, Placement, ResourceKind};
+use crate::cloud::tagging::{TagIndex, BULK_FROM};
 use crate::cloud::{classify, AccountSession, CloudError};
 use crate::model::{Kind, LiveResource, OWNER_TAG};
 use crate::policy;
+use crate::spec::regions;
 
 pub type Scope<'a> = super::Scope<'a, Client>;
 
@@ -57,6 +59,105 @@ fn tags(value: &Value) -> BTreeMap<String, String> {
         .collect()
 }
 
+async fn queue_tags(scope: &Scope<'_>, url: &str) -> Result<BTreeMap<String, String>, CloudError> {
+    let out = scope
+        .client
+        .list_queue_tags()
+        .queue_url(url)
+        .send()
+        .await
+        .map_err(|e| classify("sqs:ListQueueTags", e))?;
+    Ok(out
+        .tags()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default())
+}
+
+/// One queue (known to exist at `url`) as a live resource.
+async fn read_one(
+    scope: &Scope<'_>,
+    name: &str,
+    url: &str,
+    index: Option<&TagIndex>,
+) -> Result<LiveResource, CloudError> {
+    let attributes = scope
+        .client
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::Policy)
+        .attribute_names(QueueAttributeName::MessageRetentionPeriod)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .map_err(|e| classify("sqs:GetQueueAttributes", e))?;
+    let attrs = attributes.attributes();
+    let policy_doc = match attrs.and_then(|a| a.get(&QueueAttributeName::Policy)) {
+        Some(text) if !text.is_empty() => Some(
+            policy::parse_document(text)
+                .map_err(|e| CloudError::unexpected("sqs:GetQueueAttributes", e.to_string()))?,
+        ),
+        _ => None,
+    };
+    let retention = attrs
+        .and_then(|a| a.get(&QueueAttributeName::MessageRetentionPeriod))
+        .and_then(|r| r.parse::<i64>().ok());
+    let arn = attrs.and_then(|a| a.get(&QueueAttributeName::QueueArn));
+    // From the scope's tag index where it lists the queue, else one ListQueueTags.
+    let tags = match index.zip(arn).and_then(|(i, arn)| i.tags(arn)) {
+        Some(tags) => tags.clone(),
+        None => queue_tags(scope, url).await?,
+    };
+    Ok(LiveResource {
+        addr: scope.addr(Kind::SqsQueue, name),
+        owner: tags.get(OWNER_TAG).cloned(),
+        props: json!({
+            "policy": policy_doc,
+            "message_retention_seconds": retention,
+            "tags": tags,
+        }),
+    })
+}
+
+/// The URLs of every queue of the scope.
+async fn list_urls(scope: &Scope<'_>) -> Result<Vec<String>, CloudError> {
+    let mut urls = Vec::new();
+    let mut token = None;
+    loop {
+        let out = scope
+            .client
+            .list_queues()
+            .max_results(1000)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("sqs:ListQueues", e))?;
+        urls.extend(out.queue_urls().iter().cloned());
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(urls);
+        }
+    }
+}
+
+/// Messages the queue holds (visible and in flight): undelivered events.
+async fn messages_in(scope: &Scope<'_>, url: &str) -> Result<u64, CloudError> {
+    let out = scope
+        .client
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await
+        .map_err(|e| classify("sqs:GetQueueAttributes", e))?;
+    Ok(out
+        .attributes()
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, v)| v.parse::<u64>().ok())
+        .sum())
+}
+
 impl ResourceKind for SqsQueueKind {
     const KIND: Kind = Kind::SqsQueue;
     const NAME: &'static str = "sqs_queue";
@@ -64,6 +165,7 @@ impl ResourceKind for SqsQueueKind {
     const CONTROL: &'static str = "event forwarding";
     const PLACEMENT: Placement = Placement::Regional;
     const OWNERSHIP: Ownership = Ownership::Tagged;
+    const DISCOVERS: bool = true;
     // A service-wide filter: AWS and the local cloud both list queues under it.
     const TAGGING_RESOURCE_TYPE: Option<&'static str> = Some("sqs");
     type Client = Client;
@@ -72,71 +174,56 @@ impl ResourceKind for SqsQueueKind {
         session.sqs(region)
     }
 
-    /// GetQueueUrl, GetQueueAttributes (policy, retention, ARN) per queue; its tags from the
-    /// scope's tag index where the engine offers one, else ListQueueTags.
+    /// GetQueueUrl and GetQueueAttributes (policy, retention, ARN) per queue; its tags from
+    /// the scope's tag index where the engine offers one, else ListQueueTags. With
+    /// `discover_owner` (prune), also ListQueues: each queue the spec does not name that the
+    /// project tagged (by the index, else by its tags) is read too.
     async fn read(
         scope: &Scope<'_>,
         wanted: &[Named],
-        _discover_owner: Option<&str>,
+        discover_owner: Option<&str>,
     ) -> Result<Vec<LiveResource>, CloudError> {
         let mut found = Vec::new();
         for Named { name, .. } in wanted {
             if let Some(url) = url_of(&scope.client, name).await? {
-                found.push((name, url));
+                found.push((name.clone(), url));
             }
         }
         let index = scope.tag_index(found.len()).await?;
         let mut live = Vec::new();
-        for (name, url) in found {
-            let attributes = scope
-                .client
-                .get_queue_attributes()
-                .queue_url(&url)
-                .attribute_names(QueueAttributeName::Policy)
-                .attribute_names(QueueAttributeName::MessageRetentionPeriod)
-                .attribute_names(QueueAttributeName::QueueArn)
-                .send()
-                .await
-                .map_err(|e| classify("sqs:GetQueueAttributes", e))?;
-            let attrs = attributes.attributes();
-            let policy_doc = match attrs.and_then(|a| a.get(&QueueAttributeName::Policy)) {
-                Some(text) if !text.is_empty() => {
-                    Some(policy::parse_document(text).map_err(|e| {
-                        CloudError::unexpected("sqs:GetQueueAttributes", e.to_string())
-                    })?)
-                }
-                _ => None,
+        for (name, url) in &found {
+            live.push(read_one(scope, name, url, index).await?);
+        }
+        let Some(owner) = discover_owner else {
+            return Ok(live);
+        };
+        // The index lists every queue with an ownership tag: the others are not candidates.
+        let index = scope.tag_index(BULK_FROM).await?;
+        for url in list_urls(scope).await? {
+            let name = url.rsplit('/').next().unwrap_or_default().to_string();
+            if name.is_empty() || wanted.iter().any(|n| n.name == name) {
+                continue;
+            }
+            let arn = queue_arn(
+                regions::partition(scope.region),
+                scope.region,
+                scope.account_id,
+                &name,
+            );
+            let tags = match index {
+                Some(index) => match index.tags(&arn) {
+                    Some(tags) => tags.clone(),
+                    None => continue,
+                },
+                None => match queue_tags(scope, &url).await {
+                    Ok(tags) => tags,
+                    Err(e) if is_missing(&e) => continue,
+                    Err(e) => return Err(e),
+                },
             };
-            let retention = attrs
-                .and_then(|a| a.get(&QueueAttributeName::MessageRetentionPeriod))
-                .and_then(|r| r.parse::<i64>().ok());
-            let arn = attrs.and_then(|a| a.get(&QueueAttributeName::QueueArn));
-            let tags = match index.zip(arn).and_then(|(i, arn)| i.tags(arn)) {
-                Some(tags) => tags.clone(),
-                None => {
-                    let tag_out = scope
-                        .client
-                        .list_queue_tags()
-                        .queue_url(&url)
-                        .send()
-                        .await
-                        .map_err(|e| classify("sqs:ListQueueTags", e))?;
-                    let tags: BTreeMap<String, String> = tag_out
-                        .tags()
-                        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                        .unwrap_or_default();
-                    tags
-                }
-            };
-            live.push(LiveResource {
-                addr: scope.addr(Kind::SqsQueue, name),
-                owner: tags.get(OWNER_TAG).cloned(),
-                props: json!({
-                    "policy": policy_doc,
-                    "message_retention_seconds": retention,
-                    "tags": tags,
-                }),
-            });
+            if tags.get(OWNER_TAG).map(String::as_str) == Some(owner) {
+                live.push(read_one(scope, &name, &url, index).await?);
+            }
         }
         Ok(live)
     }
@@ -224,10 +311,18 @@ impl ResourceKind for SqsQueueKind {
         Ok(())
     }
 
+    /// Not while it holds messages: those are events that could not be delivered.
     async fn delete(scope: &Scope<'_>, name: &str, _before: &Value) -> Result<(), CloudError> {
         let Some(url) = url_of(&scope.client, name).await? else {
             return Ok(());
         };
+        let held = messages_in(scope, &url).await?;
+        if held > 0 {
+            return Err(CloudError::unexpected(
+                "sqs:DeleteQueue",
+                format!("queue {name} still holds {held} undelivered event(s): not deleted (read or purge them, then prune again)"),
+            ));
+        }
         match scope.client.delete_queue().queue_url(url).send().await {
             Ok(_) => Ok(()),
             Err(e) => match classify("sqs:DeleteQueue", e) {

@@ -233,6 +233,13 @@ pub const KINDS: &[(&str, &[Grant])] = &[
         "event_connection",
         &[
             read(&["events:DescribeConnection"], CONNECTION),
+            // --prune lists the connections and reads each one's ownership mark (Description);
+            // a delete first checks that no API destination still uses the connection.
+            read(&["events:ListConnections", "events:ListApiDestinations"], ANY),
+            read(
+                &["events:DescribeConnection"],
+                &["arn:{partition}:events:{region}:{account}:connection/*"],
+            ),
             write(
                 &[
                     "events:CreateConnection",
@@ -259,6 +266,12 @@ pub const KINDS: &[(&str, &[Grant])] = &[
         "event_api_destination",
         &[
             read(&["events:DescribeApiDestination"], DESTINATION),
+            // --prune lists the destinations and reads each one's ownership mark.
+            read(&["events:ListApiDestinations"], ANY),
+            read(
+                &["events:DescribeApiDestination"],
+                &["arn:{partition}:events:{region}:{account}:api-destination/*"],
+            ),
             read(
                 &["events:DescribeConnection"],
                 &["arn:{partition}:events:{region}:{account}:connection/*"],
@@ -277,7 +290,7 @@ pub const KINDS: &[(&str, &[Grant])] = &[
         "event_rule",
         &[
             // --prune lists this project's rules (ListRules has no resource-level permission).
-            read(&["events:ListRules"], ANY),
+            read(&["events:ListRules", "events:ListEventBuses"], ANY),
             read(
                 &[
                     "events:DescribeRule",
@@ -313,6 +326,13 @@ pub const KINDS: &[(&str, &[Grant])] = &[
                 &["events:DescribeEventBus", "events:ListTagsForResource"],
                 BUS,
             ),
+            // --prune lists the buses and reads their tags; a delete first lists the rules
+            // still on the bus.
+            read(&["events:ListEventBuses", "events:ListRules"], ANY),
+            read(
+                &["events:DescribeEventBus", "events:ListTagsForResource"],
+                &["arn:{partition}:events:{region}:{account}:event-bus/*"],
+            ),
             write(
                 &[
                     "events:CreateEventBus",
@@ -321,6 +341,17 @@ pub const KINDS: &[(&str, &[Grant])] = &[
                     "events:DeleteEventBus",
                 ],
                 BUS,
+            ),
+        ],
+    ),
+    (
+        "logs_resource_policy",
+        &[
+            // no resource-level permissions for Logs resource policies
+            read(&["logs:DescribeResourcePolicies"], ANY),
+            write(
+                &["logs:PutResourcePolicy", "logs:DeleteResourcePolicy"],
+                ANY,
             ),
         ],
     ),
@@ -334,6 +365,13 @@ pub const KINDS: &[(&str, &[Grant])] = &[
                     "sqs:ListQueueTags",
                 ],
                 QUEUE,
+            ),
+            // --prune lists the queues and reads their tags; a delete first counts the
+            // messages (undelivered events) the queue holds.
+            read(&["sqs:ListQueues"], ANY),
+            read(
+                &["sqs:ListQueueTags", "sqs:GetQueueAttributes"],
+                &["arn:{partition}:sqs:{region}:{account}:*"],
             ),
             write(
                 &[

@@ -8,8 +8,12 @@ use crate::plan::{Action, ResourceChange};
 
 /// Changes in an order that respects `depends_on` (ties keep plan order).
 pub fn execution_order(changes: &[ResourceChange]) -> Vec<&ResourceChange> {
-    let (deletes, others): (Vec<&ResourceChange>, Vec<&ResourceChange>) =
+    let (mut deletes, others): (Vec<&ResourceChange>, Vec<&ResourceChange>) =
         changes.iter().partition(|c| c.action == Action::Delete);
+    // Pruned resources carry no `depends_on` (they are not in the spec): their kinds' ranks
+    // order them. Sorting by rank first keeps this idempotent: the plan is stored in this
+    // order and the executor orders it again.
+    deletes.sort_by_key(|c| c.address.kind.rank());
     let mut ordered = topological(&others);
     let mut reversed = topological(&deletes);
     reversed.reverse();
@@ -77,6 +81,31 @@ mod tests {
             depends_on: deps.iter().map(|d| addr(d)).collect(),
             forces_replacement: vec![],
         }
+    }
+
+    /// Regression: the plan is stored in execution order and the executor ordered it again,
+    /// which reversed the deletes a second time, so a pruned connection was deleted before the
+    /// API destination using it and a bus before the rules on it.
+    #[test]
+    fn pruned_deletes_stay_in_reverse_rank_order_when_ordered_twice() {
+        use crate::model::Kind;
+        let delete = |kind: Kind, name: &str| {
+            let mut c = change(name, Action::Delete, &[]);
+            c.address = ResourceAddr::new("a", "r", kind, name);
+            c
+        };
+        let changes = vec![
+            delete(Kind::EventBus, "bus"),
+            delete(Kind::EventConnection, "conn"),
+            delete(Kind::EventApiDestination, "dest"),
+            delete(Kind::EventRule, "rule"),
+        ];
+        let once: Vec<ResourceChange> = execution_order(&changes).into_iter().cloned().collect();
+        let twice: Vec<&str> = execution_order(&once)
+            .iter()
+            .map(|c| c.address.name.as_str())
+            .collect();
+        assert_eq!(twice, vec!["rule", "dest", "conn", "bus"]);
     }
 
     #[test]

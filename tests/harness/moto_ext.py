@@ -38,7 +38,8 @@ the first request is served (``moto_server.py`` does so). Two independent parts:
    comment at the head of Part 4.
 
 5. EventBridge: CreateConnection refuses an existing name; UpdateConnection
-   merges the auth parameters and updates the connection's secret;
+   merges the auth parameters and updates the connection's secret (and
+   authorizes it again); DeauthorizeConnection makes it DEAUTHORIZED;
    CreateApiDestination refuses an unknown connection or an existing name;
    PutTargets enforces 5 targets per rule and can report partial failures;
    TestEventPattern answers. See the comment at the head of Part 5.
@@ -1596,6 +1597,12 @@ def _install_cloudtrail() -> None:
 # * TestEventPattern answered an empty body: now ``{"Result": bool}`` from moto's
 #   own pattern matcher; an invalid pattern is ``InvalidEventPatternException``,
 #   an event without one of the fields AWS requires is ``ValidationException``.
+# * DeauthorizeConnection was not implemented and a connection was always
+#   ``AUTHORIZED``: now it sets the connection ``DEAUTHORIZED`` (the state AWS
+#   reports when the endpoint keeps refusing the key, which a test cannot make a
+#   real endpoint do here), and an UpdateConnection that gives ``AuthParameters``
+#   authorizes it again, as in AWS (``AUTHORIZING`` then ``AUTHORIZED``; the
+#   harness answers the settled state at once).
 # Already as AWS in moto (pinned by the self-test): DeleteRule while the rule
 # has targets is ``ValidationException``.
 
@@ -1683,6 +1690,7 @@ def _install_events() -> None:
             connection.authorization_type = kwargs["authorization_type"]
         if kwargs.get("auth_parameters") is not None:
             connection.auth_parameters = merge_auth_parameters(connection.auth_parameters, kwargs["auth_parameters"])
+            connection.state = "AUTHORIZED"
             get_secrets_manager_backend(self.account_id, self.region_name).put_secret_value(
                 secret_id=connection.secret_arn,
                 secret_string=_secret_value(connection.auth_parameters),
@@ -1691,6 +1699,15 @@ def _install_events() -> None:
                 version_stages=["AWSCURRENT"],
             )
         return connection.describe_short()
+
+    def response_deauthorize_connection(self: EventsHandler) -> tuple[str, dict[str, Any]]:
+        """DeauthorizeConnection {Name} → the connection's short description, ``DEAUTHORIZED``."""
+        name = self._get_param("Name")
+        connection = self.events_backend.connections.get(name)
+        if not connection:
+            raise EventsNotFound(f"Connection '{name}' does not exist.")
+        connection.state = "DEAUTHORIZED"
+        return json.dumps(connection.describe_short()), self.response_headers
 
     def _require_connection(self: EventsBackend, connection_arn: str | None) -> None:
         if not any(c.arn == connection_arn for c in self.connections.values()):
@@ -1752,6 +1769,7 @@ def _install_events() -> None:
     EventsBackend.put_targets = put_targets  # type: ignore[method-assign]
     EventsHandler.put_targets = response_put_targets  # type: ignore[method-assign]
     EventsHandler.test_event_pattern = response_test_event_pattern  # type: ignore[method-assign]
+    EventsHandler.deauthorize_connection = response_deauthorize_connection  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------

@@ -954,6 +954,20 @@ def test_events_update_connection_updates_the_secret(srv: Server) -> None:
     ev.delete_connection(Name="rot")
 
 
+def test_events_deauthorized_connection_is_authorized_again_by_an_update(srv: Server) -> None:
+    ev = srv.client("events")
+    ev.create_connection(Name="deauth", AuthorizationType="API_KEY", AuthParameters=API_KEY)
+    assert ev.describe_connection(Name="deauth")["ConnectionState"] == "AUTHORIZED"
+    assert ev.deauthorize_connection(Name="deauth")["ConnectionState"] == "DEAUTHORIZED"
+    assert ev.describe_connection(Name="deauth")["ConnectionState"] == "DEAUTHORIZED"
+    ev.update_connection(Name="deauth", Description="not the key")
+    assert ev.describe_connection(Name="deauth")["ConnectionState"] == "DEAUTHORIZED"
+    ev.update_connection(Name="deauth", AuthParameters={"ApiKeyAuthParameters": {"ApiKeyValue": "Api-Token canary-3"}})
+    assert ev.describe_connection(Name="deauth")["ConnectionState"] == "AUTHORIZED"
+    expect_error("ResourceNotFoundException", ev.deauthorize_connection, Name="nope")
+    ev.delete_connection(Name="deauth")
+
+
 def test_events_create_api_destination_checks_the_connection(srv: Server) -> None:
     ev = srv.client("events")
     conn = ev.create_connection(Name="dest-conn", AuthorizationType="API_KEY", AuthParameters=API_KEY)["ConnectionArn"]

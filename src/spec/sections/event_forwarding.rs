@@ -272,7 +272,8 @@ fn dead_letter_policy(scope: &Scope, queue: &str, rule_arns: &[String]) -> Value
     })
 }
 
-fn source_arns(doc: &Value, condition: &str) -> Vec<String> {
+/// The `aws:SourceArn` values of a policy's first statement under `condition`.
+pub fn source_arns(doc: &Value, condition: &str) -> Vec<String> {
     match &doc["Statement"][0]["Condition"][condition]["aws:SourceArn"] {
         Value::Array(items) => items
             .iter()

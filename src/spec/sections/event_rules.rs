@@ -10,19 +10,27 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::event_forwarding::{
-    dynatrace_target, is_set_anywhere, rule_resource, topic_target, RuleHead,
+    dynatrace_target, is_set_anywhere, rule_resource, source_arns, topic_target, RuleHead,
+    PUT_EVENTS_POLICY_NAME,
 };
 use super::notify::{self, Publisher, TopicSpec};
 use super::{effective, Expansion, Merge, Scope, Section};
 use crate::events::dynatrace::check_name;
 use crate::events::pattern::{EventPattern, PatternError};
+use crate::events::policy as events_policy;
+use crate::kinds::logs_resource_policy::{policy_name, MAX_DOCUMENT_CHARS};
 use crate::model::addr::Kind;
-use crate::source::{did_you_mean, Diagnostic, SourceFile, Sp};
+use crate::model::addr::ResourceAddr;
+use crate::model::desired::DesiredResource;
+use crate::source::{did_you_mean, regions, Diagnostic, SourceFile, Sp};
 use crate::spec::check::Checker;
 use crate::spec::types::{Override, Spec};
 
 /// EventBridge allows at most 5 targets per rule.
 pub const MAX_TARGETS: usize = 5;
+/// At most what one rule expands into: itself, and per target a topic, log group or role, plus
+/// the scope's logs resource policy.
+const RESOURCES_PER_RULE: usize = 2 + MAX_TARGETS;
 
 /// An event pattern as written in the spec: a YAML mapping, or a JSON object in a string.
 ///
@@ -144,6 +152,119 @@ pub struct RuleTarget {
     /// destination (business events, with its input transformer, role and dead-letter queue).
     #[serde(default)]
     pub dynatrace: Option<Sp<bool>>,
+    /// A CloudWatch Logs log group of the same account and region, e.g. `/aws/events/bedrock`:
+    /// created (tagged) unless another section declares it; warden's own resource policy
+    /// `warden-events-<project>` lets EventBridge write to exactly these groups.
+    #[serde(default)]
+    pub log_group: Option<Sp<String>>,
+    /// Another account's event bus, by ARN (`arn:aws:events:<region>:<account>:event-bus/<name>`):
+    /// the rule sends with a role that EventBridge alone may assume for this account's rules
+    /// and that may only `events:PutEvents` on that bus. The bus's own policy must let this
+    /// account put events (warden's `event_forwarding.dynatrace.via` bus does).
+    #[serde(default)]
+    pub event_bus: Option<Sp<String>>,
+}
+
+/// An event bus ARN as a target names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusArn {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+    pub name: String,
+}
+
+/// Reads `arn:<partition>:events:<region>:<account>:event-bus/<name>`; the error says what is wrong.
+pub fn parse_bus_arn(text: &str) -> Result<BusArn, String> {
+    let parts: Vec<&str> = text.splitn(6, ':').collect();
+    let [arn, partition, service, region, account, resource] = parts[..] else {
+        return Err(format!(
+            "`{text}` is not an ARN (arn:aws:events:<region>:<account id>:event-bus/<name>)"
+        ));
+    };
+    if arn != "arn" || !["aws", "aws-cn", "aws-us-gov"].contains(&partition) {
+        return Err(format!(
+            "`{text}` is not an ARN of an AWS partition (aws, aws-cn, aws-us-gov)"
+        ));
+    }
+    if service != "events" {
+        return Err(format!(
+            "`{text}` is a `{service}` ARN, not an EventBridge event bus"
+        ));
+    }
+    let region_ok = !region.is_empty()
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !region_ok {
+        return Err(format!("`{text}` names no region (e.g. us-east-1)"));
+    }
+    if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!("`{text}` does not name a 12-digit account id"));
+    }
+    let Some(name) = resource.strip_prefix("event-bus/") else {
+        return Err(format!(
+            "`{text}` is not an event bus (its resource must be `event-bus/<name>`)"
+        ));
+    };
+    let name_ok = (1..=256).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c));
+    if !name_ok {
+        return Err(format!(
+            "`{name}` is not an event bus name (1-256 letters, digits, `.`, `_`, `-`, `/`)"
+        ));
+    }
+    Ok(BusArn {
+        partition: partition.to_string(),
+        region: region.to_string(),
+        account: account.to_string(),
+        name: name.to_string(),
+    })
+}
+
+/// Whether `name` is a log group name CloudWatch Logs accepts.
+pub fn log_group_name_ok(name: &str) -> bool {
+    (1..=512).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/#".contains(c))
+}
+
+/// A short stable hash (8 hex digits) of `text`, to keep generated names unique and short.
+fn short_hash(text: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    digest[..4].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A target Id (1-64 of `.-_A-Za-z0-9`) `prefix` + `readable`, other characters as `_`; when too
+/// long, cut and made unique by a hash of `readable`.
+pub fn target_id(prefix: &str, readable: &str) -> String {
+    let clean: String = readable
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let clean = clean.trim_start_matches('_');
+    let id = format!("{prefix}{clean}");
+    if id.len() <= 64 {
+        return id;
+    }
+    let keep = 64 - prefix.len() - 9;
+    format!("{prefix}{}-{}", &clean[..keep], short_hash(readable))
+}
+
+/// The role a rule of this scope sends to `bus` with (IAM names are per account: the region
+/// and a hash of the bus ARN keep it to one bus).
+pub fn bus_role_name(region: &str, bus_arn: &str) -> String {
+    format!("warden-put-events-{region}-{}", short_hash(bus_arn))
 }
 
 /// A topic given as `{name, email}` or as its name alone.
@@ -344,34 +465,64 @@ impl Checker<'_> {
             }
             for (j, target) in rule.targets.iter().enumerate() {
                 let tfield = format!("{rfield}.targets[{j}]");
-                match (&target.sns_topic, &target.dynatrace) {
-                    (Some(topic), None) => {
-                        notify::check_topic(spec, &topic.0, &format!("{tfield}.sns_topic"), self);
-                        if topic_target_id(topic.0.name.get()).len() > 64 {
-                            self.error(
-                                topic.0.name.span(),
-                                format!("{tfield}.sns_topic.name"),
-                                "the topic name is too long for a target Id (`warden-sns-<name>` must fit in 64 characters)".into(),
-                                Some("use a topic name of at most 53 characters".into()),
-                            );
-                        }
-                    }
-                    (None, Some(flag)) => {
-                        if *flag.get() && !is_set_anywhere(spec) {
-                            self.error(
-                                flag.span(),
-                                format!("{tfield}.dynatrace"),
-                                "this target forwards to Dynatrace, but the spec has no `event_forwarding.dynatrace`".into(),
-                                Some("add `event_forwarding: {dynatrace: {environment_url: …, api_token: ${env:…}, events: […]}}`".into()),
-                            );
-                        }
-                    }
-                    _ => self.error(
+                let given = [
+                    target.sns_topic.is_some(),
+                    target.dynatrace.is_some(),
+                    target.log_group.is_some(),
+                    target.event_bus.is_some(),
+                ]
+                .iter()
+                .filter(|g| **g)
+                .count();
+                if given != 1 {
+                    self.error(
                         rule.name.span(),
                         tfield,
-                        "each target is exactly one of `sns_topic` or `dynatrace: true`".into(),
-                        Some("write e.g. `- sns_topic: alerts` or `- dynatrace: true`".into()),
-                    ),
+                        "each target is exactly one of `sns_topic`, `dynatrace: true`, `log_group` or `event_bus`".into(),
+                        Some("write e.g. `- sns_topic: alerts`, `- dynatrace: true`, `- log_group: /aws/events/bedrock` or `- event_bus: arn:aws:events:…:event-bus/…`".into()),
+                    );
+                    continue;
+                }
+                if let Some(topic) = &target.sns_topic {
+                    notify::check_topic(spec, &topic.0, &format!("{tfield}.sns_topic"), self);
+                    if topic_target_id(topic.0.name.get()).len() > 64 {
+                        self.error(
+                            topic.0.name.span(),
+                            format!("{tfield}.sns_topic.name"),
+                            "the topic name is too long for a target Id (`warden-sns-<name>` must fit in 64 characters)".into(),
+                            Some("use a topic name of at most 53 characters".into()),
+                        );
+                    }
+                }
+                if let Some(flag) = &target.dynatrace {
+                    if *flag.get() && !is_set_anywhere(spec) {
+                        self.error(
+                            flag.span(),
+                            format!("{tfield}.dynatrace"),
+                            "this target forwards to Dynatrace, but the spec has no `event_forwarding.dynatrace`".into(),
+                            Some("add `event_forwarding: {dynatrace: {environment_url: …, api_token: ${env:…}, events: […]}}`".into()),
+                        );
+                    }
+                }
+                if let Some(group) = &target.log_group {
+                    if !log_group_name_ok(group.get()) {
+                        self.error(
+                            group.span(),
+                            format!("{tfield}.log_group"),
+                            format!("`{}` is not a CloudWatch Logs log group name", group.get()),
+                            Some("use 1-512 letters, digits, `.`, `_`, `-`, `/` and `#`, e.g. `/aws/events/bedrock`".into()),
+                        );
+                    }
+                }
+                if let Some(bus) = &target.event_bus {
+                    if let Err(e) = parse_bus_arn(bus.get()) {
+                        self.error(
+                            bus.span(),
+                            format!("{tfield}.event_bus"),
+                            e,
+                            Some("give the bus's ARN, e.g. `arn:aws:events:us-east-1:222222222222:event-bus/central`".into()),
+                        );
+                    }
                 }
             }
         }
@@ -425,9 +576,9 @@ impl Section for EventRulesSection {
                 .overrides
                 .iter()
                 .filter(|o| super::applies(o, region))
-                .map(|o| o.event_rules.len() * (1 + MAX_TARGETS))
+                .map(|o| o.event_rules.len() * RESOURCES_PER_RULE)
                 .sum();
-            let here = spec.event_rules.len() * (1 + MAX_TARGETS) + overrides;
+            let here = spec.event_rules.len() * RESOURCES_PER_RULE + overrides;
             total = total.saturating_add(here as u64);
         }
         total
@@ -480,6 +631,19 @@ impl Section for EventRulesSection {
                     }
                 }
             }
+            for target in &rule.targets {
+                if let Some(group) = &target.log_group {
+                    let (id, value, deps) = log_group_target(scope, out, group);
+                    targets.insert(id, value);
+                    depends_on.extend(deps);
+                }
+                if let Some(bus) = &target.event_bus {
+                    if let Some((id, value, deps)) = bus_target(scope, out, &name, bus) {
+                        targets.insert(id, value);
+                        depends_on.extend(deps);
+                    }
+                }
+            }
             let enabled = rule.enabled.as_ref().is_none_or(|e| *e.get());
             let origin = SourceFile::location(&rule.name.span());
             let mut resource = rule_resource(
@@ -512,6 +676,162 @@ impl Section for EventRulesSection {
             out.resources.push(resource);
         }
     }
+}
+
+/// A rule's target that is a log group of this scope: the group (declared here unless another
+/// section does) and warden's resource policy letting EventBridge write to it.
+fn log_group_target(
+    scope: &Scope,
+    out: &mut Expansion,
+    group: &Sp<String>,
+) -> (String, Value, Vec<ResourceAddr>) {
+    let name = group.get().clone();
+    let partition = regions::partition(scope.region);
+    let account = scope.target.id.clone();
+    let addr = |kind, n: &str| ResourceAddr::new(&scope.target.name, scope.region, kind, n);
+    let origin = SourceFile::location(&group.span());
+    if !out.created_here(Kind::LogGroup).contains(&name) {
+        out.resources.push(DesiredResource {
+            addr: addr(Kind::LogGroup, &name),
+            props: json!({
+                "retention_days": null,
+                "kms_key_id": null,
+                "tags": scope.tags(),
+                "data_protection": null,
+            }),
+            depends_on: Vec::new(),
+            origin,
+        });
+    }
+    let policy_addr = addr(Kind::LogsResourcePolicy, &policy_name(scope.project));
+    let start = out.scope_start;
+    let mut groups = vec![name.clone()];
+    let existing = out.resources[start..]
+        .iter()
+        .position(|r| r.addr == policy_addr);
+    if let Some(i) = existing {
+        let held = &out.resources[start + i].props["policy"]["Statement"][0]["Resource"];
+        groups.extend(held.as_array().into_iter().flatten().filter_map(|arn| {
+            let arn = arn.as_str()?.strip_suffix(":*")?;
+            Some(arn.split_once(":log-group:")?.1.to_string())
+        }));
+    }
+    let policy = events_policy::logs_write_policy(partition, scope.region, &account, &groups);
+    if policy.to_string().len() > MAX_DOCUMENT_CHARS {
+        out.problems.push(
+            Diagnostic::error(
+                &scope.loaded.source,
+                Some(&group.span()),
+                format!(
+                    "the log groups event rules target in account `{}`, {} are too many for one CloudWatch Logs resource policy ({MAX_DOCUMENT_CHARS} characters)",
+                    scope.target.name, scope.region
+                ),
+            )
+            .field("event_rules")
+            .help("send the rules to fewer log groups (one group can take several rules)"),
+        );
+    }
+    match existing {
+        Some(i) => out.resources[start + i].props["policy"] = policy,
+        None => out.resources.push(DesiredResource {
+            addr: policy_addr.clone(),
+            props: json!({"policy": policy}),
+            depends_on: Vec::new(),
+            origin,
+        }),
+    }
+    let value = json!({
+        "arn": format!("arn:{partition}:logs:{}:{account}:log-group:{name}", scope.region),
+        "role_arn": null, "input_transformer": null, "dead_letter_arn": null,
+    });
+    (
+        target_id("warden-logs-", &name),
+        value,
+        vec![addr(Kind::LogGroup, &name), policy_addr],
+    )
+}
+
+/// A rule's target that is an event bus given by ARN: a role (one per bus and region) that
+/// EventBridge may assume for exactly the rules of this scope that send there, and that may
+/// only put events on that bus.
+fn bus_target(
+    scope: &Scope,
+    out: &mut Expansion,
+    rule: &str,
+    bus: &Sp<String>,
+) -> Option<(String, Value, Vec<ResourceAddr>)> {
+    let problem = |message: String, help: &str| {
+        Diagnostic::error(&scope.loaded.source, Some(&bus.span()), message)
+            .field("event_rules")
+            .help(help.to_string())
+    };
+    let arn = bus.get().clone();
+    let Ok(parsed) = parse_bus_arn(&arn) else {
+        return None; // reported by the checks
+    };
+    let partition = regions::partition(scope.region);
+    if parsed.partition != partition {
+        out.problems.push(problem(
+            format!(
+                "rule `{rule}` in {} ({partition}) cannot send to a bus in partition `{}`",
+                scope.region, parsed.partition
+            ),
+            "EventBridge sends only within a partition: name a bus there",
+        ));
+        return None;
+    }
+    if parsed.account == scope.target.id
+        && parsed.region == scope.region
+        && parsed.name == "default"
+    {
+        out.problems.push(problem(
+            format!(
+                "rule `{rule}` is on account `{}`'s default bus in {} and would send its events back to it",
+                scope.target.name, scope.region
+            ),
+            "name another account's bus (or another bus)",
+        ));
+        return None;
+    }
+    let account = scope.target.id.clone();
+    let role = bus_role_name(scope.region, &arn);
+    let role_addr = ResourceAddr::new(&scope.target.name, scope.region, Kind::IamRole, &role);
+    let rule_arn = events_policy::rule_arn(partition, scope.region, &account, None, rule);
+    let start = out.scope_start;
+    match out.resources[start..]
+        .iter_mut()
+        .find(|r| r.addr == role_addr)
+    {
+        Some(existing) => {
+            let mut arns = source_arns(&existing.props["trust_policy"], "ArnEquals");
+            arns.push(rule_arn);
+            existing.props["trust_policy"] =
+                events_policy::target_role_trust_policy(&account, &arns);
+        }
+        None => out.resources.push(DesiredResource {
+            addr: role_addr.clone(),
+            props: json!({
+                "trust_policy": events_policy::target_role_trust_policy(&account, &[rule_arn]),
+                "inline_policies": {PUT_EVENTS_POLICY_NAME: events_policy::put_events_policy(&arn)},
+                "tags": scope.tags(),
+            }),
+            depends_on: Vec::new(),
+            origin: SourceFile::location(&bus.span()),
+        }),
+    }
+    let value = json!({
+        "arn": arn,
+        "role_arn": format!("arn:{partition}:iam::{account}:role/{role}"),
+        "input_transformer": null, "dead_letter_arn": null,
+    });
+    Some((
+        target_id(
+            "warden-bus-",
+            &format!("{}-{}", parsed.account, parsed.name),
+        ),
+        value,
+        vec![role_addr],
+    ))
 }
 
 #[cfg(test)]
@@ -566,6 +886,130 @@ mod tests {
         assert!(findings(&many)
             .iter()
             .any(|d| d.message.contains("EventBridge takes 1 to 5")));
+    }
+
+    #[test]
+    fn log_group_and_bus_targets_are_checked_where_written() {
+        let text = format!("{HEAD}event_rules:\n  - name: r\n    pattern: {{source: [aws.bedrock]}}\n    targets:\n      - log_group: \"/aws/events/a b\"\n      - event_bus: arn:aws:sns:us-east-1:222222222222:topic\n      - {{log_group: /aws/events/x, event_bus: arn:aws:events:us-east-1:222222222222:event-bus/central}}\n");
+        let all = findings(&text);
+        let at = |field: &str| {
+            all.iter()
+                .find(|d| d.field.as_deref() == Some(field))
+                .unwrap_or_else(|| panic!("{field}: {all:?}"))
+        };
+        let group = at("event_rules[0].targets[0].log_group");
+        assert!(
+            group
+                .message
+                .contains("not a CloudWatch Logs log group name"),
+            "{group:?}"
+        );
+        assert_eq!(group.position(), "t.yaml:10:20");
+        let bus = at("event_rules[0].targets[1].event_bus");
+        assert!(
+            bus.message
+                .contains("a `sns` ARN, not an EventBridge event bus"),
+            "{bus:?}"
+        );
+        assert_eq!(bus.position(), "t.yaml:11:20");
+        assert!(at("event_rules[0].targets[2]")
+            .message
+            .contains("exactly one of"));
+        for (arn, says) in [
+            (
+                "arn:aws:events:us-east-1:2222:event-bus/x",
+                "12-digit account id",
+            ),
+            (
+                "arn:aws:events:us-east-1:222222222222:rule/x",
+                "must be `event-bus/<name>`",
+            ),
+            ("central", "is not an ARN"),
+        ] {
+            assert!(
+                super::parse_bus_arn(arn).unwrap_err().contains(says),
+                "{arn}"
+            );
+        }
+    }
+
+    #[test]
+    fn log_group_and_bus_targets_bring_their_policy_and_role() {
+        let text = format!("{HEAD}event_rules:\n  - name: r1\n    pattern: {{source: [aws.bedrock]}}\n    targets: [{{log_group: /aws/events/bedrock}}, {{event_bus: arn:aws:events:us-east-1:222222222222:event-bus/central}}]\n  - name: r2\n    pattern: {{source: [aws.bedrock]}}\n    targets: [{{log_group: /aws/events/other}}, {{event_bus: arn:aws:events:us-east-1:222222222222:event-bus/central}}]\n");
+        let loaded = load_source(SourceFile::new("t.yaml", &text), EnvMode::Strict)
+            .unwrap_or_else(|e| panic!("{:?}", e.diagnostics));
+        let desired = crate::model::expand(&loaded).expect("expands");
+        let of = |kind: &str| -> Vec<&crate::model::desired::DesiredResource> {
+            desired
+                .resources
+                .iter()
+                .filter(|r| r.addr.kind.as_str() == kind)
+                .collect()
+        };
+        assert_eq!(of("log_group").len(), 2);
+        let policies = of("logs_resource_policy");
+        assert_eq!(
+            policies.len(),
+            1,
+            "one policy of warden's own name per scope"
+        );
+        assert!(policies[0].addr.name.starts_with("warden-events-"));
+        let resources = &policies[0].props["policy"]["Statement"][0]["Resource"];
+        assert_eq!(
+            resources,
+            &serde_json::json!([
+                "arn:aws:logs:us-east-1:111111111111:log-group:/aws/events/bedrock:*",
+                "arn:aws:logs:us-east-1:111111111111:log-group:/aws/events/other:*"
+            ])
+        );
+        let roles = of("iam_role");
+        assert_eq!(roles.len(), 1, "one role per bus and region");
+        let trust = roles[0].props["trust_policy"].to_string();
+        assert!(
+            trust.contains("rule/r1") && trust.contains("rule/r2"),
+            "{trust}"
+        );
+        assert_eq!(
+            roles[0].props["inline_policies"]["warden-put-events"]["Statement"][0]["Resource"],
+            "arn:aws:events:us-east-1:222222222222:event-bus/central",
+            "events:PutEvents on that bus only"
+        );
+        let rule = of("event_rule")
+            .into_iter()
+            .find(|r| r.addr.name == "r1")
+            .unwrap();
+        let targets = rule.props["targets"].as_object().unwrap();
+        assert_eq!(
+            targets["warden-logs-aws_events_bedrock"]["arn"],
+            "arn:aws:logs:us-east-1:111111111111:log-group:/aws/events/bedrock"
+        );
+        assert_eq!(
+            targets["warden-bus-222222222222-central"]["role_arn"],
+            format!("arn:aws:iam::111111111111:role/{}", roles[0].addr.name)
+        );
+        // its own default bus is refused, located at the ARN
+        let own = text.replace(
+            "222222222222:event-bus/central",
+            "111111111111:event-bus/default",
+        );
+        let loaded = load_source(SourceFile::new("t.yaml", &own), EnvMode::Strict).unwrap();
+        let Err(problems) = crate::model::expand(&loaded) else {
+            panic!("a rule sending to its own default bus is refused")
+        };
+        assert!(
+            problems
+                .iter()
+                .any(|d| d.message.contains("would send its events back")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn long_target_ids_stay_unique_within_64() {
+        let a = super::target_id("warden-logs-", &format!("/aws/events/{}", "x".repeat(80)));
+        let b = super::target_id("warden-logs-", &format!("/aws/events/{}y", "x".repeat(79)));
+        assert!(a.len() <= 64 && b.len() <= 64);
+        assert_ne!(a, b);
     }
 
     #[test]
