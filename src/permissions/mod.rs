@@ -31,9 +31,10 @@ pub fn policy(all: &Desired, read_only: bool) -> Value {
         .collect();
     let used: BTreeSet<crate::model::Kind> = desired.resources.iter().map(|r| r.kind()).collect();
     for kind in crate::kinds::ALL {
-        // Kinds that look at scopes whose spec does not manage them read there too.
+        // Kinds that look at scopes whose spec does not manage them read there too, and so do
+        // kinds that `--prune` discovers (it looks for this project's leftovers of every kind).
         let in_spec = used.contains(kind);
-        if !in_spec && !kind.notes_unmanaged() {
+        if !in_spec && !kind.notes_unmanaged() && !kind.discovers() {
             continue;
         }
         let Some(kind_grants) = table::for_kind(kind.as_str()) else {
@@ -126,7 +127,14 @@ fn expand_resources(desired: &Desired, grant: &Grant, kind: Option<&str>) -> BTr
                     .replace("{account}", &account.id)
                     .replace("{project}", &desired.project)
             };
-            if template.contains("{name}") {
+            let named = desired
+                .resources
+                .iter()
+                .any(|r| Some(r.addr.kind.as_str()) == kind);
+            if template.contains("{name}") && !named && grant.access == Access::Read {
+                // A kind only read for `--prune`'s discovery: its leftovers have any name.
+                out.insert(fill(&template.replace("{name}", "*")));
+            } else if template.contains("{name}") {
                 for resource in desired.resources.iter().filter(|r| {
                     Some(r.addr.kind.as_str()) == kind
                         && r.addr.account == account.name
