@@ -104,6 +104,16 @@ async fn ownership_is_read_one_call_per_hundred_groups_not_one_per_group() {
         .collect();
     assert_eq!(deletes, ["ops/us-east-1/log_group//scale/group-119"]);
     assert_eq!(calls(&pruning, "ListTagsForResource"), 0, "{pruning:#}");
+    // No alarm, rule, bus or queue carries an ownership tag in the scope's index: the prune does
+    // not list them to look for this project's leftovers.
+    for listing in [
+        "DescribeAlarms",
+        "ListRules",
+        "ListEventBuses",
+        "ListQueues",
+    ] {
+        assert_eq!(calls(&pruning, listing), 0, "{listing}: {pruning:#}");
+    }
     cloud
         .warden(&[
             "apply",

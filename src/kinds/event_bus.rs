@@ -191,6 +191,11 @@ impl ResourceKind for EventBusKind {
         let Some(owner) = discover_owner else {
             return Ok(live);
         };
+        // Buses are tagged when created: with no bus with an ownership tag in the scope's index,
+        // there is nothing of this project's to find.
+        if !scope.index_may_hold(":event-bus/").await? {
+            return Ok(live);
+        }
         // The index lists every bus with an ownership tag: the others are not candidates.
         let index = scope.tag_index(BULK_FROM).await?;
         for (name, arn) in list_buses(scope).await? {

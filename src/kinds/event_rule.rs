@@ -431,6 +431,11 @@ impl ResourceKind for EventRuleKind {
         let Some(owner) = discover_owner else {
             return Ok(live);
         };
+        // Rules are tagged when created: with none named here and no rule with an ownership tag
+        // in the scope's tag index, there is nothing of this project's to find.
+        if wanted.is_empty() && !scope.index_may_hold(":rule/").await? {
+            return Ok(live);
+        }
         // Every bus of the scope: a bus that left the spec may still hold this project's rules.
         let mut buses: Vec<Option<String>> = vec![None];
         for n in wanted {

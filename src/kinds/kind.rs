@@ -78,6 +78,17 @@ impl<C> Scope<'_, C> {
             _ => Ok(None),
         }
     }
+
+    /// Whether the scope's tag index may list a resource whose ARN contains `marker` (`true`
+    /// without an index): `false` lets a prune skip listing a kind of which no resource carries
+    /// an ownership tag. (The index can lag a resource tagged seconds ago; the next prune finds
+    /// it.)
+    pub async fn index_may_hold(&self, marker: &str) -> Result<bool, CloudError> {
+        Ok(match self.tag_index(BULK_FROM).await? {
+            Some(index) => index.arns().any(|arn| arn.contains(marker)),
+            None => true,
+        })
+    }
 }
 
 /// A resource a read is asked for: its name and the properties the spec wants (or the last

@@ -132,6 +132,11 @@ pub async fn describe(
                 .extend(page.composite_alarms().iter().cloned());
         };
     if discover_owner.is_some() {
+        // Alarms are tagged when created: with none named here and no alarm with an ownership
+        // tag in the scope's tag index, there is nothing of this project's to find.
+        if names.is_empty() && !scope.index_may_hold(":alarm:").await? {
+            return Ok(out);
+        }
         let mut pages = scope
             .client
             .describe_alarms()

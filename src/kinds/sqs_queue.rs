@@ -197,6 +197,11 @@ impl ResourceKind for SqsQueueKind {
         let Some(owner) = discover_owner else {
             return Ok(live);
         };
+        // Queues are tagged when created: with no queue with an ownership tag in the scope's
+        // index, there is nothing of this project's to find.
+        if !scope.index_may_hold(":sqs:").await? {
+            return Ok(live);
+        }
         // The index lists every queue with an ownership tag: the others are not candidates.
         let index = scope.tag_index(BULK_FROM).await?;
         for url in list_urls(scope).await? {
