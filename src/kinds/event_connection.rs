@@ -291,26 +291,14 @@ impl ResourceKind for EventConnectionKind {
         wanted: &[Named],
         discover_owner: Option<&str>,
     ) -> Result<Vec<LiveResource>, CloudError> {
-        let mut live = Vec::new();
-        for Named { name, .. } in wanted {
-            if let Some(found) = read_one(scope, name).await? {
-                live.push(found);
-            }
-        }
-        let Some(owner) = discover_owner else {
-            return Ok(live);
-        };
-        for name in list_names(scope).await? {
-            if wanted.iter().any(|n| n.name == name) {
-                continue;
-            }
-            if let Some(found) = read_one(scope, &name).await? {
-                if found.owner.as_deref() == Some(owner) {
-                    live.push(found);
-                }
-            }
-        }
-        Ok(live)
+        super::read_marked(
+            scope,
+            wanted,
+            discover_owner,
+            |scope, name| async move { read_one(scope, &name).await },
+            list_names,
+        )
+        .await
     }
 
     /// The token is compared by fingerprint only: the same fingerprint shows the spec's

@@ -436,3 +436,41 @@ pub fn shared_policy_view(desired: &Value, live: &Value) -> Value {
     align_policy(desired, &mut view, "/policy");
     view
 }
+
+/// The read of a kind whose resources are read one by one and owned by a mark the listing does
+/// not show: the named resources (`read_one` each), then, when pruning, every listed one the
+/// spec does not name, read to see its mark, kept when `owner` marked it.
+pub async fn read_marked<'s, C, R, RF, L, LF>(
+    scope: &'s Scope<'s, C>,
+    wanted: &[Named],
+    discover_owner: Option<&str>,
+    read_one: R,
+    list_names: L,
+) -> Result<Vec<LiveResource>, CloudError>
+where
+    R: Fn(&'s Scope<'s, C>, String) -> RF,
+    RF: std::future::Future<Output = Result<Option<LiveResource>, CloudError>>,
+    L: FnOnce(&'s Scope<'s, C>) -> LF,
+    LF: std::future::Future<Output = Result<Vec<String>, CloudError>>,
+{
+    let mut live = Vec::new();
+    for Named { name, .. } in wanted {
+        if let Some(found) = read_one(scope, name.clone()).await? {
+            live.push(found);
+        }
+    }
+    let Some(owner) = discover_owner else {
+        return Ok(live);
+    };
+    for name in list_names(scope).await? {
+        if wanted.iter().any(|n| n.name == name) {
+            continue;
+        }
+        if let Some(found) = read_one(scope, name).await? {
+            if found.owner.as_deref() == Some(owner) {
+                live.push(found);
+            }
+        }
+    }
+    Ok(live)
+}
