@@ -3,12 +3,11 @@
 //! Properties: `policy` (a document of the statements the bus owns: exactly the governed
 //! accounts may put events), `tags`.
 
-use std::collections::BTreeMap;
-
 use aws_sdk_eventbridge::types::Tag;
 use aws_sdk_eventbridge::Client;
 use serde_json::{json, Value};
 
+use super::event_rule::{sdk_tags, tags_of};
 use super::{Named, Ownership, Placement, ResourceKind};
 use crate::cloud::tagging::{TagIndex, BULK_FROM};
 use crate::cloud::{classify, AccountSession, CloudError};
@@ -19,15 +18,6 @@ pub type Scope<'a> = super::Scope<'a, Client>;
 
 /// Event buses: tagged (tags in `CreateEventBus`), regional, before the rules on them.
 pub struct EventBusKind;
-
-fn sdk_tags(value: &Value) -> Vec<Tag> {
-    value
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter_map(|(k, v)| Tag::builder().key(k).value(v.as_str()?).build().ok())
-        .collect()
-}
 
 fn has_statements(doc: &Value) -> bool {
     doc["Statement"].as_array().is_some_and(|s| !s.is_empty())
@@ -71,22 +61,7 @@ async fn put_policy(scope: &Scope<'_>, name: &str, ours: &Value) -> Result<(), C
     Ok(())
 }
 
-async fn tags_of(scope: &Scope<'_>, arn: &str) -> Result<BTreeMap<String, String>, CloudError> {
-    Ok(scope
-        .client
-        .list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .map_err(|e| classify("events:ListTagsForResource", e))?
-        .tags()
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect())
-}
-
-/// One bus as a live resource, or None when it does not exist.
-/// One bus; its tags from the scope's tag index where it lists the bus, else one call.
+/// One bus, or None when it does not exist; its tags from the scope's tag index where it lists the bus, else one call.
 async fn read_one(
     scope: &Scope<'_>,
     name: &str,

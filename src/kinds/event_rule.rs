@@ -208,7 +208,8 @@ async fn remove_targets(
     Ok(())
 }
 
-fn sdk_tags(value: &Value) -> Vec<Tag> {
+/// The spec's tags as EventBridge tags (rules and buses).
+pub(super) fn sdk_tags(value: &Value) -> Vec<Tag> {
     value
         .as_object()
         .into_iter()
@@ -297,7 +298,11 @@ async fn read_rule(
     }))
 }
 
-async fn tags_of(scope: &Scope<'_>, arn: &str) -> Result<BTreeMap<String, String>, CloudError> {
+/// The tags of an EventBridge resource (rule or bus).
+pub(super) async fn tags_of(
+    scope: &Scope<'_>,
+    arn: &str,
+) -> Result<BTreeMap<String, String>, CloudError> {
     Ok(scope
         .client
         .list_tags_for_resource()
