@@ -103,9 +103,7 @@ async fn read_one(scope: &Scope<'_>, name: &str) -> Result<Option<LiveResource>,
 
 /// The names of every API destination of the scope.
 async fn list_names(scope: &Scope<'_>) -> Result<Vec<String>, CloudError> {
-    let mut names = Vec::new();
-    let mut token = None;
-    loop {
+    super::all_pages(|token| async move {
         let out = scope
             .client
             .list_api_destinations()
@@ -113,16 +111,14 @@ async fn list_names(scope: &Scope<'_>) -> Result<Vec<String>, CloudError> {
             .send()
             .await
             .map_err(|e| classify("events:ListApiDestinations", e))?;
-        names.extend(
-            out.api_destinations()
-                .iter()
-                .filter_map(|d| d.name().map(str::to_string)),
-        );
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(names);
-        }
-    }
+        let names = out
+            .api_destinations()
+            .iter()
+            .filter_map(|d| d.name().map(str::to_string))
+            .collect();
+        Ok((names, out.next_token().map(str::to_string)))
+    })
+    .await
 }
 
 impl ResourceKind for EventApiDestinationKind {

@@ -84,10 +84,8 @@ async fn read_one(
 }
 
 /// Every bus of the scope: (name, ARN).
-async fn list_buses(scope: &Scope<'_>) -> Result<Vec<(String, String)>, CloudError> {
-    let mut buses = Vec::new();
-    let mut token = None;
-    loop {
+pub(super) async fn list_buses(scope: &Scope<'_>) -> Result<Vec<(String, String)>, CloudError> {
+    super::all_pages(|token| async move {
         let out = scope
             .client
             .list_event_buses()
@@ -95,23 +93,19 @@ async fn list_buses(scope: &Scope<'_>) -> Result<Vec<(String, String)>, CloudErr
             .send()
             .await
             .map_err(|e| classify("events:ListEventBuses", e))?;
-        buses.extend(
-            out.event_buses()
-                .iter()
-                .filter_map(|b| Some((b.name()?.to_string(), b.arn()?.to_string()))),
-        );
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(buses);
-        }
-    }
+        let buses = out
+            .event_buses()
+            .iter()
+            .filter_map(|b| Some((b.name()?.to_string(), b.arn()?.to_string())))
+            .collect();
+        Ok((buses, out.next_token().map(str::to_string)))
+    })
+    .await
 }
 
 /// The names of the rules still on bus `name`.
 async fn rules_on(scope: &Scope<'_>, name: &str) -> Result<Vec<String>, CloudError> {
-    let mut rules = Vec::new();
-    let mut token = None;
-    loop {
+    super::all_pages(|token| async move {
         let out = scope
             .client
             .list_rules()
@@ -120,16 +114,14 @@ async fn rules_on(scope: &Scope<'_>, name: &str) -> Result<Vec<String>, CloudErr
             .send()
             .await
             .map_err(|e| classify("events:ListRules", e))?;
-        rules.extend(
-            out.rules()
-                .iter()
-                .filter_map(|r| r.name().map(str::to_string)),
-        );
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(rules);
-        }
-    }
+        let rules = out
+            .rules()
+            .iter()
+            .filter_map(|r| r.name().map(str::to_string))
+            .collect();
+        Ok((rules, out.next_token().map(str::to_string)))
+    })
+    .await
 }
 
 impl ResourceKind for EventBusKind {

@@ -219,9 +219,7 @@ async fn read_one(scope: &Scope<'_>, name: &str) -> Result<Option<LiveResource>,
 
 /// The names of every connection of the scope.
 async fn list_names(scope: &Scope<'_>) -> Result<Vec<String>, CloudError> {
-    let mut names = Vec::new();
-    let mut token = None;
-    loop {
+    super::all_pages(|token| async move {
         let out = scope
             .client
             .list_connections()
@@ -229,23 +227,19 @@ async fn list_names(scope: &Scope<'_>) -> Result<Vec<String>, CloudError> {
             .send()
             .await
             .map_err(|e| classify("events:ListConnections", e))?;
-        names.extend(
-            out.connections()
-                .iter()
-                .filter_map(|c| c.name().map(str::to_string)),
-        );
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(names);
-        }
-    }
+        let names = out
+            .connections()
+            .iter()
+            .filter_map(|c| c.name().map(str::to_string))
+            .collect();
+        Ok((names, out.next_token().map(str::to_string)))
+    })
+    .await
 }
 
 /// The API destinations that use the connection `arn` (by name).
 async fn destinations_using(scope: &Scope<'_>, arn: &str) -> Result<Vec<String>, CloudError> {
-    let mut names = Vec::new();
-    let mut token = None;
-    loop {
+    super::all_pages(|token| async move {
         let out = scope
             .client
             .list_api_destinations()
@@ -254,17 +248,15 @@ async fn destinations_using(scope: &Scope<'_>, arn: &str) -> Result<Vec<String>,
             .send()
             .await
             .map_err(|e| classify("events:ListApiDestinations", e))?;
-        names.extend(
-            out.api_destinations()
-                .iter()
-                .filter(|d| d.connection_arn() == Some(arn))
-                .filter_map(|d| d.name().map(str::to_string)),
-        );
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(names);
-        }
-    }
+        let names = out
+            .api_destinations()
+            .iter()
+            .filter(|d| d.connection_arn() == Some(arn))
+            .filter_map(|d| d.name().map(str::to_string))
+            .collect();
+        Ok((names, out.next_token().map(str::to_string)))
+    })
+    .await
 }
 
 impl ResourceKind for EventConnectionKind {

@@ -156,24 +156,22 @@ async fn list_targets(
     rule: &str,
     bus: Option<String>,
 ) -> Result<Vec<Target>, CloudError> {
-    let mut targets = Vec::new();
-    let mut token = None;
-    loop {
-        let out = scope
-            .client
-            .list_targets_by_rule()
-            .rule(rule)
-            .set_event_bus_name(bus.clone())
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| classify("events:ListTargetsByRule", e))?;
-        targets.extend(out.targets().iter().cloned());
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(targets);
+    super::all_pages(|token| {
+        let bus = bus.clone();
+        async move {
+            let out = scope
+                .client
+                .list_targets_by_rule()
+                .rule(rule)
+                .set_event_bus_name(bus)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| classify("events:ListTargetsByRule", e))?;
+            Ok((out.targets().to_vec(), out.next_token().map(str::to_string)))
         }
-    }
+    })
+    .await
 }
 
 async fn remove_targets(
@@ -334,58 +332,33 @@ async fn list_rules(
     scope: &Scope<'_>,
     bus: Option<String>,
 ) -> Result<Vec<(String, String)>, CloudError> {
-    let mut rules = Vec::new();
-    let mut token = None;
-    loop {
-        let out = match scope
-            .client
-            .list_rules()
-            .set_event_bus_name(bus.clone())
-            .set_next_token(token)
-            .send()
-            .await
-        {
-            Ok(out) => out,
-            Err(e) => match classify("events:ListRules", e) {
-                // a bus the spec names that does not exist yet has no rules
-                e if e.is_not_found() => return Ok(rules),
-                e => return Err(e),
-            },
-        };
-        rules.extend(
-            out.rules()
+    super::all_pages(|token| {
+        let bus = bus.clone();
+        async move {
+            let out = match scope
+                .client
+                .list_rules()
+                .set_event_bus_name(bus)
+                .set_next_token(token)
+                .send()
+                .await
+            {
+                Ok(out) => out,
+                Err(e) => match classify("events:ListRules", e) {
+                    // a bus the spec names that does not exist yet has no rules
+                    e if e.is_not_found() => return Ok((Vec::new(), None)),
+                    e => return Err(e),
+                },
+            };
+            let rules = out
+                .rules()
                 .iter()
-                .filter_map(|r| Some((r.name()?.to_string(), r.arn()?.to_string()))),
-        );
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(rules);
+                .filter_map(|r| Some((r.name()?.to_string(), r.arn()?.to_string())))
+                .collect();
+            Ok((rules, out.next_token().map(str::to_string)))
         }
-    }
-}
-
-/// The names of every event bus of the scope.
-async fn list_buses(scope: &Scope<'_>) -> Result<Vec<String>, CloudError> {
-    let mut names = Vec::new();
-    let mut token = None;
-    loop {
-        let out = scope
-            .client
-            .list_event_buses()
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| classify("events:ListEventBuses", e))?;
-        names.extend(
-            out.event_buses()
-                .iter()
-                .filter_map(|b| b.name().map(str::to_string)),
-        );
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(names);
-        }
-    }
+    })
+    .await
 }
 
 fn warden_ids(targets: &Value) -> Vec<String> {
@@ -449,7 +422,7 @@ impl ResourceKind for EventRuleKind {
                 buses.push(bus);
             }
         }
-        for bus in list_buses(scope).await? {
+        for (bus, _) in super::event_bus::list_buses(scope).await? {
             let bus = Some(bus).filter(|b| b != "default");
             if !buses.contains(&bus) {
                 buses.push(bus);

@@ -474,3 +474,50 @@ where
     }
     Ok(live)
 }
+
+/// Every item of a listing paged by `NextToken` for which the SDK generates no paginator (most
+/// EventBridge listings): `page` asks for the page after the token it gets and answers its
+/// items and the next token; no token (or an empty one) is the last page.
+pub async fn all_pages<T, F, Fut>(mut page: F) -> Result<Vec<T>, CloudError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), CloudError>>,
+{
+    let mut items = Vec::new();
+    let mut token = None;
+    loop {
+        let (more, next) = page(token.take()).await?;
+        items.extend(more);
+        match next.filter(|t| !t.is_empty()) {
+            Some(next) => token = Some(next),
+            None => return Ok(items),
+        }
+    }
+}
+
+#[cfg(test)]
+mod pages_tests {
+    use super::all_pages;
+
+    #[tokio::test]
+    async fn every_page_is_read_until_no_or_an_empty_token() {
+        for last in [None, Some(String::new())] {
+            let mut asked = Vec::new();
+            let items = all_pages(|token| {
+                asked.push(token.clone());
+                let last = last.clone();
+                async move {
+                    Ok(match token.as_deref() {
+                        None => (vec![1, 2], Some("p2".to_string())),
+                        Some("p2") => (vec![3], last),
+                        Some(other) => panic!("asked for {other}"),
+                    })
+                }
+            })
+            .await
+            .unwrap();
+            assert_eq!(items, [1, 2, 3]);
+            assert_eq!(asked, [None, Some("p2".to_string())]);
+        }
+    }
+}
