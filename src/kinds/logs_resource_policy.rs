@@ -37,9 +37,7 @@ pub struct LogsResourcePolicyKind;
 
 /// Every resource policy of the scope: (name, document text).
 async fn list(scope: &Scope<'_>) -> Result<Vec<(String, String)>, CloudError> {
-    let mut found = Vec::new();
-    let mut token = None;
-    loop {
+    super::all_pages(|token| async move {
         let out = scope
             .client
             .describe_resource_policies()
@@ -47,17 +45,19 @@ async fn list(scope: &Scope<'_>) -> Result<Vec<(String, String)>, CloudError> {
             .send()
             .await
             .map_err(|e| classify("logs:DescribeResourcePolicies", e))?;
-        found.extend(out.resource_policies().iter().filter_map(|p| {
-            Some((
-                p.policy_name()?.to_string(),
-                p.policy_document().unwrap_or_default().to_string(),
-            ))
-        }));
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(found);
-        }
-    }
+        let found = out
+            .resource_policies()
+            .iter()
+            .filter_map(|p| {
+                Some((
+                    p.policy_name()?.to_string(),
+                    p.policy_document().unwrap_or_default().to_string(),
+                ))
+            })
+            .collect();
+        Ok((found, out.next_token().map(str::to_string)))
+    })
+    .await
 }
 
 async fn put(scope: &Scope<'_>, name: &str, after: &Value) -> Result<(), CloudError> {

@@ -175,9 +175,7 @@ async fn list(
     group: Option<&str>,
     prefix: Option<&str>,
 ) -> Result<Vec<MetricFilter>, CloudError> {
-    let mut out = Vec::new();
-    let mut token = None;
-    loop {
+    super::all_pages(|token| async move {
         let page = client
             .describe_metric_filters()
             .set_log_group_name(group.map(str::to_string))
@@ -186,12 +184,12 @@ async fn list(
             .send()
             .await
             .map_err(|e| classify("logs:DescribeMetricFilters", e))?;
-        out.extend(page.metric_filters().iter().cloned());
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(out);
-        }
-    }
+        Ok((
+            page.metric_filters().to_vec(),
+            page.next_token().map(str::to_string),
+        ))
+    })
+    .await
 }
 
 async fn put(scope: &Scope<'_>, name: &str, props: &Value) -> Result<(), CloudError> {

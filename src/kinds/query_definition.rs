@@ -124,9 +124,7 @@ fn props_of(q: &QueryDefinition) -> Value {
 }
 
 async fn list(client: &Client, prefix: &str) -> Result<Vec<QueryDefinition>, CloudError> {
-    let mut out = Vec::new();
-    let mut token = None;
-    loop {
+    super::all_pages(|token| async move {
         let page = client
             .describe_query_definitions()
             .query_definition_name_prefix(prefix)
@@ -135,12 +133,12 @@ async fn list(client: &Client, prefix: &str) -> Result<Vec<QueryDefinition>, Clo
             .send()
             .await
             .map_err(|e| classify("logs:DescribeQueryDefinitions", e))?;
-        out.extend(page.query_definitions().iter().cloned());
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(out);
-        }
-    }
+        Ok((
+            page.query_definitions().to_vec(),
+            page.next_token().map(str::to_string),
+        ))
+    })
+    .await
 }
 
 async fn find_id(scope: &Scope<'_>, name: &str) -> Result<Option<String>, CloudError> {

@@ -312,32 +312,32 @@ async fn email_subscriptions(
     client: &Client,
     arn: &str,
 ) -> Result<(Vec<String>, Vec<String>), CloudError> {
-    let mut email = BTreeSet::new();
-    let mut pending = BTreeSet::new();
-    let mut token: Option<String> = None;
-    loop {
+    let subscriptions = super::all_pages(|token| async move {
         let out = client
             .list_subscriptions_by_topic()
             .topic_arn(arn)
-            .set_next_token(token.take())
+            .set_next_token(token)
             .send()
             .await
             .map_err(|e| classify("sns:ListSubscriptionsByTopic", e))?;
-        for s in out.subscriptions() {
-            if s.protocol() != Some("email") {
-                continue;
-            }
-            let Some(address) = s.endpoint() else {
-                continue;
-            };
-            email.insert(address.to_string());
-            if s.subscription_arn() == Some(PENDING) {
-                pending.insert(address.to_string());
-            }
-        }
-        match out.next_token() {
-            Some(next) if !next.is_empty() => token = Some(next.to_string()),
-            _ => break,
+        Ok((
+            out.subscriptions().to_vec(),
+            out.next_token().map(str::to_string),
+        ))
+    })
+    .await?;
+    let mut email = BTreeSet::new();
+    let mut pending = BTreeSet::new();
+    for s in subscriptions
+        .iter()
+        .filter(|s| s.protocol() == Some("email"))
+    {
+        let Some(address) = s.endpoint() else {
+            continue;
+        };
+        email.insert(address.to_string());
+        if s.subscription_arn() == Some(PENDING) {
+            pending.insert(address.to_string());
         }
     }
     Ok((email.into_iter().collect(), pending.into_iter().collect()))

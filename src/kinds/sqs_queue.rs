@@ -120,9 +120,7 @@ async fn read_one(
 
 /// The URLs of every queue of the scope.
 async fn list_urls(scope: &Scope<'_>) -> Result<Vec<String>, CloudError> {
-    let mut urls = Vec::new();
-    let mut token = None;
-    loop {
+    super::all_pages(|token| async move {
         let out = scope
             .client
             .list_queues()
@@ -131,12 +129,12 @@ async fn list_urls(scope: &Scope<'_>) -> Result<Vec<String>, CloudError> {
             .send()
             .await
             .map_err(|e| classify("sqs:ListQueues", e))?;
-        urls.extend(out.queue_urls().iter().cloned());
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(urls);
-        }
-    }
+        Ok((
+            out.queue_urls().to_vec(),
+            out.next_token().map(str::to_string),
+        ))
+    })
+    .await
 }
 
 /// Messages the queue holds (visible and in flight): undelivered events.
